@@ -1,0 +1,30 @@
+# Two commands matter: `make reproduce` and `make test`; both set up .venv first.
+PYTHON ?= python3.11
+VENV := .venv
+STAMP := $(VENV)/.synface-setup
+BIN := $(VENV)/bin
+CORES ?= 2
+
+.PHONY: setup reproduce test lint clean-results
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+reproduce: setup
+	$(BIN)/snakemake --cores $(CORES) paper
+
+test: setup
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+
+lint: setup
+	$(BIN)/snakemake --lint
+	$(BIN)/snakefmt --check Snakefile rules
+
+clean-results:
+	rm -rf results/tables results/figures results/metrics

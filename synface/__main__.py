@@ -1,0 +1,5 @@
+import sys
+
+from synface.cli import main
+
+sys.exit(main())

@@ -1,0 +1,50 @@
+"""The `synface` command line: one module per subcommand group, registered below."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from synface.errors import SynfaceError
+
+# Each module defines `register(subparsers)`; its parsers set `func(args) -> int | None`.
+SUBCOMMAND_MODULES = [
+    "synface.cli.render",
+    "synface.cli.importers",
+    "synface.cli.model",
+    "synface.cli.train",
+    "synface.cli.evaluate",
+    "synface.cli.bench",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="synface", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name != name:
+                raise
+            continue  # a subcommand group not built yet
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except SynfaceError as err:
+        print(f"synface: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("synface: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
