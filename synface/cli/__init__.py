@@ -41,6 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SynfaceError as err:
         print(f"synface: error: {err}", file=sys.stderr)
         return 2
+    except OSError as err:  # e.g. a full disk: one line, not a traceback
+        where = f"{err.filename}: " if err.filename else ""
+        print(f"synface: error: {where}{err.strerror or err}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("synface: interrupted", file=sys.stderr)
         return 130

@@ -220,6 +220,13 @@ class Dataset:
             out[sel] = maps[s][rows[sel] - self._shard_starts[s]]
         return out
 
+    def shards(self) -> list[tuple[Path, pd.DataFrame]]:
+        """Each shard file with its metadata rows (whole datasets only, not views)."""
+        if len(self._rows) != self._shard_starts[-1]:
+            raise SynfaceError(f"{self.path}: shards() of a view")
+        starts = self._shard_starts
+        return [(f, self.meta.iloc[starts[n] : starts[n + 1]]) for n, f in enumerate(self._shard_files)]
+
     def view(self, rows: np.ndarray) -> Dataset:
         """A view of the given rows (positions in this dataset), in the given order."""
         rows = np.asarray(rows, dtype=np.int64)

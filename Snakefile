@@ -1,0 +1,20 @@
+# synface: the SynFace paper (ICCV 2021) as one DAG. Default target: every paper target.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+
+
+include: "rules/common.smk"
+include: "rules/figures.smk"
+
+
+rule paper:
+    default_target: True
+    input:
+        config["manifest"],

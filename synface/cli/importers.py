@@ -1,0 +1,98 @@
+"""`synface import {lfw,bin,imagefolder,synface}`: standard formats -> the project's dataset storage.
+
+On success each prints one JSON line to stdout: {"identities": ..., "images": ..., "pairs": ...}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from pathlib import Path
+
+from synface.data import importers
+from synface.data.imagefiles import ALIGN_MODES, PAPER_SIZE, Alignment
+from synface.errors import SynfaceError
+
+_SIZE = re.compile(r"([1-9][0-9]*)x([1-9][0-9]*)")
+_PAPER = f"{PAPER_SIZE[0]}x{PAPER_SIZE[1]}"
+
+
+def _size(text: str) -> tuple[int, int] | None:
+    if text == "auto":
+        return None
+    m = _SIZE.fullmatch(text)
+    if m is None:
+        raise argparse.ArgumentTypeError(f"size {text!r} is not HEIGHTxWIDTH (e.g. {_PAPER}) or 'auto'")
+    return int(m[1]), int(m[2])
+
+
+def _add_alignment(parser: argparse.ArgumentParser, default_size: str) -> None:
+    parser.add_argument(
+        "--align", choices=ALIGN_MODES, default="none",
+        help="none: take images as they are (must be --size); arcface112: 112x112 ArcFace crops -> "
+        "columns 8:104; resize: bilinear to --size; center-crop: centred crop of --size's aspect, resized",
+    )
+    parser.add_argument(
+        "--size", type=_size, default=default_size,
+        help=f"dataset image size HEIGHTxWIDTH, or 'auto' (as the first image; --align none only) "
+        f"(default {default_size})",
+    )
+
+
+def _alignment(args: argparse.Namespace) -> Alignment:
+    size = args.size if args.size is not None or args.align == "none" else PAPER_SIZE
+    return Alignment(args.align, size)
+
+
+def _report(counts: importers.Counts) -> int:
+    print(json.dumps(counts, sort_keys=True))
+    return 0
+
+
+def _lfw(args: argparse.Namespace) -> int:
+    return _report(importers.import_lfw(args.images, args.pairs, args.out, _alignment(args)))
+
+
+def _bin(args: argparse.Namespace) -> int:
+    if args.size is None:
+        raise SynfaceError("synface import bin: --size auto is not meaningful (packs are 112x112 crops)")
+    return _report(importers.import_bin(args.file, args.out, args.size))
+
+
+def _imagefolder(args: argparse.Namespace) -> int:
+    return _report(importers.import_imagefolder(args.dir, args.out, _alignment(args)))
+
+
+def _synface(args: argparse.Namespace) -> int:
+    return _report(importers.import_synface(args.dir, args.out, _alignment(args)))
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("import", help="import a dataset in a standard format", description=__doc__)
+    formats = parser.add_subparsers(dest="format", required=True, metavar="FORMAT")
+
+    p = formats.add_parser("lfw", help="LFW image folder + View 2 pairs.txt (only the pairs' images are kept)")
+    p.add_argument("--images", type=Path, required=True, help="LFW folder of Name/Name_0001.jpg")
+    p.add_argument("--pairs", type=Path, required=True, help="pairs.txt (View 2)")
+    p.add_argument("--out", type=Path, required=True, help="output dataset folder")
+    _add_alignment(p, _PAPER)
+    p.set_defaults(func=_lfw)
+
+    p = formats.add_parser("bin", help="insightface verification pack (lfw.bin, cfp_fp.bin, agedb_30.bin, ...)")
+    p.add_argument("file", type=Path, help="the .bin pack")
+    p.add_argument("--out", type=Path, required=True, help="output dataset folder")
+    p.add_argument("--size", type=_size, default=_PAPER, help=f"dataset image size after the 8:104 crop (default {_PAPER})")
+    p.set_defaults(func=_bin)
+
+    p = formats.add_parser("imagefolder", help="one sub-folder per identity (CASIA-WebFace style)")
+    p.add_argument("dir", type=Path, help="folder of identity folders")
+    p.add_argument("--out", type=Path, required=True, help="output dataset folder")
+    _add_alignment(p, _PAPER)
+    p.set_defaults(func=_imagefolder)
+
+    p = formats.add_parser("synface", help="the released SynFace layout DIR/{i:05d}/{j:03}_{i:05}x{phi}_({k:05})x{1-phi}.jpg")
+    p.add_argument("dir", type=Path, help="folder of identity folders 00001, 00002, ...")
+    p.add_argument("--out", type=Path, required=True, help="output dataset folder")
+    _add_alignment(p, "auto")
+    p.set_defaults(func=_synface)

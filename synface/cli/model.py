@@ -1,0 +1,27 @@
+"""`synface model ...`: inspect the backbone architectures."""
+
+from __future__ import annotations
+
+import argparse
+
+from synface.models.lresnet import architecture_names, build_backbone, parse_input_hw
+from synface.models.summary import summarize
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    model = subparsers.add_parser("model", help="inspect backbone architectures")
+    sub = model.add_subparsers(dest="model_command", required=True, metavar="ACTION")
+    summary = sub.add_parser(
+        "summary", help="state_dict shapes, parameter count and MACs of an architecture"
+    )
+    summary.add_argument("--arch", required=True, help=f"one of: {', '.join(architecture_names())}")
+    summary.add_argument("--input", required=True, metavar="HxW", help="input image size, e.g. 112x96")
+    summary.add_argument("--embedding", type=int, default=512, help="embedding size (default 512)")
+    summary.set_defaults(func=run_summary)
+
+
+def run_summary(args: argparse.Namespace) -> int:
+    input_hw = parse_input_hw(args.input)
+    model = build_backbone(args.arch, input_hw, args.embedding)
+    print("\n".join(summarize(model, input_hw).lines()))
+    return 0

@@ -1,0 +1,128 @@
+"""Image files: decode/encode helpers, face alignment of imported images, safe relative names.
+
+Imported images become uint8 (H, W, 3) RGB arrays at the dataset size. The paper's
+alignment is 112x96 (the SphereFace template); insightface's 112x112 ArcFace crops
+hold the same alignment shifted 8 px right, so columns 8:104 give it exactly.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from synface.errors import SynfaceError
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
+PAPER_SIZE = (112, 96)  # (height, width) of the paper's aligned faces
+ALIGN_MODES = ("none", "arcface112", "resize", "center-crop")
+_ARCFACE_COLUMNS = slice(8, 104)
+
+
+def is_image_file(name: str) -> bool:
+    return name.lower().endswith(IMAGE_SUFFIXES) and not name.startswith(".")
+
+
+def safe_join(root: str | os.PathLike[str], rel: str) -> Path:
+    """`root / rel`, refusing names that could leave `root` (absolute, drive, `..`, empty).
+
+    The check is on the name itself: symlinks the user placed inside `root` are followed.
+    """
+    posix = PurePosixPath(rel.replace("\\", "/"))
+    if not rel or "\0" in rel or posix.is_absolute() or PureWindowsPath(rel).drive or ".." in posix.parts:
+        raise SynfaceError(f"{rel!r}: name escapes the folder {root}")
+    return Path(root).joinpath(*posix.parts)
+
+
+def _decode(source: str | os.PathLike[str] | io.BytesIO, where: str) -> np.ndarray:
+    try:
+        with Image.open(source) as img:
+            img.load()  # decode fully now: a truncated file fails here, not later
+            return np.asarray(img.convert("RGB"), dtype=np.uint8)
+    except FileNotFoundError:
+        raise SynfaceError(f"{where}: no such image file") from None
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
+        raise SynfaceError(f"{where}: unreadable image ({err})") from None
+
+
+def read_image(path: str | os.PathLike[str]) -> np.ndarray:
+    """Decode an image file to uint8 (H, W, 3) RGB, or raise naming the file."""
+    return _decode(path, str(path))
+
+
+def decode_image(data: bytes, where: str) -> np.ndarray:
+    """Decode encoded image bytes (JPEG/PNG/...) to uint8 (H, W, 3) RGB; `where` names them in errors."""
+    return _decode(io.BytesIO(data), where)
+
+
+def encode_image(image: np.ndarray, fmt: str = "PNG", quality: int = 95) -> bytes:
+    """Encode uint8 (H, W, 3) RGB as PNG (lossless) or JPEG bytes."""
+    buf = io.BytesIO()
+    options = {"quality": quality} if fmt.upper() in ("JPEG", "JPG") else {}
+    Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8)).save(buf, format="JPEG" if fmt.upper() == "JPG" else fmt, **options)
+    return buf.getvalue()
+
+
+def write_image(path: str | os.PathLike[str], image: np.ndarray, quality: int = 95) -> None:
+    """Write an image file, format from the suffix (.jpg/.jpeg/.png)."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in IMAGE_SUFFIXES:
+        raise SynfaceError(f"{path}: unsupported image suffix (use one of {', '.join(IMAGE_SUFFIXES)})")
+    Path(path).write_bytes(encode_image(image, "PNG" if suffix == ".png" else "JPEG", quality))
+
+
+def _resize(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    h, w = size
+    return np.asarray(Image.fromarray(image).resize((w, h), Image.Resampling.BILINEAR))
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """How imported images reach the dataset size (height, width).
+
+    none:        taken as they are; each must already be `size` (None: the first image's size)
+    arcface112:  112x112 ArcFace-aligned crops -> columns 8:104 (the paper's 112x96 alignment),
+                 then resized if `size` is not 112x96
+    resize:      bilinear resize to `size` (aspect ratio not kept)
+    center-crop: the largest centred crop of `size`'s aspect ratio, bilinear-resized to `size`
+    """
+
+    mode: str = "none"
+    size: tuple[int, int] | None = PAPER_SIZE
+
+    def __post_init__(self) -> None:
+        if self.mode not in ALIGN_MODES:
+            raise SynfaceError(f"unknown alignment {self.mode!r}; choose one of {', '.join(ALIGN_MODES)}")
+        if self.size is None and self.mode != "none":
+            raise SynfaceError(f"alignment {self.mode} needs an explicit output size")
+        if self.size is not None and min(self.size) < 1:
+            raise SynfaceError(f"bad output size {self.size}")
+
+    def resolved(self, first: np.ndarray) -> Alignment:
+        """This alignment with an unset size taken from the first image."""
+        return self if self.size is not None else replace(self, size=first.shape[:2])
+
+    def apply(self, image: np.ndarray, where: str) -> np.ndarray:
+        assert self.size is not None, "call resolved() first"
+        h, w = image.shape[:2]
+        if self.mode == "none":
+            if (h, w) != self.size:
+                raise SynfaceError(
+                    f"{where}: image is {h}x{w}, expected {self.size[0]}x{self.size[1]} "
+                    "(images must share one size; pass --align to convert)"
+                )
+            return image
+        if self.mode == "arcface112":
+            if (h, w) != (112, 112):
+                raise SynfaceError(f"{where}: image is {h}x{w}, ArcFace alignment needs 112x112")
+            image = np.ascontiguousarray(image[:, _ARCFACE_COLUMNS])
+        elif self.mode == "center-crop":
+            th, tw = self.size
+            ch, cw = (h, round(h * tw / th)) if h * tw <= w * th else (round(w * th / tw), w)
+            top, left = (h - ch) // 2, (w - cw) // 2
+            image = np.ascontiguousarray(image[top : top + ch, left : left + cw])
+        return image if image.shape[:2] == self.size else _resize(image, self.size)

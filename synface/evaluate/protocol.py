@@ -1,0 +1,130 @@
+"""The LFW verification protocol (View 2) on pair scores, as in the official SynFace evaluation.
+
+Matches `lib/core/lfw_eval.py` of github.com/haibo-qiu/SynFace (`KFold`, `eval_acc`,
+`find_best_threshold`, `obtain_acc`):
+
+- 10 contiguous folds of equal size (LFW: 6,000 pairs, 600 per fold);
+- for each fold, the threshold that maximises accuracy on the other nine folds,
+  searched over cos in {-1, -0.995, ..., 0.995} (400 values); ties go to the
+  LARGEST threshold (the official loop keeps the last maximum, `>=`);
+- a pair is predicted "same" iff score > threshold (strict, as `eval_acc`);
+- accuracy_std is the population std over folds (np.std, ddof = 0, as `obtain_acc`).
+
+The grid holds the doubles nearest to the decimals -1, -0.995, ... (the official
+np.arange(-1, 1, 0.005) drifts by ~1e-16, which only matters for a score that sits
+exactly on a grid value).
+
+Beyond the official numbers: ROC AUC over all pairs (Mann-Whitney with average ranks
+for ties) and TAR at FAR <= 1e-3: accept iff score > t, with t the (k+1)-th highest
+impostor score and k = floor(n_impostor / 1000) (3 for LFW's 3,000 impostor pairs),
+i.e. the most permissive threshold with at most k false accepts; no interpolation.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+
+import numpy as np
+from scipy.stats import rankdata
+
+from synface.errors import SynfaceError
+
+THRESHOLDS = np.round(np.arange(400) * 0.005 - 1.0, 3)
+_BOOLEANS = {"0": False, "1": True, "false": False, "true": True, "False": False, "True": True}
+
+
+def _check(scores: np.ndarray, same: np.ndarray, n_folds: int) -> None:
+    if scores.ndim != 1 or same.shape != scores.shape:
+        raise SynfaceError(f"scores {scores.shape} and same {same.shape} must be 1-D arrays of one length")
+    if n_folds < 2 or len(scores) == 0 or len(scores) % n_folds:
+        raise SynfaceError(
+            f"{len(scores)} pairs cannot form {n_folds} contiguous folds of equal size (LFW: 6000 pairs)"
+        )
+    if not np.all(np.isfinite(scores)):
+        raise SynfaceError(f"scores hold {np.count_nonzero(~np.isfinite(scores))} non-finite value(s)")
+    if same.all() or not same.any():
+        raise SynfaceError("the pairs need both genuine (same) and impostor (not same) pairs")
+
+
+def roc_auc(scores: np.ndarray, same: np.ndarray) -> float:
+    """Probability that a random genuine pair outscores a random impostor pair (ties count 1/2)."""
+    ranks = rankdata(scores)  # average ranks for ties
+    n_pos = int(same.sum())
+    n_neg = len(same) - n_pos
+    return float((ranks[same].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
+def tar_at_far(scores: np.ndarray, same: np.ndarray, far_denominator: int = 1000) -> float:
+    """TAR at the most permissive threshold whose FAR <= 1 / far_denominator (see module doc)."""
+    impostor = np.sort(scores[~same])[::-1]
+    allowed = len(impostor) // far_denominator
+    threshold = impostor[allowed] if allowed < len(impostor) else -np.inf
+    return float(np.mean(scores[same] > threshold))
+
+
+def evaluate_scores(scores: np.ndarray, same: np.ndarray, n_folds: int = 10) -> dict[str, float | list[float]]:
+    """Accuracy by 10-fold threshold selection, plus AUC and TAR@FAR=1e-3; JSON-ready values."""
+    scores = np.asarray(scores, dtype=np.float64)
+    same = np.asarray(same).astype(bool)
+    _check(scores, same, n_folds)
+    # correct[f, t]: pairs of fold f classified right at threshold t.
+    correct = (scores[:, None] > THRESHOLDS[None, :]) == same[:, None]
+    correct = correct.reshape(n_folds, -1, len(THRESHOLDS)).sum(axis=1)
+    fold_size = len(scores) // n_folds
+    # Every training split has the same size, so counts rank thresholds exactly like accuracies.
+    train_correct = correct.sum(axis=0)[None, :] - correct
+    best = len(THRESHOLDS) - 1 - np.argmax(train_correct[:, ::-1], axis=1)  # last maximum = largest
+    fold_accuracy = correct[np.arange(n_folds), best] / fold_size
+    return {
+        "accuracy_mean": float(np.mean(fold_accuracy)),
+        "accuracy_std": float(np.std(fold_accuracy)),
+        "fold_accuracy": [float(a) for a in fold_accuracy],
+        "fold_threshold": [float(t) for t in THRESHOLDS[best]],
+        "auc": roc_auc(scores, same),
+        "tar_at_far_1e-3": tar_at_far(scores, same),
+    }
+
+
+def read_scores_csv(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Read a `score,same` CSV (rows in pair order); raise naming the file and line of a bad row."""
+    try:
+        with open(path, newline="") as handle:
+            rows = list(csv.reader(handle))
+    except (OSError, UnicodeDecodeError) as err:
+        raise SynfaceError(f"{path}: cannot read scores ({err})") from err
+    header = [name.strip() for name in rows[0]] if rows else []
+    missing = [c for c in ("score", "same") if c not in header]
+    if missing:
+        raise SynfaceError(f"{path}:1: header lacks column(s) {', '.join(missing)} (expected 'score,same')")
+    i_score, i_same = header.index("score"), header.index("same")
+    scores, same = [], []
+    for line, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise SynfaceError(f"{path}:{line}: expected {len(header)} fields, got {len(row)}")
+        try:
+            score = float(row[i_score])
+        except ValueError:
+            raise SynfaceError(f"{path}:{line}: score {row[i_score]!r} is not a number") from None
+        if not np.isfinite(score):
+            raise SynfaceError(f"{path}:{line}: score {row[i_score]!r} is not finite")
+        flag = _BOOLEANS.get(row[i_same].strip())
+        if flag is None:
+            raise SynfaceError(f"{path}:{line}: same {row[i_same]!r} is not one of 0/1/true/false")
+        scores.append(score)
+        same.append(flag)
+    return np.array(scores, dtype=np.float64), np.array(same, dtype=bool)
+
+
+def evaluate_scores_csv(path: str | os.PathLike[str], n_folds: int = 10) -> dict[str, float | list[float]]:
+    """`evaluate_scores` on a `score,same` CSV; its row count must split into n_folds equal folds."""
+    scores, same = read_scores_csv(path)
+    if len(scores) == 0 or len(scores) % n_folds:
+        raise SynfaceError(
+            f"{path}: {len(scores)} data rows (lines 2-{len(scores) + 1}) do not split into {n_folds} "
+            f"contiguous folds of equal size (LFW: 6000 rows)"
+        )
+    try:
+        return evaluate_scores(scores, same, n_folds)
+    except SynfaceError as err:
+        raise SynfaceError(f"{path}: {err}") from None

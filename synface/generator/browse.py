@@ -1,0 +1,54 @@
+"""The browsable form of a synthetic set: JPEGs named by the official SynFace convention.
+
+`DIR/{i:05}/{j:03}_{i:05}x{φ:.3f}_({k:05})x{1−φ:.3f}.jpg` (1-based i, j, k) plus
+`DIR/metadata.csv`; this is what people look at and what other tools read.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+from PIL import Image
+from tqdm import tqdm
+
+from synface.errors import SynfaceError
+from synface.generator.sampling import GenerationSettings
+from synface.generator.synthesize import render_identities
+from synface.io.atomic import atomic_path
+
+JPEG_QUALITY = 95
+
+
+def synface_image_name(identity: int, image: int, partner: int, phi: float) -> str:
+    """The official file name of image `image` of `identity` (0-based in, 1-based out)."""
+    return f"{image + 1:03d}_{identity + 1:05d}x{phi:.3f}_({partner + 1:05d})x{1 - phi:.3f}.jpg"
+
+
+def write_browsable(settings: GenerationSettings, out: str | os.PathLike[str], *, ids_per_batch: int = 8) -> Path:
+    """Render every image of `settings` as JPEGs under `out` (atomically) and return it."""
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise SynfaceError(f"{out}: output exists and is not an empty folder")
+    if out.is_dir():
+        out.rmdir()
+    with atomic_path(out, directory=True) as tmp:
+        metas = []
+        bar = tqdm(total=settings.n_ids * settings.per_id, unit="img", desc="render")
+        for start in range(0, settings.n_ids, ids_per_batch):
+            ids = range(start, min(start + ids_per_batch, settings.n_ids))
+            images, meta = render_identities(settings, ids)
+            partners = meta["partner"].where(meta["partner"] >= 0, meta["identity"])
+            meta["name"] = [
+                f"{i + 1:05d}/{synface_image_name(i, j, k, phi)}"
+                for i, j, k, phi in zip(meta["identity"], meta["image"], partners, meta["phi"], strict=True)
+            ]
+            for image, name in zip(images, meta["name"], strict=True):
+                (tmp / name).parent.mkdir(exist_ok=True)
+                Image.fromarray(image).save(tmp / name, quality=JPEG_QUALITY)
+            metas.append(meta)
+            bar.update(len(images))
+        bar.close()
+        pd.concat(metas, ignore_index=True).to_csv(tmp / "metadata.csv", index=False, float_format="%.6g")
+    return out

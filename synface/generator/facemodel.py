@@ -1,0 +1,597 @@
+"""A procedural 3D morphable face model (mesh, identity/expression/texture bases).
+
+Nothing is learned or downloaded: the mean head is an ellipsoid grid in (azimuth u,
+elevation v) with a denser sampling over the face, deformed by closed-form facial
+features (eye sockets, nose, lips, brows, cheekbones, chin, ears) plus a hair cap and a
+neck tube. The bases are closed-form deformation fields: named anatomical components
+first (face width, nose length, eye spacing, ...), then progressively finer smooth
+radial-basis bumps from fixed seeds. Units are centimetres; x right, y up, z towards the
+camera; the face looks along +z. "Left" landmarks are image-left, i.e. x < 0.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# ----------------------------------------------------------------------------- layout
+YC, B_HEAD, A_HEAD, C_FRONT, C_BACK = 1.0, 13.0, 7.3, 9.2, 10.0
+EYE_X, EYE_Y = 3.15, 2.5
+BROW_Y = 4.5
+NOSE_TIP_Y, SUBNASALE_Y = -2.3, -3.3
+MOUTH_X, MOUTH_Y = 2.35, -5.0
+CHIN_Y = -9.0
+HAIRLINE_Y = 8.6
+N_U_HALF = 44  # azimuth samples: 2 * N_U_HALF around the head
+N_V = 60  # elevation rows (one more is inserted for the mouth slit)
+
+SHAPE_DIM, TEX_DIM, EXPR_DIM, NOISE_TEX_DIM = 80, 80, 64, 16
+
+SKIN = np.array([0.50, 0.31, 0.22], np.float32)
+LIPS = np.array([0.40, 0.14, 0.12], np.float32)
+MOUTH_INSIDE = np.array([0.05, 0.012, 0.012], np.float32)
+HAIR = np.array([0.045, 0.03, 0.02], np.float32)
+SCLERA = np.array([0.60, 0.56, 0.53], np.float32)
+IRIS = np.array([0.09, 0.05, 0.028], np.float32)
+PUPIL = np.array([0.008, 0.006, 0.006], np.float32)
+
+EXPRESSION_NAMES = [
+    "jaw_open", "smile", "brow_raise", "brow_frown", "eye_close_left", "eye_close_right",
+    "lip_press", "lip_pucker", "smile_left", "smile_right", "cheek_puff", "nose_wrinkle",
+    "mouth_stretch", "mouth_frown", "lower_lip_down", "upper_lip_raise", "squint",
+    "jaw_sideways", "eye_widen", "brow_raise_left", "brow_raise_right", "mouth_left",
+    "mouth_right", "lips_funnel", "cheek_raise", "chin_raise",
+]
+
+
+@dataclass(frozen=True)
+class FaceModel:
+    """The morphable model. Bases are (K, V, 3) float32 already scaled by their std."""
+
+    vertices: np.ndarray  # (V, 3) mean geometry
+    triangles: np.ndarray  # (T, 3) int32, counter-clockwise seen from outside
+    mean_albedo: np.ndarray  # (V, 3) linear RGB in [0, 1]
+    shape_basis: np.ndarray  # (80, V, 3)
+    texture_basis: np.ndarray  # (80, V, 3)
+    expression_basis: np.ndarray  # (64, V, 3)
+    noise_texture_basis: np.ndarray  # (16, V, 3) identity-independent fine albedo detail
+    extra_shape_basis: np.ndarray  # (E_s, V, 3) finer identity detail (stand-in real domain)
+    extra_texture_basis: np.ndarray  # (E_t, V, 3)
+    shape_std: np.ndarray  # (80,) peak displacement (cm) per unit coefficient, decreasing
+    texture_std: np.ndarray  # (80,) bound on per-channel albedo change per unit coefficient
+    expression_std: np.ndarray  # (64,) peak displacement per unit coefficient
+    landmark_index: np.ndarray  # (5,) int32: left eye, right eye, nose tip, left/right mouth corner
+    region: dict = field(default_factory=dict)  # named (V,) float32 masks: face, hair, eyes, lips, ...
+    pivot: np.ndarray = field(default_factory=lambda: np.array([0.0, 0.0, -1.0], np.float32))
+
+    @property
+    def n_vertices(self) -> int:
+        return self.vertices.shape[0]
+
+    def geometry(self, shape_coeffs, expr_coeffs, extra=None) -> np.ndarray:
+        g = self.vertices.astype(np.float32).copy()
+        g += np.tensordot(np.asarray(shape_coeffs, np.float32), self.shape_basis, 1)
+        g += np.tensordot(np.asarray(expr_coeffs, np.float32), self.expression_basis, 1)
+        if extra is not None and len(extra):
+            g += np.tensordot(np.asarray(extra, np.float32), self.extra_shape_basis[: len(extra)], 1)
+        return g
+
+    def albedo(self, tex_coeffs, extra=None) -> np.ndarray:
+        a = self.mean_albedo.copy()
+        a += np.tensordot(np.asarray(tex_coeffs, np.float32), self.texture_basis, 1)
+        if extra is not None and len(extra):
+            a += np.tensordot(np.asarray(extra, np.float32), self.extra_texture_basis[: len(extra)], 1)
+        return np.clip(a, 0.0, 1.0)
+
+
+# ----------------------------------------------------------------------------- helpers
+def _ss(e0, e1, x):
+    t = np.clip((x - e0) / (e1 - e0), 0.0, 1.0)
+    return t * t * (3 - 2 * t)
+
+
+def _g(x, s):
+    return np.exp(-0.5 * (x / s) ** 2)
+
+
+def _cdf_samples(lo, hi, density_fn, n):
+    grid = np.linspace(lo, hi, 4001)
+    d = density_fn(grid)
+    c = np.concatenate([[0.0], np.cumsum(0.5 * (d[1:] + d[:-1]) * np.diff(grid))])
+    return np.interp(np.linspace(0.0, 1.0, n), c / c[-1], grid)
+
+
+def _grid_angles():
+    uh = _cdf_samples(0.0, np.pi, lambda u: 1.0 + 3.2 * np.exp(-((u / 0.95) ** 4)), N_U_HALF + 1)
+    u = np.concatenate([-uh[1:-1][::-1], uh])  # increasing, (-pi, pi], contains 0 and pi
+
+    def dens(v):
+        y = YC + B_HEAD * np.sin(v)
+        face = np.exp(-(((y + 0.5) / 8.5) ** 4))
+        peaks = 1.2 * np.exp(-0.5 * ((y - EYE_Y) / 1.3) ** 2) + 1.0 * np.exp(-0.5 * ((y - MOUTH_Y) / 1.0) ** 2)
+        return 0.9 + 2.2 * face + peaks
+
+    v = _cdf_samples(-np.pi / 2, np.pi / 2, dens, N_V)
+    for y in (EYE_Y, MOUTH_Y, NOSE_TIP_Y, BROW_Y):  # put a row exactly on each feature line
+        vt = np.arcsin((y - YC) / B_HEAD)
+        v[np.argmin(np.abs(v - vt))] = vt
+    i_m = int(np.argmin(np.abs(v - np.arcsin((MOUTH_Y - YC) / B_HEAD))))
+    v = np.insert(v, i_m, v[i_m])  # duplicated mouth row: row i_m is the lower lip side
+    return u, v, i_m
+
+
+def _grid_triangles(nrow, ncol, offset=0, wrap=True):
+    tris = []
+    cols = ncol if wrap else ncol - 1
+    for i in range(nrow - 1):
+        for j in range(cols):
+            a = offset + i * ncol + j
+            b = offset + i * ncol + (j + 1) % ncol
+            c = offset + (i + 1) * ncol + (j + 1) % ncol
+            d = offset + (i + 1) * ncol + j
+            tris.append((a, b, c))
+            tris.append((a, c, d))
+    return np.array(tris, np.int64)
+
+
+def vertex_normals(verts: np.ndarray, tris: np.ndarray) -> np.ndarray:
+    p0, p1, p2 = verts[tris[:, 0]], verts[tris[:, 1]], verts[tris[:, 2]]
+    fn = np.cross(p1 - p0, p2 - p0)
+    n = np.zeros_like(verts)
+    for k in range(3):
+        np.add.at(n, tris[:, k], fn)
+    return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
+
+
+def hairline(u):
+    """Height of the hairline as a function of azimuth (front u=0 .. back u=pi)."""
+    cu = np.cos(u)
+    front = 3.6 + (HAIRLINE_Y - 3.6) * np.maximum(cu, 0.0) ** 0.7
+    back = 3.6 - 5.0 * np.maximum(-cu, 0.0) ** 1.3
+    return np.where(cu >= 0, front, back)
+
+
+# ----------------------------------------------------------------------------- mean head
+def _mean_head():
+    u, v, i_mouth = _grid_angles()
+    nv, nu = len(v), len(u)
+    U, Vv = np.meshgrid(u, v)  # (nv, nu)
+    cu, su, cv, sv = np.cos(U), np.sin(U), np.cos(Vv), np.sin(Vv)
+    x = A_HEAD * cv * su
+    z = np.where(cu >= 0, C_FRONT, C_BACK) * cv * cu
+    y = YC + B_HEAD * sv
+    y0 = y.copy()
+    front = _ss(0.05, 0.6, cu)
+    # jaw taper, forward lower face, flat under-chin
+    x *= 1.0 - 0.30 * _ss(-2.0, -9.5, y0)
+    z += front * 1.7 * _ss(-0.5, -7.5, y0) * (1.0 - _ss(-9.2, -11.0, y0))
+    y = np.where(y0 < -9.3, -9.3 + (y0 + 9.3) * 0.2, y0)
+    x *= np.where(y0 < -9.3, 1.0 - 0.25 * _ss(-9.3, -12.0, y0), 1.0)
+    xb, yb = x.copy(), y.copy()
+    ax = np.abs(xb)
+    # --- facial relief (displacement along z, front only)
+    t = np.clip((3.0 - yb) / (3.0 - NOSE_TIP_Y), 0.0, 1.0)
+    ridge = np.where(yb > 3.0, 0.55 * np.exp(-(((yb - 3.0) / 1.1) ** 2)), 0.55 + 2.0 * t**1.6)
+    below = np.clip((yb - SUBNASALE_Y) / (NOSE_TIP_Y - SUBNASALE_Y), 0.0, 1.0) ** 0.6
+    ridge = np.where(yb < NOSE_TIP_Y, 2.55 * below, ridge)
+    sx = 0.5 + 0.75 * t
+    nose = ridge * np.exp(-0.5 * (xb / sx) ** 2)
+    alae = 0.85 * _g(ax - 1.25, 0.5) * _g(yb - (NOSE_TIP_Y - 0.35), 0.5)
+    socket = -1.15 * _g(ax - EYE_X, 1.6) * _g(yb - (EYE_Y + 0.25), 1.2)
+    eyeball = 0.55 * _g(ax - EYE_X, 0.95) * _g(yb - EYE_Y, 0.75)
+    brow = 0.55 * _g(ax - 3.0, 2.0) * _g(yb - (BROW_Y - 0.1), 0.75) + 0.3 * _g(xb, 1.0) * _g(yb - 3.9, 0.8)
+    cheek = 0.75 * _g(ax - 4.3, 1.4) * _g(yb - 0.2, 1.4)
+    lipw = np.exp(-0.5 * (xb / 2.05) ** 4)
+    upper_lip = 0.5 * lipw * _g(yb - (MOUTH_Y + 0.42), 0.33)
+    lower_lip = 0.55 * lipw * _g(yb - (MOUTH_Y - 0.55), 0.42)
+    philtrum = 0.12 * _g(xb, 0.4) * _g(yb - (SUBNASALE_Y - 0.8), 0.5)
+    muzzle = 0.45 * _g(xb, 3.0) * _g(yb - (MOUTH_Y + 0.8), 2.0)
+    sulcus = -0.35 * _g(xb, 2.0) * _g(yb - (MOUTH_Y - 1.6), 0.45)
+    chin = 0.85 * _g(xb, 1.8) * _g(yb - (CHIN_Y + 0.9), 1.1)
+    relief = nose + alae + socket + eyeball + brow + cheek + upper_lip + lower_lip + philtrum + muzzle + sulcus + chin
+    z = z + front * relief
+    # ears
+    side = _ss(0.80, 0.97, np.abs(su)) * (cu > -0.6)
+    ear = 1.3 * _g(yb - 1.2, 1.9) * _g(z + 0.4, 1.1) * side
+    x = x + np.sign(xb) * ear
+    # hair cap (volume along the ellipsoid normal)
+    hair = _ss(-0.35, 0.35, yb - hairline(U))
+    n0 = np.stack([x / A_HEAD**2, (y - YC) / B_HEAD**2, z / C_FRONT**2], -1)
+    n0 /= np.linalg.norm(n0, axis=-1, keepdims=True)
+    vol = 0.7 * hair * (1.0 - 0.5 * front * _ss(7.0, 10.5, yb))
+    P = np.stack([x, y, z], -1) + vol[..., None] * n0
+    head = P.reshape(-1, 3)
+    tris = _grid_triangles(nv, nu)
+    # neck tube
+    n_nu, n_nv = 28, 7
+    ang = np.linspace(-np.pi, np.pi, n_nu, endpoint=False)
+    ny = np.linspace(-5.0, -22.0, n_nv)
+    A, NY = np.meshgrid(ang, ny)
+    neck = np.stack([5.0 * np.sin(A) * (1 + 0.04 * (NY + 5) / 17), NY, -1.2 + 5.3 * np.cos(A)], -1).reshape(-1, 3)
+    ntris = _grid_triangles(n_nv, n_nu, offset=head.shape[0])
+    verts = np.concatenate([head, neck]).astype(np.float64)
+    tris = np.concatenate([tris, ntris])
+    # orient: outward normals
+    nrm = vertex_normals(verts, tris)
+    c = np.array([0.0, YC, -0.5])
+    if np.mean(np.sum(nrm[: head.shape[0]] * (head - c), 1) > 0) < 0.5:
+        tris = tris[:, ::-1]
+    tris = np.ascontiguousarray(tris[:, :])
+    info = dict(
+        U=np.concatenate([U.ravel(), A.ravel()]),
+        xb=np.concatenate([xb.ravel(), neck[:, 0]]),
+        yb=np.concatenate([yb.ravel(), neck[:, 1]]),
+        front=np.concatenate([front.ravel(), np.zeros(len(neck))]),
+        hair=np.concatenate([hair.ravel(), np.zeros(len(neck))]),
+        is_neck=np.concatenate([np.zeros(head.shape[0], bool), np.ones(len(neck), bool)]),
+        row=np.concatenate([np.repeat(np.arange(nv), nu), np.full(len(neck), -1)]),
+        i_mouth=i_mouth,
+    )
+    # neighbours for smoothing
+    return verts, tris.astype(np.int32), info
+
+
+def _laplacian_smooth(field, tris, n, iters=1):
+    """Average each vertex with its neighbours (uniform weights)."""
+    V = n
+    e = np.concatenate([tris[:, [0, 1]], tris[:, [1, 2]], tris[:, [2, 0]]])
+    e = np.concatenate([e, e[:, ::-1]])
+    deg = np.bincount(e[:, 0], minlength=V).astype(np.float64)
+    f = field.astype(np.float64)
+    for _ in range(iters):
+        acc = np.zeros_like(f)
+        np.add.at(acc, e[:, 0], f[e[:, 1]])
+        f = 0.5 * f + 0.5 * acc / np.maximum(deg, 1)[:, None]
+    return f
+
+
+# ----------------------------------------------------------------------------- albedo & masks
+def _masks(verts, info):
+    xb, yb, front = info["xb"], info["yb"], info["front"]
+    ax = np.abs(xb)
+    row = info["row"]
+    i_m = info["i_mouth"]
+    m = {}
+    fr = front * (~info["is_neck"])
+    # eyes: almond opening around (+-EYE_X, EYE_Y)
+    dx = ax - EYE_X
+    dy = yb - EYE_Y
+    hw = 1.35
+    hh = np.clip(1.0 - (dx / hw) ** 2, 0, None) ** 0.8 * np.where(dy > 0, 0.58, 0.45)
+    inside = np.clip((hh - np.abs(dy)) / 0.08 + 0.5, 0, 1) * (np.abs(dx) < hw)
+    m["eye_open"] = (inside * fr).astype(np.float32)
+    r = np.hypot(dx + 0.0, dy)
+    m["iris"] = (np.clip((0.58 - r) / 0.12 + 0.5, 0, 1) * m["eye_open"]).astype(np.float32)
+    m["pupil"] = (np.clip((0.22 - r) / 0.1 + 0.5, 0, 1) * m["eye_open"]).astype(np.float32)
+    lid_up = EYE_Y + np.clip(1.0 - (dx / (hw + 0.1)) ** 2, 0, None) ** 0.8 * 0.58
+    m["lash"] = (np.exp(-0.5 * ((yb - lid_up - 0.04) / 0.09) ** 2) * (np.abs(dx) < hw + 0.15) * fr).astype(np.float32)
+    m["eye_region"] = (_g(dx, 1.8) * _g(dy, 1.2) * fr).astype(np.float32)
+    m["under_eye"] = (_g(dx, 1.1) * _g(yb - (EYE_Y - 0.9), 0.35) * fr).astype(np.float32)
+    # brows: arched band
+    bx = np.clip((ax - 0.9) / 4.1, 0, 1)
+    by = BROW_Y + 0.45 * np.sin(np.pi * np.clip(bx * 1.1, 0, 1)) - 0.2
+    thick = 0.32 * (1.0 - 0.6 * bx)
+    bm = np.exp(-0.5 * ((yb - by) / thick) ** 4) * (ax > 0.8) * (ax < 5.1) * np.clip((5.1 - ax) / 0.6, 0, 1)
+    m["brow"] = (bm * fr).astype(np.float32)
+    m["brow_wide"] = (np.exp(-0.5 * ((yb - by) / (thick * 1.8)) ** 2) * (ax > 0.6) * (ax < 5.4) * fr).astype(np.float32)
+    # lips & mouth
+    lipw = np.exp(-0.5 * (xb / 2.15) ** 6)
+    ly = yb - MOUTH_Y
+    lips = lipw * (np.exp(-0.5 * ((ly - 0.32) / 0.26) ** 4) + np.exp(-0.5 * ((ly + 0.42) / 0.34) ** 4))
+    m["lips"] = (np.clip(lips, 0, 1) * fr).astype(np.float32)
+    slit = ((row == i_m) | (row == i_m + 1)) & (ax < MOUTH_X + 0.05)
+    m["mouth_inside"] = (slit * fr).astype(np.float32)
+    m["mouth_width"] = (np.exp(-0.5 * (xb / MOUTH_X) ** 8)).astype(np.float32)
+    # hair, beard, cheeks, ...
+    m["hair"] = (info["hair"] * (~info["is_neck"])).astype(np.float32)
+    beard = (_ss(-1.5, -4.0, yb) * (1 - _ss(-9.6, -10.5, yb)) * _ss(0.0, 0.5, front + (~info["is_neck"]) * 0)
+             * (1 - m["lips"]) * (1 - _ss(0.3, 0.0, yb - SUBNASALE_Y + 0.3) * _g(xb, 0.01)))
+    beard = beard * (1 - 0.6 * _g(ax - 4.0, 0.9) * _g(yb + 2.5, 1.0))
+    m["beard"] = (np.clip(beard * (~info["is_neck"]), 0, 1)).astype(np.float32)
+    m["moustache"] = (lipw * _g(yb - (MOUTH_Y + 1.05), 0.35) * fr).astype(np.float32)
+    m["cheeks"] = (_g(ax - 4.0, 1.3) * _g(yb + 1.2, 1.3) * fr).astype(np.float32)
+    m["nose"] = (_g(xb, 1.1) * _g(yb + 1.2, 1.8) * fr).astype(np.float32)
+    m["forehead"] = (_g(xb, 3.5) * _g(yb - 6.5, 1.5) * fr).astype(np.float32)
+    m["hairline_band"] = (_g(yb - hairline(info["U"]), 0.9) * (~info["is_neck"])).astype(np.float32)
+    m["sideburn"] = (_g(ax - 6.3, 0.6) * _ss(-1.0, 1.0, yb) * (1 - _ss(3.0, 4.0, yb)) * (~info["is_neck"])).astype(np.float32)
+    m["neck"] = info["is_neck"].astype(np.float32)
+    eyes = np.clip(m["eye_open"], 0, 1)
+    m["skin"] = (np.clip(1 - m["hair"], 0, 1) * (1 - eyes) * (1 - m["mouth_inside"])).astype(np.float32)
+    m["face"] = (fr * _ss(-9.5, -8.5, yb) * (1 - _ss(HAIRLINE_Y - 0.5, HAIRLINE_Y + 0.5, yb))).astype(np.float32)
+    return m
+
+
+def _mean_albedo(m):
+    a = np.broadcast_to(SKIN, (len(m["skin"]), 3)).astype(np.float64).copy()
+    a *= (1.0 - 0.12 * m["neck"])[:, None]
+    a += np.outer(m["cheeks"], [0.05, -0.01, -0.005])
+    a = a * (1 - m["lips"])[:, None] + LIPS * m["lips"][:, None]
+    a = a * (1 - 0.85 * m["brow"])[:, None] + HAIR * 0.85 * m["brow"][:, None]
+    eo = m["eye_open"][:, None]
+    eye = SCLERA * (1 - m["iris"][:, None]) + IRIS * m["iris"][:, None]
+    eye = eye * (1 - m["pupil"][:, None]) + PUPIL * m["pupil"][:, None]
+    a = a * (1 - eo) + eye * eo
+    a = a * (1 - 0.8 * m["lash"])[:, None] + 0.02 * 0.8 * m["lash"][:, None]
+    a = a * (1 - m["mouth_inside"])[:, None] + MOUTH_INSIDE * m["mouth_inside"][:, None]
+    h = m["hair"][:, None]
+    a = a * (1 - h) + HAIR * h
+    a *= (1 - 0.25 * m["under_eye"])[:, None]
+    return np.clip(a, 0, 1).astype(np.float32)
+
+
+# ----------------------------------------------------------------------------- bases
+def _bumps(rng, verts, normals, info, n, radius_fn, sym_p=0.7, region="face"):
+    xb, yb = info["xb"], info["yb"]
+    fr = info["front"] * (~info["is_neck"])
+    out = []
+    for k in range(n):
+        r = radius_fn(k)
+        cx = rng.uniform(-5.5, 5.5)
+        cy = rng.uniform(-9.0, 9.0)
+        f = _g(np.hypot(xb - cx, yb - cy), r)
+        if rng.random() < sym_p:
+            f = f + _g(np.hypot(xb + cx, yb - cy), r)
+        f = f * fr
+        d = normals * f[:, None]
+        # a little tangential component so components are not all along the normal
+        d[:, 0] += rng.normal(0, 0.3) * f * np.sign(xb)
+        d[:, 1] += rng.normal(0, 0.3) * f
+        out.append(d)
+    return out
+
+
+def _shape_components(verts, normals, info, m):
+    xb, yb = info["xb"], info["yb"]
+    ax = np.abs(xb)
+    sgn = np.sign(xb)
+    fr = info["front"] * (~info["is_neck"])
+    head = (~info["is_neck"]).astype(np.float64)
+    Z = np.zeros_like(verts)
+    comps = []
+
+    def vec(dx=0.0, dy=0.0, dz=0.0):
+        c = Z.copy()
+        c[:, 0] += dx
+        c[:, 1] += dy
+        c[:, 2] += dz
+        return c
+
+    eye_reg = _g(ax - EYE_X, 1.5) * _g(yb - EYE_Y, 1.1) * fr
+    nose_reg = _g(xb, 1.4) * _ss(3.5, 1.5, yb) * _ss(-3.8, -2.8, yb) * fr
+    nose_h = np.maximum(verts[:, 2] - 8.6, 0) * nose_reg
+    lower = _ss(-1.0, -8.0, yb) * head
+    comps.append(vec(dx=xb / A_HEAD * head))  # face / head width
+    comps.append(vec(dy=np.minimum(yb - 2.0, 0) / 10.0 * head, dz=0.2 * lower * fr))  # face length
+    comps.append(vec(dx=xb / A_HEAD * _ss(-2.0, -8.0, yb) * head))  # jaw width
+    comps.append(vec(dy=-0.6 * _g(xb, 2.0) * _ss(-6.5, -9.0, yb) * fr, dz=0.8 * _g(xb, 2.0) * _g(yb - CHIN_Y, 1.5) * fr))  # chin
+    comps.append(vec(dz=nose_h / 2.5, dy=-0.3 * _g(xb, 1.2) * _g(yb - NOSE_TIP_Y, 0.8) * fr))  # nose projection/length
+    comps.append(vec(dx=xb * 0.6 * _g(xb, 1.6) * _g(yb - (NOSE_TIP_Y - 0.2), 1.0) * fr))  # nose width
+    comps.append(vec(dz=_g(xb, 0.8) * _g(yb - 1.5, 1.2) * fr))  # nose bridge
+    comps.append(vec(dx=sgn * eye_reg))  # eye spacing
+    comps.append(vec(dx=(ax - EYE_X) * sgn * eye_reg * 0.5, dy=(yb - EYE_Y) * eye_reg * 0.5))  # eye size
+    comps.append(vec(dz=-eye_reg))  # eye depth
+    comps.append(vec(dz=_g(ax - 3.0, 2.0) * _g(yb - BROW_Y, 0.7) * fr))  # brow ridge
+    comps.append(vec(dz=_g(ax - 4.3, 1.2) * _g(yb - 0.2, 1.1) * fr, dx=0.5 * sgn * _g(ax - 5.0, 1.2) * _g(yb - 0.2, 1.1) * fr))  # cheekbones
+    lips_reg = m["mouth_width"] * _g(yb - MOUTH_Y, 0.7) * fr
+    comps.append(vec(dz=lips_reg, dy=0.4 * np.sign(yb - MOUTH_Y + 1e-6) * lips_reg))  # lip thickness
+    comps.append(vec(dz=np.maximum(yb - BROW_Y, 0) / 5.0 * fr * head))  # forehead slope
+    comps.append(vec(dx=xb * 0.35 * _g(xb, 2.8) * _g(yb - MOUTH_Y, 1.0) * fr))  # mouth width
+    comps.append(vec(dy=_g(xb, 3.0) * _g(yb - MOUTH_Y, 1.3) * fr))  # mouth height
+    comps.append(vec(dz=_g(ax - 4.2, 1.6) * _g(yb + 4.5, 1.6) * fr, dx=0.6 * sgn * _g(ax - 5.0, 1.6) * _g(yb + 4.5, 1.8) * fr))  # fuller cheeks
+    comps.append(vec(dz=np.minimum(verts[:, 2], 0) / C_BACK * head))  # head depth (back)
+    comps.append(vec(dy=_g(xb, 1.2) * _g(yb - NOSE_TIP_Y, 0.7) * fr))  # nose tip up/down
+    comps.append(vec(dx=sgn * _g(ax - 7.0, 1.2) * _g(yb - 1.2, 2.0) * (1 - fr) * head))  # ears
+    comps.append(vec(dy=eye_reg + 0.6 * _g(ax - 3.0, 2.0) * _g(yb - BROW_Y, 0.8) * fr))  # eye height
+    comps.append(vec(dz=_g(xb, 0.7) * _g(yb - 0.3, 0.8) * fr))  # nasal hump
+    comps.append(vec(dx=sgn * _g(ax - 5.0, 1.2) * _g(yb + 7.0, 1.4) * fr))  # jowls
+    comps.append(vec(dz=verts[:, 2].clip(0) / C_FRONT * _ss(4.0, 10.0, yb) * head))  # skull height/forehead round
+    comps.append(vec(dy=np.maximum(yb - 4.0, 0) / 10.0 * head))  # skull height
+    return comps
+
+
+def _tex_components(m, info, rng):
+    V = len(m["skin"])
+    comps = []
+
+    def c(mask, rgb):
+        return np.outer(mask, np.asarray(rgb, np.float64))
+
+    skin = m["skin"] * (1 - 0.5 * m["lips"])
+    comps.append(c(skin, [1.0, 0.68, 0.49]))  # skin tone dark <-> light
+    comps.append(c(m["hair"] + 0.35 * m["brow"], [1.0, 0.72, 0.42]))  # hair colour dark <-> fair
+    comps.append(c(skin, [0.15, 0.3, -0.1]))  # warm/olive <-> cool
+    comps.append(c(skin, [0.35, -0.12, -0.08]))  # ruddiness
+    comps.append(c(m["iris"] * (1 - m["pupil"]), [-0.3, 0.35, 1.0]))  # iris brown <-> blue/green
+    comps.append(c(m["brow_wide"] * (1 - m["hair"]), [-0.9, -0.65, -0.5]))  # brow thickness/darkness
+    comps.append(c(m["beard"], [-0.6, -0.45, -0.33]))  # beard density
+    comps.append(c(m["lips"], [0.6, -0.15, -0.1]))  # lip colour
+    comps.append(c(m["cheeks"], [0.5, -0.05, -0.05]))  # cheek tint
+    comps.append(c(m["hair"], [0.8, 0.15, -0.25]))  # hair redness
+    comps.append(c(m["hairline_band"] * m["face"].clip(0, 1) ** 0 * (1 - m["brow"]), [-0.8, -0.55, -0.4]))  # hairline height
+    comps.append(c(m["moustache"], [-0.7, -0.5, -0.37]))  # moustache
+    comps.append(c(m["nose"], [0.4, 0.0, -0.05]))  # nose tint
+    comps.append(c(m["under_eye"], [-0.5, -0.45, -0.3]))  # under-eye darkness
+    comps.append(c(m["lips"], [-0.5, -0.3, -0.25]))  # lip darkness
+    comps.append(c(m["forehead"], [0.3, 0.25, 0.2]))  # forehead tone
+    comps.append(c(m["sideburn"], [-0.8, -0.55, -0.4]))  # sideburns
+    comps.append(c(m["neck"] + 0.3 * m["skin"] * _ss(-4.0, -9.0, info["yb"]), [0.5, 0.35, 0.25]))  # lower face / neck tone
+    comps.append(c(m["eye_open"] * (1 - m["iris"]), [0.2, 0.1, 0.1]))  # sclera tint
+    comps.append(c(m["lash"], [-1.0, -0.9, -0.8]))  # lash darkness
+    return comps
+
+
+def _spot_components(rng, n, info, m, big=False):
+    xb, yb = info["xb"], info["yb"]
+    skin = m["skin"] * m["face"]
+    out = []
+    for k in range(n):
+        f = np.zeros_like(xb)
+        if rng.random() < 0.35 and not big:  # freckle-like field
+            cx, cy = rng.uniform(-3.5, 3.5), rng.uniform(-4, 4)
+            reg = _g(np.hypot(xb - cx, yb - cy), 2.5)
+            noise = rng.standard_normal(len(xb))
+            f = reg * np.clip(noise - 1.0, 0, None)
+        else:
+            for _ in range(rng.integers(1, 5)):
+                cx, cy = rng.uniform(-5.5, 5.5), rng.uniform(-8.5, 8.5)
+                r = rng.uniform(0.5, 2.5) if big else rng.uniform(0.15, 0.45)
+                f = f + _g(np.hypot(xb - cx, yb - cy), r)
+        f = np.clip(f, 0, 1.5) * skin
+        col = np.array([0.55, 0.6, 0.6]) * rng.uniform(0.6, 1.0) * (-1 if rng.random() < 0.8 else 1)
+        col = col + rng.normal(0, 0.15, 3)
+        out.append(np.outer(f, col))
+    return out
+
+
+def _expression_components(verts, normals, info, m):
+    xb, yb = info["xb"], info["yb"]
+    ax = np.abs(xb)
+    sgn = np.sign(xb)
+    row = info["row"]
+    i_m = info["i_mouth"]
+    fr = info["front"] * (~info["is_neck"])
+    Z = np.zeros_like(verts)
+    comps = []
+
+    def vec(dx=0.0, dy=0.0, dz=0.0):
+        c = Z.copy()
+        c[:, 0] += dx
+        c[:, 1] += dy
+        c[:, 2] += dz
+        return c
+
+    mw = m["mouth_width"].astype(np.float64)
+    below = (yb < MOUTH_Y) | (row == i_m)  # lower side of the duplicated mouth row
+    above_w = np.where(below, 1.0, (1 - mw) * np.exp(-0.5 * ((yb - MOUTH_Y) / 1.2) ** 2))
+    jaw_w = np.where(below, 1.0, above_w) * fr * (1 - _ss(-4.0, -5.5, np.abs(xb) * 0 - 1)) * _ss(0.2, 0.7, info["front"])
+    jaw_w = jaw_w * (1 - _ss(4.5, 7.0, ax) * (yb > MOUTH_Y - 3)) * (~info["is_neck"])
+    piv = np.array([0.0, 1.0, -3.0])
+    th = 0.2
+    p = verts - piv
+    rot = np.stack([p[:, 0], p[:, 1] * np.cos(th) - p[:, 2] * np.sin(th), p[:, 1] * np.sin(th) + p[:, 2] * np.cos(th)], 1)
+    comps.append((rot - p) * jaw_w[:, None])  # 0 jaw open
+    corner = lambda s=None: _g(np.hypot(ax - MOUTH_X, yb - MOUTH_Y), 1.0) * fr * (1 if s is None else (sgn == s))
+    cheek_up = _g(ax - 3.3, 1.2) * _g(yb + 2.0, 1.2) * fr
+    comps.append(vec(dx=0.35 * sgn * corner(), dy=0.55 * corner() + 0.25 * cheek_up, dz=-0.15 * corner() + 0.2 * cheek_up))  # 1 smile
+    brow_reg = _g(ax - 3.0, 1.9) * _g(yb - BROW_Y, 1.0) * fr
+    upper_lid = _ss(EYE_Y + 0.1, EYE_Y + 0.6, yb) * _g(ax - EYE_X, 1.5) * _g(yb - EYE_Y - 0.8, 0.8) * fr
+    comps.append(vec(dy=0.45 * brow_reg + 0.15 * upper_lid))  # 2 brow raise
+    inner_brow = _g(ax - 1.6, 1.0) * _g(yb - BROW_Y, 0.8) * fr
+    comps.append(vec(dx=-0.25 * sgn * inner_brow, dy=-0.3 * inner_brow, dz=0.1 * inner_brow))  # 3 frown
+    eo = _g(ax - EYE_X, 0.9) ** 0.5 * _ss(1.6, 1.2, np.abs(ax - EYE_X)) * _ss(0.9, 0.55, np.abs(yb - EYE_Y)) * fr
+    for s in (-1, 1):  # 4/5 eye closure (image-left eye is x<0)
+        w = eo * (sgn == s)
+        comps.append(vec(dy=-(yb - (EYE_Y - 0.25)) * w * 0.45, dz=0.05 * w))
+    lips = mw * _g(yb - MOUTH_Y, 0.8) * fr
+    comps.append(vec(dy=-(yb - MOUTH_Y) * 0.35 * lips, dz=-0.15 * lips))  # 6 lip press
+    comps.append(vec(dx=-0.35 * xb / MOUTH_X * lips, dz=0.45 * lips))  # 7 pucker
+    for s in (-1, 1):  # 8/9 one-sided smile
+        comps.append(vec(dx=0.35 * sgn * corner(s), dy=0.55 * corner(s) + 0.25 * cheek_up * (sgn == s), dz=0.2 * cheek_up * (sgn == s)))
+    puff = _g(ax - 3.9, 1.2) * _g(yb + 4.5, 1.4) * fr
+    comps.append(vec(dx=0.4 * sgn * puff, dz=0.35 * puff))  # 10 cheek puff
+    nose_reg = _g(xb, 1.3) * _g(yb - 0.5, 1.5) * fr
+    comps.append(vec(dy=0.2 * nose_reg, dz=0.1 * nose_reg + 0.1 * inner_brow * 0, dx=0.0))  # 11 nose wrinkle
+    comps.append(vec(dx=0.35 * sgn * corner()))  # 12 mouth stretch
+    comps.append(vec(dy=-0.45 * corner()))  # 13 mouth frown
+    ll = mw * _g(yb - (MOUTH_Y - 0.6), 0.55) * fr * (below)
+    comps.append(vec(dy=-0.3 * ll, dz=0.1 * ll))  # 14 lower lip down
+    ul = mw * _g(yb - (MOUTH_Y + 0.6), 0.55) * fr * (~below)
+    comps.append(vec(dy=0.3 * ul, dz=0.05 * ul))  # 15 upper lip raise
+    comps.append(vec(dy=-(yb - (EYE_Y - 0.25)) * eo * 0.2 + 0.2 * cheek_up, dz=0.1 * cheek_up))  # 16 squint
+    comps.append(jaw_w[:, None] * np.array([0.4, 0.0, 0.0]) * (yb < MOUTH_Y + 0.5)[:, None])  # 17 jaw sideways
+    comps.append(vec(dy=(yb - (EYE_Y - 0.1)) * eo * 0.3))  # 18 eye widen
+    for s in (-1, 1):  # 19/20 one brow raise
+        comps.append(vec(dy=0.45 * brow_reg * (sgn == s)))
+    for s in (-1, 1):  # 21/22 mouth sideways
+        comps.append(vec(dx=0.35 * s * lips))
+    comps.append(vec(dz=0.3 * lips, dx=-0.15 * xb / MOUTH_X * lips, dy=0.15 * (yb - MOUTH_Y) * lips))  # 23 funnel
+    comps.append(vec(dy=0.3 * cheek_up, dz=0.15 * cheek_up))  # 24 cheek raise
+    ch = _g(xb, 1.8) * _g(yb - (CHIN_Y + 1.5), 1.2) * fr
+    comps.append(vec(dy=0.3 * ch, dz=0.15 * ch))  # 25 chin raise
+    return comps
+
+
+def _normalise_peak(c):
+    peak = np.max(np.linalg.norm(c, axis=1))
+    return c / max(peak, 1e-12)
+
+
+@functools.lru_cache(maxsize=8)
+def build_face_model(extra_shape: int = 0, extra_texture: int = 0) -> FaceModel:
+    verts, tris, info = _mean_head()
+    V = len(verts)
+    normals = vertex_normals(verts, tris)
+    m = _masks(verts, info)
+    mean_alb = _mean_albedo(m)
+
+    # identity shape: named components, then symmetric smooth bumps of decreasing radius
+    rng = np.random.default_rng(1234)
+    comps = _shape_components(verts, normals, info, m)
+    n_named = len(comps)
+    comps += _bumps(rng, verts, normals, info, SHAPE_DIM - n_named, lambda k: 2.6 * 0.975**k)
+    shape_std = (0.75 / (1.0 + 0.15 * np.arange(SHAPE_DIM))).astype(np.float32)
+    shape_basis = np.stack([_normalise_peak(c) * s for c, s in zip(comps, shape_std)])
+
+    # texture
+    rng = np.random.default_rng(5678)
+    tcomps = _tex_components(m, info, rng)
+    n_t = len(tcomps)
+    tcomps += _spot_components(rng, (TEX_DIM - n_t) // 3, info, m, big=True)
+    tcomps += _spot_components(rng, TEX_DIM - len(tcomps), info, m)
+    tex_std = (0.19 / (1.0 + 0.15 * np.arange(TEX_DIM))).astype(np.float32)
+    texture_basis = np.stack([c / max(np.abs(c).max(), 1e-12) * s for c, s in zip(tcomps, tex_std)])
+
+    # expression: named blendshapes at their natural amplitude, then smooth local ones
+    ecomps = _expression_components(verts, normals, info, m)
+    rng = np.random.default_rng(91011)
+    n_e = len(ecomps)
+    gen = _bumps(rng, verts, normals, info, EXPR_DIM - n_e, lambda k: 1.8, sym_p=0.5)
+    gen = [_normalise_peak(c) * 0.2 * 0.97**k for k, c in enumerate(gen)]
+    ecomps = ecomps + gen
+    expression_basis = np.stack(ecomps)
+    expr_std = np.linalg.norm(expression_basis, axis=2).max(1).astype(np.float32)
+
+    # identity-independent fine albedo detail (driven by noise dims)
+    rng = np.random.default_rng(121314)
+    skin = (m["skin"] * (1 - info["is_neck"] * 0.5))[:, None]
+    nt = []
+    for k in range(NOISE_TEX_DIM):
+        f = rng.standard_normal((V, 1)) * np.array([[1.0, 0.9, 0.85]]) + 0.2 * rng.standard_normal((V, 3))
+        if k % 2:
+            f = _laplacian_smooth(f, tris, V, 1)
+        nt.append(0.018 * f * (skin + 0.6 * m["hair"][:, None]))
+    noise_texture_basis = np.stack(nt)
+
+    # extra finer identity detail for the stand-in real domain
+    rng = np.random.default_rng(151617)
+    es = _bumps(rng, verts, normals, info, extra_shape, lambda k: 0.9 * 0.985**k, sym_p=0.3)
+    es_std = shape_std[-1] * 0.8 / (1.0 + 0.03 * np.arange(extra_shape))
+    extra_shape_basis = (np.stack([_normalise_peak(c) * s for c, s in zip(es, es_std)]) if extra_shape
+                         else np.zeros((0, V, 3)))
+    et = _spot_components(rng, extra_texture, info, m)
+    et_std = tex_std[-1] * 1.2 / (1.0 + 0.03 * np.arange(extra_texture))
+    extra_texture_basis = (np.stack([c / max(np.abs(c).max(), 1e-12) * s for c, s in zip(et, et_std)])
+                           if extra_texture else np.zeros((0, V, 3)))
+
+    # landmarks: nearest front vertices to the feature points (on the mean head)
+    def nearest(x, y, extra_mask=None):
+        ok = (info["front"] > 0.5) & (~info["is_neck"])
+        if extra_mask is not None:
+            ok &= extra_mask
+        d = (info["xb"] - x) ** 2 + (info["yb"] - y) ** 2 + 1e6 * (~ok)
+        return int(np.argmin(d))
+
+    lower_row = info["row"] == info["i_mouth"] + 1
+    lmk = np.array([nearest(-EYE_X, EYE_Y), nearest(EYE_X, EYE_Y), nearest(0.0, NOSE_TIP_Y),
+                    nearest(-MOUTH_X, MOUTH_Y, lower_row), nearest(MOUTH_X, MOUTH_Y, lower_row)], np.int32)
+
+    f32 = lambda a: np.ascontiguousarray(a, dtype=np.float32)
+    return FaceModel(
+        vertices=f32(verts), triangles=np.ascontiguousarray(tris, np.int32), mean_albedo=f32(mean_alb),
+        shape_basis=f32(shape_basis), texture_basis=f32(texture_basis), expression_basis=f32(expression_basis),
+        noise_texture_basis=f32(noise_texture_basis), extra_shape_basis=f32(extra_shape_basis),
+        extra_texture_basis=f32(extra_texture_basis), shape_std=shape_std, texture_std=tex_std,
+        expression_std=expr_std, landmark_index=lmk, region={k: f32(v) for k, v in m.items()},
+    )

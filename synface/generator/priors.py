@@ -1,0 +1,65 @@
+"""Coefficient priors: how λ is drawn, factor by factor.
+
+DiscoFaceGAN decodes N(0, I) latents into λ with learned decoders, so its samples are
+mostly frontal, mostly neutral or smiling, under varied but natural light. These priors
+give the same character directly in λ space. Angles are in radians; light is raw
+second-order SH (9 bands x RGB, band-major).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from synface.generator import lam
+
+
+@dataclass(frozen=True)
+class Priors:
+    """Per-factor distributions; every draw takes its own Generator."""
+
+    yaw_std_deg: float = 18.0
+    yaw_max_deg: float = 40.0
+    pitch_std_deg: float = 6.0
+    pitch_max_deg: float = 15.0
+    roll_std_deg: float = 4.0
+    roll_max_deg: float = 10.0
+    p_neutral: float = 0.45  # else smiling with p_smile, else a free expression
+    p_smile: float = 0.4
+    expression_jitter: float = 0.15
+    free_expression_std: float = 0.6
+    smile_index: int = lam.EXPRESSION_SMILE
+    ambient: tuple[float, float] = (0.75, 1.05)  # SH band-0 intensity range
+    tint: float = 0.05  # per-channel colour variation of natural light
+    directional_std: float = 0.3  # SH band-1 (light direction) spread
+    detail_std: float = 0.08  # SH band-2
+
+    def identity(self, rng: np.random.Generator) -> np.ndarray:
+        return rng.standard_normal(lam.IDENTITY_DIM).astype(np.float32)
+
+    def expression(self, rng: np.random.Generator) -> np.ndarray:
+        kind = rng.random()
+        coeffs = rng.normal(0.0, self.expression_jitter, lam.EXPRESSION_DIM)
+        if kind >= self.p_neutral + self.p_smile:
+            coeffs = rng.normal(0.0, self.free_expression_std, lam.EXPRESSION_DIM)
+        elif kind >= self.p_neutral:
+            coeffs[self.smile_index] = rng.uniform(0.4, 1.3)
+        return coeffs.astype(np.float32)
+
+    def pose(self, rng: np.random.Generator) -> np.ndarray:
+        stds = np.deg2rad([self.yaw_std_deg, self.pitch_std_deg, self.roll_std_deg])
+        limits = np.deg2rad([self.yaw_max_deg, self.pitch_max_deg, self.roll_max_deg])
+        return np.clip(rng.normal(0.0, stds), -limits, limits).astype(np.float32)
+
+    def illumination(self, rng: np.random.Generator) -> np.ndarray:
+        intensity = rng.uniform(*self.ambient)
+        colour = 1.0 + rng.uniform(-self.tint, self.tint, 3)
+        sh = np.zeros((9, 3))
+        sh[0] = intensity * colour
+        sh[1:4] = rng.normal(0.0, self.directional_std, (3, 1)) * intensity * colour
+        sh[4:9] = rng.normal(0.0, self.detail_std, (5, 1)) * intensity * colour
+        return sh.reshape(-1).astype(np.float32)
+
+    def noise(self, rng: np.random.Generator) -> np.ndarray:
+        return rng.standard_normal(lam.NOISE_DIM).astype(np.float32)

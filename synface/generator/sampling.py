@@ -1,0 +1,107 @@
+"""Sampling λ for a synthetic dataset: identity mixup (eq. 1) and the factor modes.
+
+Every draw comes from its own counter-based stream keyed by (seed, stream, identity,
+image), so an image's λ depends only on (seed, identity index, image index, settings),
+never on batch size, shard split or core count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from synface.errors import SynfaceError
+from synface.generator import lam
+from synface.generator.priors import Priors
+
+FACTORS = ("expression", "illumination", "pose", "noise")
+# The paper's attribute analysis: which factors are drawn per image (the rest once per identity).
+FACTOR_MODES: dict[str, tuple[str, ...]] = {
+    "all": FACTORS,
+    "none": (),
+    "expression": ("expression",),
+    "illumination": ("illumination",),
+    "pose": ("pose",),
+}
+PHI_GRID = np.round(np.arange(21) * 0.05, 2)  # {0, 0.05, ..., 1.0}
+
+_STREAM_IDENTITY = 1
+_STREAM_MIXUP = 2
+_STREAM_FACTOR = {name: 10 + n for n, name in enumerate(FACTORS)}
+_PER_IDENTITY = -1  # image index used for a factor drawn once per identity
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """What defines a synthetic set: its width (ids), depth (per_id), IM, factor mode, seed."""
+
+    n_ids: int
+    per_id: int
+    identity_mixup: bool = True
+    factor: str = "all"
+    seed: int = 0
+    priors: Priors = Priors()
+
+    def __post_init__(self) -> None:
+        if self.n_ids < 1 or self.per_id < 1:
+            raise SynfaceError(f"identity and image counts must be positive, got ids={self.n_ids} per_id={self.per_id}")
+        if self.factor not in FACTOR_MODES:
+            raise SynfaceError(f"unknown factor mode {self.factor!r}; choose one of {', '.join(FACTOR_MODES)}")
+        if self.identity_mixup and self.per_id > self.n_ids - 1:
+            raise SynfaceError(
+                f"identity mixup needs a distinct partner per image: per_id={self.per_id} "
+                f"exceeds the {self.n_ids - 1} other identities"
+            )
+
+
+def _rng(settings: GenerationSettings, stream: int, identity: int, image: int = _PER_IDENTITY) -> np.random.Generator:
+    return np.random.default_rng([settings.seed, stream, identity, image + 1])
+
+
+def identity_coefficients(settings: GenerationSettings, identity: int) -> np.ndarray:
+    """The 160-d identity part of λ (80 shape + 80 texture) of one identity."""
+    return settings.priors.identity(_rng(settings, _STREAM_IDENTITY, identity))
+
+
+def mixup_labels(settings: GenerationSettings, identity: int) -> tuple[np.ndarray, np.ndarray]:
+    """Partners k (distinct, != identity) and ratios φ of the identity's images (official IM).
+
+    Without IM every φ is 1 and the partner is the identity itself.
+    """
+    if not settings.identity_mixup:
+        return np.full(settings.per_id, identity), np.ones(settings.per_id)
+    rng = _rng(settings, _STREAM_MIXUP, identity)
+    partners = rng.choice(settings.n_ids - 1, size=settings.per_id, replace=False)
+    partners = partners + (partners >= identity)  # skip the identity itself
+    phi = PHI_GRID[rng.integers(0, len(PHI_GRID), size=settings.per_id)]
+    return partners, phi
+
+
+def factor_coefficients(settings: GenerationSettings, factor: str, identity: int, image: int) -> np.ndarray:
+    """One factor's coefficients for image `image` of `identity`, per the factor mode."""
+    varies = factor in FACTOR_MODES[settings.factor]
+    rng = _rng(settings, _STREAM_FACTOR[factor], identity, image if varies else _PER_IDENTITY)
+    return getattr(settings.priors, factor)(rng)
+
+
+def identity_lambdas(settings: GenerationSettings, identity: int) -> tuple[np.ndarray, pd.DataFrame]:
+    """λ (per_id, 286) of one identity's images and their soft labels (identity, image, partner, phi)."""
+    partners, phi = mixup_labels(settings, identity)
+    own = identity_coefficients(settings, identity)
+    out = np.empty((settings.per_id, lam.LAMBDA_DIM), np.float32)
+    for j in range(settings.per_id):
+        mate = identity_coefficients(settings, int(partners[j])) if phi[j] < 1 else own
+        out[j, lam.IDENTITY] = phi[j] * own + (1 - phi[j]) * mate
+        for factor in FACTORS:
+            out[j, lam.FACTOR_SLICES[factor]] = factor_coefficients(settings, factor, identity, j)
+    labels = pd.DataFrame(
+        {
+            "identity": identity,
+            "image": np.arange(settings.per_id),
+            "partner": partners if settings.identity_mixup else -1,
+            "phi": phi,
+        }
+    )
+    return out, labels

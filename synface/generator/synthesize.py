@@ -1,0 +1,87 @@
+"""Render a synthetic dataset (or one shard of it) into the project's storage.
+
+Shards are ranges of identities; because λ and pixels depend only on (seed, identity,
+image, settings), any shard split yields the same images, and `merge_shards` joins
+them without copying pixels.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from synface.data.storage import LANDMARK_COLUMNS, Dataset, DatasetWriter, check_metadata
+from synface.errors import SynfaceError
+from synface.generator.render import render_faces
+from synface.generator.sampling import GenerationSettings, identity_lambdas
+
+IMAGE_SIZE = (112, 96)
+
+
+def settings_attrs(settings: GenerationSettings) -> dict[str, object]:
+    """What dataset.json records so the λ of every image can be rebuilt."""
+    attrs = asdict(settings)
+    attrs["kind"] = "synthetic"
+    return attrs
+
+
+def render_identities(settings: GenerationSettings, identities: Sequence[int]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Images (n, 112, 96, 3) and metadata of all images of the given identities."""
+    parts = [identity_lambdas(settings, i) for i in identities]
+    lambdas = np.concatenate([p[0] for p in parts])
+    meta = pd.concat([p[1] for p in parts], ignore_index=True)
+    result = render_faces(lambdas, size=IMAGE_SIZE)
+    meta["name"] = ""
+    meta[LANDMARK_COLUMNS] = result.landmarks.reshape(len(meta), -1)
+    return result.images, check_metadata(meta, "render")
+
+
+def identity_range(settings: GenerationSettings, shard: int, n_shards: int) -> range:
+    """The identities of shard `shard` of `n_shards` (contiguous, near-equal)."""
+    if not 0 <= shard < n_shards:
+        raise SynfaceError(f"shard {shard} is outside 0..{n_shards - 1}")
+    bounds = np.linspace(0, settings.n_ids, n_shards + 1).round().astype(int)
+    return range(bounds[shard], bounds[shard + 1])
+
+
+def generate(
+    settings: GenerationSettings,
+    out: str | os.PathLike[str],
+    *,
+    identities: range | None = None,
+    ids_per_batch: int = 8,
+    progress: bool = True,
+) -> Path:
+    """Write the images of `identities` (default: all) as a dataset at `out`."""
+    identities = identities if identities is not None else range(settings.n_ids)
+    with DatasetWriter(out, *IMAGE_SIZE, settings_attrs(settings)) as writer:
+        batches = [identities[a : a + ids_per_batch] for a in range(0, len(identities), ids_per_batch)]
+        bar = tqdm(total=len(identities) * settings.per_id, unit="img", desc=f"render {Path(out).name}", disable=not progress)
+        for batch in batches:
+            images, meta = render_identities(settings, batch)
+            writer.append(images, meta)
+            bar.update(len(images))
+        bar.close()
+    return Path(out)
+
+
+def merge_shards(shards: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str]) -> Path:
+    """Join shard datasets (in identity order) into one dataset, linking their pixel files."""
+    opened = [Dataset.open(s) for s in shards]
+    if not opened:
+        raise SynfaceError(f"{out}: no shards to merge")
+    first = opened[0]
+    for ds in opened[1:]:
+        if ds.attrs != first.attrs or (ds.height, ds.width) != (first.height, first.width):
+            raise SynfaceError(f"{ds.path}: shard settings differ from {first.path}")
+    with DatasetWriter(out, first.height, first.width, first.attrs) as writer:
+        for ds in opened:
+            for shard_file, meta in ds.shards():
+                writer.link_shard(shard_file, meta)
+    return Path(out)

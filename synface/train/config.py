@@ -1,0 +1,112 @@
+"""The typed configuration of one training run (what `synface train` and Snakemake scripts pass)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from synface.errors import SynfaceError
+
+HEADS = ("arcface", "cosface")
+# Fractions of the epochs after which the LR drops x0.1 (paper: 40 epochs -> 24, 30, 36).
+LR_DROP_FRACTIONS = (0.6, 0.75, 0.9)
+# Settings that may change between a run and its resumption without changing its result.
+RUNTIME_KEYS = ("out", "threads")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run.
+
+    Which sets are used: `syn` alone = synthetic training (identity mixup wherever the
+    metadata has phi < 1); `real` alone = real-only training; both = domain mixup, an
+    epoch being one pass over the synthetic set.
+    """
+
+    out: Path
+    syn: Path | None = None
+    syn_subset: tuple[int, int] | None = None  # (N identities, S images each): Syn_N_S
+    real: Path | None = None
+    real_subset: tuple[int, int] | None = None  # Real_N_S
+    arch: str = "lresnet50e_ir"
+    input_hw: tuple[int, int] = (112, 96)
+    embedding: int = 512
+    head: str = "arcface"
+    epochs: int = 40
+    batch: int = 512
+    lr: float = 0.1
+    momentum: float = 0.9
+    weight_decay: float = 5e-4
+    seed: int = 0
+    threads: int | None = None  # CPU threads; None = all cores
+    deterministic: bool = False  # torch.use_deterministic_algorithms for the run
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "out", Path(self.out))
+        for name in ("syn", "real"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, Path(value))
+        for name in ("syn_subset", "real_subset", "input_hw"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, tuple(int(v) for v in value))
+        self.check()
+
+    def check(self) -> None:
+        """Raise SynfaceError on settings that cannot make a run."""
+        if self.syn is None and self.real is None:
+            raise SynfaceError("training needs a synthetic set (--syn), a real set (--real) or both")
+        if self.syn_subset is not None and self.syn is None:
+            raise SynfaceError("--syn-subset given without --syn")
+        if self.real_subset is not None and self.real is None:
+            raise SynfaceError("--real-subset given without --real")
+        for name in ("syn_subset", "real_subset"):
+            value = getattr(self, name)
+            if value is not None and (len(value) != 2 or min(value) < 1):
+                raise SynfaceError(f"{name} must be two positive integers (N identities, S images), got {value}")
+        if len(self.input_hw) != 2 or min(self.input_hw) < 8:
+            raise SynfaceError(f"input size must be HxW with both sides >= 8, got {self.input_hw}")
+        if self.head not in HEADS:
+            raise SynfaceError(f"unknown head {self.head!r}; choose one of {', '.join(HEADS)}")
+        for name in ("embedding", "epochs", "batch"):
+            if getattr(self, name) < 1:
+                raise SynfaceError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not self.lr > 0:
+            raise SynfaceError(f"lr must be > 0, got {self.lr}")
+        if self.threads is not None and self.threads < 1:
+            raise SynfaceError(f"threads must be >= 1, got {self.threads}")
+
+    @property
+    def domain_mixup(self) -> bool:
+        return self.syn is not None and self.real is not None
+
+    def lr_milestones(self) -> list[int]:
+        """Epochs after which the LR drops x0.1: 60 %, 75 % and 90 % of the run."""
+        return [round(f * self.epochs) for f in LR_DROP_FRACTIONS]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON/`weights_only`-safe values (paths as strings, tuples as lists)."""
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, Path):
+                value = str(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise SynfaceError(f"unknown training setting(s): {', '.join(unknown)}")
+        return cls(**data)
+
+    def result_settings(self) -> dict[str, Any]:
+        """The settings that determine the trained weights (everything but runtime knobs)."""
+        return {k: v for k, v in self.to_dict().items() if k not in RUNTIME_KEYS}

@@ -1,0 +1,57 @@
+"""Where training and embedding run: CUDA when present (bf16 backbone, channels_last), else CPU."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+
+import torch
+
+
+def pick_device(threads: int | None = None) -> torch.device:
+    """CUDA if available; otherwise the CPU, using `threads` intra-op threads (default: all cores)."""
+    if torch.cuda.is_available():
+        torch.backends.cudnn.benchmark = True
+        return torch.device("cuda")
+    torch.set_num_threads(threads or os.cpu_count() or 1)
+    return torch.device("cpu")
+
+
+def backbone_autocast(device: torch.device) -> contextlib.AbstractContextManager[object]:
+    """bf16 autocast for the backbone on CUDA; the margin head stays fp32 (outside this context)."""
+    if device.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def prepare_model(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
+    """Move a backbone to `device`, in channels_last layout on CUDA (faster convolutions)."""
+    model = model.to(device)
+    if device.type == "cuda":
+        model = model.to(memory_format=torch.channels_last)
+    return model
+
+
+def prepare_input(x: torch.Tensor, device: torch.device) -> torch.Tensor:
+    """Match the backbone's memory layout."""
+    if device.type == "cuda":
+        return x.contiguous(memory_format=torch.channels_last)
+    return x
+
+
+@contextlib.contextmanager
+def deterministic_mode(enabled: bool) -> Iterator[None]:
+    """torch.use_deterministic_algorithms for the duration of a run, restored afterwards."""
+    before = torch.are_deterministic_algorithms_enabled()
+    torch.use_deterministic_algorithms(enabled or before)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(before)
+
+
+def synchronize(device: torch.device) -> None:
+    """Wait for queued GPU work (for honest timings)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize()

@@ -1,0 +1,137 @@
+"""The LFW verification protocol: fold thresholds, tie and comparison rules, AUC, TAR@FAR, CSV input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from synface.errors import SynfaceError
+from synface.evaluate.protocol import evaluate_scores, evaluate_scores_csv, roc_auc, tar_at_far
+
+KEYS = {"accuracy_mean", "accuracy_std", "fold_accuracy", "fold_threshold", "auc", "tar_at_far_1e-3"}
+
+
+def lfw_layout(n_folds: int = 10, half: int = 300) -> np.ndarray:
+    """LFW's pair order: per fold, `half` matched pairs then `half` mismatched pairs."""
+    return np.tile(np.r_[np.ones(half, bool), np.zeros(half, bool)], n_folds)
+
+
+def reference_accuracy(scores: np.ndarray, same: np.ndarray, n_folds: int) -> tuple[list[float], list[float]]:
+    """A plain loop over folds and thresholds, keeping the last (largest) best threshold."""
+    grid = [round(-1 + 0.005 * i, 3) for i in range(400)]
+    folds = np.array_split(np.arange(len(scores)), n_folds)
+    accs, thresholds = [], []
+    for test in folds:
+        train = np.setdiff1d(np.arange(len(scores)), test)
+        best_t, best_acc = None, -1.0
+        for t in grid:
+            acc = np.mean((scores[train] > t) == same[train])
+            if acc >= best_acc:
+                best_t, best_acc = t, acc
+        thresholds.append(best_t)
+        accs.append(float(np.mean((scores[test] > best_t) == same[test])))
+    return accs, thresholds
+
+
+def test_separable_scores_give_full_accuracy_and_largest_threshold_below_the_gap() -> None:
+    same = lfw_layout()
+    # Matched pairs score 0.6..0.9 (0.6 present in every fold), mismatched -0.2..0.1.
+    fold_scores = np.r_[np.linspace(0.6, 0.9, 300), np.linspace(-0.2, 0.1, 300)]
+    result = evaluate_scores(np.tile(fold_scores, 10), same)
+    assert set(result) == KEYS
+    assert result["accuracy_mean"] == 1.0 and result["accuracy_std"] == 0.0
+    assert result["fold_accuracy"] == [1.0] * 10
+    # Thresholds 0.1 .. 0.595 all separate perfectly; the largest wins, and 0.6 itself
+    # fails because "same" needs score > threshold strictly.
+    assert result["fold_threshold"] == [0.595] * 10
+    assert result["auc"] == 1.0
+    assert result["tar_at_far_1e-3"] == 1.0
+
+
+def test_hand_computed_case_ties_go_to_the_largest_threshold() -> None:
+    # Fold A: matched 0.2, mismatched -0.3. Fold B: matched 0.4, mismatched -0.1.
+    scores = np.array([0.2, -0.3, 0.4, -0.1])
+    same = np.array([True, False, True, False])
+    result = evaluate_scores(scores, same, n_folds=2)
+    # Test A, trained on B: every t in [-0.1, 0.4) is perfect -> 0.395; then 0.2 > 0.395 fails.
+    # Test B, trained on A: every t in [-0.3, 0.2) is perfect -> 0.195; B is then all right.
+    assert result["fold_threshold"] == [0.395, 0.195]
+    assert result["fold_accuracy"] == [0.5, 1.0]
+    assert result["accuracy_mean"] == 0.75
+    assert result["accuracy_std"] == 0.25  # population std, as np.std
+
+
+def test_matches_a_plain_loop_on_noisy_scores_with_ties_on_the_grid() -> None:
+    rng = np.random.default_rng(3)
+    same = lfw_layout(10, 30)
+    scores = np.round(np.where(same, rng.normal(0.3, 0.25, same.size), rng.normal(0.0, 0.25, same.size)), 2)
+    scores = scores.clip(-1, 1)
+    result = evaluate_scores(scores, same)
+    accs, thresholds = reference_accuracy(scores, same, 10)
+    assert result["fold_accuracy"] == pytest.approx(accs, abs=0)
+    assert result["fold_threshold"] == thresholds
+    assert len(set(thresholds)) > 1  # the folds really chose different thresholds
+    assert result["accuracy_mean"] == pytest.approx(np.mean(accs))
+
+
+def test_auc_rank_based_with_ties() -> None:
+    same = np.array([True, True, False, False])
+    assert roc_auc(np.array([0.9, 0.5, 0.5, 0.1]), same) == 0.875  # the 0.5 tie counts one half
+    assert roc_auc(np.full(4, 0.3), same) == 0.5
+    assert roc_auc(np.array([0.1, 0.2, 0.8, 0.9]), same) == 0.0
+
+
+def test_tar_at_far_allows_floor_n_impostor_over_1000_false_accepts() -> None:
+    # 3000 impostors: four above the bulk; the rule allows exactly 3 false accepts,
+    # so the threshold is the 4th highest impostor score, 0.6.
+    impostor = np.r_[[0.9, 0.8, 0.7, 0.6], np.full(2996, -0.5)]
+    genuine = np.repeat([0.55, 0.65, 0.75], 1000)
+    scores = np.r_[genuine, impostor]
+    same = np.r_[np.ones(3000, bool), np.zeros(3000, bool)]
+    assert tar_at_far(scores, same) == pytest.approx(2 / 3)
+    # With fewer than 1000 impostors no false accept is allowed: threshold = top impostor.
+    assert tar_at_far(np.array([0.9, 0.5, 0.6, 0.4]), np.array([True, True, False, False])) == 0.5
+
+
+@pytest.mark.parametrize(
+    ("scores", "same", "message"),
+    [
+        (np.zeros(15), np.r_[np.ones(5, bool), np.zeros(10, bool)], "10 contiguous folds"),
+        (np.r_[np.nan, np.zeros(9)], np.r_[np.ones(5, bool), np.zeros(5, bool)], "non-finite"),
+        (np.zeros(10), np.ones(10, bool), "both genuine"),
+        (np.zeros(10), np.ones(20, bool), "one length"),
+    ],
+)
+def test_bad_arrays_rejected(scores: np.ndarray, same: np.ndarray, message: str) -> None:
+    with pytest.raises(SynfaceError, match=message):
+        evaluate_scores(scores, same)
+
+
+def test_csv_round_trip_accepts_all_boolean_spellings(tmp_path) -> None:
+    rng = np.random.default_rng(0)
+    same = lfw_layout()
+    scores = np.where(same, rng.normal(0.4, 0.2, same.size), rng.normal(0.0, 0.2, same.size))
+    spellings = {True: ["1", "true", "True"], False: ["0", "false", "False"]}
+    lines = ["score,same"] + [f"{s!r},{spellings[bool(f)][i % 3]}" for i, (s, f) in enumerate(zip(scores, same))]
+    path = tmp_path / "scores.csv"
+    path.write_text("\n".join(lines) + "\n")
+    assert evaluate_scores_csv(path) == evaluate_scores(scores, same)
+
+
+@pytest.mark.parametrize(
+    ("body", "where"),
+    [
+        ("score,label\n0.5,1\n", ":1:"),  # missing column
+        ("score,same\n" + "0.5,1\n" * 3 + "abc,0\n", ":5:"),  # non-numeric score
+        ("score,same\n0.5,yes\n", ":2:"),  # bad boolean
+        ("score,same\n0.5\n", ":2:"),  # missing field
+        ("score,same\n" + "0.5,1\n" * 59, "59 data rows"),  # not 10 equal folds
+        ("", ":1:"),  # empty file
+    ],
+)
+def test_bad_csv_rejected_naming_file_and_line(tmp_path, body: str, where: str) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text(body)
+    with pytest.raises(SynfaceError) as err:
+        evaluate_scores_csv(path)
+    assert str(path) in str(err.value) and where in str(err.value)
