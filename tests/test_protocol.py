@@ -112,7 +112,8 @@ def test_csv_round_trip_accepts_all_boolean_spellings(tmp_path) -> None:
     same = lfw_layout()
     scores = np.where(same, rng.normal(0.4, 0.2, same.size), rng.normal(0.0, 0.2, same.size))
     spellings = {True: ["1", "true", "True"], False: ["0", "false", "False"]}
-    lines = ["score,same"] + [f"{s!r},{spellings[bool(f)][i % 3]}" for i, (s, f) in enumerate(zip(scores, same))]
+    rows = [f"{float(s)!r},{spellings[bool(f)][i % 3]}" for i, (s, f) in enumerate(zip(scores, same))]
+    lines = ["score,same", *rows]
     path = tmp_path / "scores.csv"
     path.write_text("\n".join(lines) + "\n")
     assert evaluate_scores_csv(path) == evaluate_scores(scores, same)

@@ -11,9 +11,7 @@ from synface.models.summary import summarize
 def register(subparsers: argparse._SubParsersAction) -> None:
     model = subparsers.add_parser("model", help="inspect backbone architectures")
     sub = model.add_subparsers(dest="model_command", required=True, metavar="ACTION")
-    summary = sub.add_parser(
-        "summary", help="state_dict shapes, parameter count and MACs of an architecture"
-    )
+    summary = sub.add_parser("summary", help="state_dict shapes, parameter count and MACs of an architecture")
     summary.add_argument("--arch", required=True, help=f"one of: {', '.join(architecture_names())}")
     summary.add_argument("--input", required=True, metavar="HxW", help="input image size, e.g. 112x96")
     summary.add_argument("--embedding", type=int, default=512, help="embedding size (default 512)")

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
@@ -21,6 +22,7 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 PAPER_SIZE = (112, 96)  # (height, width) of the paper's aligned faces
 ALIGN_MODES = ("none", "arcface112", "resize", "center-crop")
 _ARCFACE_COLUMNS = slice(8, 104)
+_DRIVE = re.compile(r"[A-Za-z]:")  # a Windows drive: "C:x" is not relative either
 
 
 def is_image_file(name: str) -> bool:
@@ -32,10 +34,10 @@ def safe_join(root: str | os.PathLike[str], rel: str) -> Path:
 
     The check is on the name itself: symlinks the user placed inside `root` are followed.
     """
-    posix = PurePosixPath(rel.replace("\\", "/"))
-    if not rel or "\0" in rel or posix.is_absolute() or PureWindowsPath(rel).drive or ".." in posix.parts:
+    parts = rel.replace("\\", "/").split("/")
+    if not rel or "\0" in rel or parts[0] == "" or _DRIVE.match(rel) or ".." in parts:
         raise SynfaceError(f"{rel!r}: name escapes the folder {root}")
-    return Path(root).joinpath(*posix.parts)
+    return Path(root, *(p for p in parts if p not in ("", ".")))
 
 
 def _decode(source: str | os.PathLike[str] | io.BytesIO, where: str) -> np.ndarray:

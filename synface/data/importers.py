@@ -103,7 +103,7 @@ def import_lfw(
     names = sorted({name for name, _ in keys})
     ident = {name: i for i, name in enumerate(names)}
     identity = [ident[name] for name, _ in keys]
-    rel = [paths[key].relative_to(images).as_posix() for key in keys]
+    rel = [image_relpath(name, n, paths[(name, n)].suffix) for name, n in keys]
     pair_table = pd.DataFrame(
         {
             "left": [row[(p.name1, p.n1)] for p in protocol.pairs],
@@ -122,14 +122,14 @@ def import_lfw(
 
 def _find_lfw_image(root: Path, name: str, n: int, where: str) -> Path:
     """The file of LFW image (name, n): `.jpg` as in LFW, `.png` accepted for lossless copies."""
-    for suffix in (".jpg", ".png"):
-        try:
-            path = safe_join(root, image_relpath(name, n, suffix))
-        except SynfaceError as err:
-            raise SynfaceError(f"{where}: {err}") from None
+    try:
+        jpg = safe_join(root, image_relpath(name, n))
+    except SynfaceError as err:
+        raise SynfaceError(f"{where}: {err}") from None
+    for path in (jpg, jpg.with_suffix(".png")):
         if path.is_file():
             return path
-    raise SynfaceError(f"{where}: image {safe_join(root, image_relpath(name, n))} does not exist")
+    raise SynfaceError(f"{where}: image {jpg} does not exist")
 
 
 def import_bin(pack: str | os.PathLike[str], out: str | os.PathLike[str], size: tuple[int, int] = PAPER_SIZE) -> Counts:

@@ -57,7 +57,10 @@ def factor_variation_figure(out: str | os.PathLike[str], *, images: int = 8, see
     fig, axes = plt.subplots(len(modes), images, figsize=(images * 0.95, len(modes) * 1.25), squeeze=False)
     _image_grid(axes, np.stack(grid))
     for r, mode in enumerate(modes):
-        varied = ", ".join(FACTOR_MODES[mode]) or "nothing"
-        axes[r, 0].set_ylabel(f"{mode}\n(varies: {varied})", fontsize=7)
-    fig.suptitle("Factor modes: which factors are drawn per image within one identity", fontsize=10)
+        axes[r, 0].set_ylabel(mode, fontsize=9)
+    fig.suptitle(
+        "Factor modes of one identity: `none` fixes expression, illumination, pose and noise;\n"
+        "`expression`, `illumination`, `pose` draw only that factor per image; `all` draws every factor",
+        fontsize=9,
+    )
     save_figure(fig, out)

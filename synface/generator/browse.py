@@ -11,11 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 from PIL import Image
-from tqdm import tqdm
 
 from synface.errors import SynfaceError
 from synface.generator.sampling import GenerationSettings
-from synface.generator.synthesize import render_identities
+from synface.generator.synthesize import iter_rendered
 from synface.io.atomic import atomic_path
 
 JPEG_QUALITY = 95
@@ -35,10 +34,7 @@ def write_browsable(settings: GenerationSettings, out: str | os.PathLike[str], *
         out.rmdir()
     with atomic_path(out, directory=True) as tmp:
         metas = []
-        bar = tqdm(total=settings.n_ids * settings.per_id, unit="img", desc="render")
-        for start in range(0, settings.n_ids, ids_per_batch):
-            ids = range(start, min(start + ids_per_batch, settings.n_ids))
-            images, meta = render_identities(settings, ids)
+        for images, meta in iter_rendered(settings, range(settings.n_ids), ids_per_batch=ids_per_batch):
             partners = meta["partner"].where(meta["partner"] >= 0, meta["identity"])
             meta["name"] = [
                 f"{i + 1:05d}/{synface_image_name(i, j, k, phi)}"
@@ -48,7 +44,5 @@ def write_browsable(settings: GenerationSettings, out: str | os.PathLike[str], *
                 (tmp / name).parent.mkdir(exist_ok=True)
                 Image.fromarray(image).save(tmp / name, quality=JPEG_QUALITY)
             metas.append(meta)
-            bar.update(len(images))
-        bar.close()
         pd.concat(metas, ignore_index=True).to_csv(tmp / "metadata.csv", index=False, float_format="%.6g")
     return out

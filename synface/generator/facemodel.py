@@ -20,8 +20,8 @@ import numpy as np
 YC, B_HEAD, A_HEAD, C_FRONT, C_BACK = 1.0, 13.0, 7.3, 9.2, 10.0
 EYE_X, EYE_Y = 3.15, 2.5
 BROW_Y = 4.5
-NOSE_TIP_Y, SUBNASALE_Y = -2.3, -3.3
-MOUTH_X, MOUTH_Y = 2.35, -5.0
+NOSE_TIP_Y, SUBNASALE_Y = -1.5, -2.6
+MOUTH_X, MOUTH_Y = 2.55, -4.8
 CHIN_Y = -9.0
 HAIRLINE_Y = 8.6
 N_U_HALF = 44  # azimuth samples: 2 * N_U_HALF around the head
@@ -34,7 +34,7 @@ LIPS = np.array([0.40, 0.14, 0.12], np.float32)
 MOUTH_INSIDE = np.array([0.05, 0.012, 0.012], np.float32)
 HAIR = np.array([0.045, 0.03, 0.02], np.float32)
 SCLERA = np.array([0.60, 0.56, 0.53], np.float32)
-IRIS = np.array([0.09, 0.05, 0.028], np.float32)
+IRIS = np.array([0.085, 0.06, 0.045], np.float32)
 PUPIL = np.array([0.008, 0.006, 0.006], np.float32)
 
 EXPRESSION_NAMES = [
@@ -159,13 +159,14 @@ def _mean_head():
     nv, nu = len(v), len(u)
     U, Vv = np.meshgrid(u, v)  # (nv, nu)
     cu, su, cv, sv = np.cos(U), np.sin(U), np.cos(Vv), np.sin(Vv)
-    x = A_HEAD * cv * su
-    z = np.where(cu >= 0, C_FRONT, C_BACK) * cv * cu
+    cvx = np.where(Vv > 0, cv ** 0.72, cv)  # rounder, fuller cranium
+    x = np.where(Vv > 0, A_HEAD + 0.45 * np.sin(2.2 * np.clip(Vv, 0, 1.4)), A_HEAD) * cvx * su
+    z = np.where(cu >= 0, C_FRONT, C_BACK) * np.where(Vv > 0, cv ** 0.6, cv) * cu
     y = YC + B_HEAD * sv
     y0 = y.copy()
     front = _ss(0.05, 0.6, cu)
     # jaw taper, forward lower face, flat under-chin
-    x *= 1.0 - 0.30 * _ss(-2.0, -9.5, y0)
+    x *= 1.0 - 0.33 * _ss(-3.5, -10.0, y0)
     z += front * 1.7 * _ss(-0.5, -7.5, y0) * (1.0 - _ss(-9.2, -11.0, y0))
     y = np.where(y0 < -9.3, -9.3 + (y0 + 9.3) * 0.2, y0)
     x *= np.where(y0 < -9.3, 1.0 - 0.25 * _ss(-9.3, -12.0, y0), 1.0)
@@ -258,14 +259,14 @@ def _masks(verts, info):
     # eyes: almond opening around (+-EYE_X, EYE_Y)
     dx = ax - EYE_X
     dy = yb - EYE_Y
-    hw = 1.35
-    hh = np.clip(1.0 - (dx / hw) ** 2, 0, None) ** 0.8 * np.where(dy > 0, 0.58, 0.45)
+    hw = 1.45
+    hh = np.clip(1.0 - (dx / hw) ** 2, 0, None) ** 0.8 * np.where(dy > 0, 0.62, 0.48)
     inside = np.clip((hh - np.abs(dy)) / 0.08 + 0.5, 0, 1) * (np.abs(dx) < hw)
     m["eye_open"] = (inside * fr).astype(np.float32)
     r = np.hypot(dx + 0.0, dy)
-    m["iris"] = (np.clip((0.58 - r) / 0.12 + 0.5, 0, 1) * m["eye_open"]).astype(np.float32)
-    m["pupil"] = (np.clip((0.22 - r) / 0.1 + 0.5, 0, 1) * m["eye_open"]).astype(np.float32)
-    lid_up = EYE_Y + np.clip(1.0 - (dx / (hw + 0.1)) ** 2, 0, None) ** 0.8 * 0.58
+    m["iris"] = (np.clip((0.64 - r) / 0.12 + 0.5, 0, 1) * m["eye_open"]).astype(np.float32)
+    m["pupil"] = (np.clip((0.25 - r) / 0.1 + 0.5, 0, 1) * m["eye_open"]).astype(np.float32)
+    lid_up = EYE_Y + np.clip(1.0 - (dx / (hw + 0.1)) ** 2, 0, None) ** 0.8 * 0.62
     m["lash"] = (np.exp(-0.5 * ((yb - lid_up - 0.04) / 0.09) ** 2) * (np.abs(dx) < hw + 0.15) * fr).astype(np.float32)
     m["eye_region"] = (_g(dx, 1.8) * _g(dy, 1.2) * fr).astype(np.float32)
     m["under_eye"] = (_g(dx, 1.1) * _g(yb - (EYE_Y - 0.9), 0.35) * fr).astype(np.float32)
@@ -279,7 +280,7 @@ def _masks(verts, info):
     # lips & mouth
     lipw = np.exp(-0.5 * (xb / 2.15) ** 6)
     ly = yb - MOUTH_Y
-    lips = lipw * (np.exp(-0.5 * ((ly - 0.32) / 0.26) ** 4) + np.exp(-0.5 * ((ly + 0.42) / 0.34) ** 4))
+    lips = lipw * (np.exp(-0.5 * ((ly - 0.3) / 0.3) ** 4) + np.exp(-0.5 * ((ly + 0.42) / 0.4) ** 4))
     m["lips"] = (np.clip(lips, 0, 1) * fr).astype(np.float32)
     slit = ((row == i_m) | (row == i_m + 1)) & (ax < MOUTH_X + 0.05)
     m["mouth_inside"] = (slit * fr).astype(np.float32)
@@ -395,20 +396,21 @@ def _tex_components(m, info, rng):
     V = len(m["skin"])
     comps = []
 
-    def c(mask, rgb):
-        return np.outer(mask, np.asarray(rgb, np.float64))
+    def c(mask, rgb):  # spatial mask normalised to peak 1; |rgb| carries the relative strength
+        mask = np.asarray(mask, np.float64)
+        return np.outer(mask / max(np.abs(mask).max(), 1e-12), np.asarray(rgb, np.float64))
 
-    skin = m["skin"] * (1 - 0.5 * m["lips"])
-    comps.append(c(skin, [1.0, 0.68, 0.49]))  # skin tone dark <-> light
+    skin = m["skin"] * (1 - 0.5 * m["lips"]) * (1 - 0.85 * m["brow"]) * (1 - m["lash"])
+    comps.append(c(skin, 0.85 * SKIN / SKIN[0]))  # skin tone dark <-> light (hue-preserving)
     comps.append(c(m["hair"] + 0.35 * m["brow"], [1.0, 0.72, 0.42]))  # hair colour dark <-> fair
-    comps.append(c(skin, [0.15, 0.3, -0.1]))  # warm/olive <-> cool
-    comps.append(c(skin, [0.35, -0.12, -0.08]))  # ruddiness
-    comps.append(c(m["iris"] * (1 - m["pupil"]), [-0.3, 0.35, 1.0]))  # iris brown <-> blue/green
+    comps.append(c(skin, [0.1, 0.12, -0.02]))  # warm/olive <-> cool
+    comps.append(c(skin, [0.3, -0.06, -0.04]))  # ruddiness
+    comps.append(c(m["iris"] * (1 - m["pupil"]), [-0.02, 0.1, 0.3]))  # iris brown <-> blue/green
     comps.append(c(m["brow_wide"] * (1 - m["hair"]), [-0.9, -0.65, -0.5]))  # brow thickness/darkness
     comps.append(c(m["beard"], [-0.6, -0.45, -0.33]))  # beard density
-    comps.append(c(m["lips"], [0.6, -0.15, -0.1]))  # lip colour
+    comps.append(c(m["lips"], [0.6, 0.0, 0.02]))  # lip colour
     comps.append(c(m["cheeks"], [0.5, -0.05, -0.05]))  # cheek tint
-    comps.append(c(m["hair"], [0.8, 0.15, -0.25]))  # hair redness
+    comps.append(c(m["hair"], [0.6, 0.12, 0.0]))  # hair redness
     comps.append(c(m["hairline_band"] * m["face"].clip(0, 1) ** 0 * (1 - m["brow"]), [-0.8, -0.55, -0.4]))  # hairline height
     comps.append(c(m["moustache"], [-0.7, -0.5, -0.37]))  # moustache
     comps.append(c(m["nose"], [0.4, 0.0, -0.05]))  # nose tint
@@ -417,30 +419,36 @@ def _tex_components(m, info, rng):
     comps.append(c(m["forehead"], [0.3, 0.25, 0.2]))  # forehead tone
     comps.append(c(m["sideburn"], [-0.8, -0.55, -0.4]))  # sideburns
     comps.append(c(m["neck"] + 0.3 * m["skin"] * _ss(-4.0, -9.0, info["yb"]), [0.5, 0.35, 0.25]))  # lower face / neck tone
-    comps.append(c(m["eye_open"] * (1 - m["iris"]), [0.2, 0.1, 0.1]))  # sclera tint
+    comps.append(c(m["eye_open"] * (1 - m["iris"]), [0.1, 0.08, 0.06]))  # sclera tint
     comps.append(c(m["lash"], [-1.0, -0.9, -0.8]))  # lash darkness
     return comps
 
 
-def _spot_components(rng, n, info, m, big=False):
+def _spot_components(rng, n, info, m, tris, big=False):
     xb, yb = info["xb"], info["yb"]
     skin = m["skin"] * m["face"]
     out = []
     for k in range(n):
         f = np.zeros_like(xb)
-        if rng.random() < 0.35 and not big:  # freckle-like field
+        freckle = rng.random() < 0.25 and not big
+        if freckle:  # freckle-like field
             cx, cy = rng.uniform(-3.5, 3.5), rng.uniform(-4, 4)
             reg = _g(np.hypot(xb - cx, yb - cy), 2.5)
-            noise = rng.standard_normal(len(xb))
-            f = reg * np.clip(noise - 1.0, 0, None)
+            noise = _laplacian_smooth(rng.standard_normal((len(xb), 1)), tris, len(xb), 1)[:, 0]
+            f = 0.5 * reg * np.clip(noise / noise.std() - 1.5, 0, None)
         else:
             for _ in range(rng.integers(1, 5)):
                 cx, cy = rng.uniform(-5.5, 5.5), rng.uniform(-8.5, 8.5)
                 r = rng.uniform(0.5, 2.5) if big else rng.uniform(0.15, 0.45)
                 f = f + _g(np.hypot(xb - cx, yb - cy), r)
         f = np.clip(f, 0, 1.5) * skin
-        col = np.array([0.55, 0.6, 0.6]) * rng.uniform(0.6, 1.0) * (-1 if rng.random() < 0.8 else 1)
-        col = col + rng.normal(0, 0.15, 3)
+        f = f / max(f.max(), 1e-12) * (0.5 if freckle else 1.0)
+        melanin = np.array([1.0, 0.75, 0.6])
+        blood = np.array([0.25, -0.12, -0.08])
+        if big:  # regional tint: darker/lighter and redder/paler, low saturation
+            col = 0.5 * (rng.normal(0, 1) * melanin * 0.6 + rng.normal(0, 1) * blood)
+        else:  # moles / freckles: darker brown spots
+            col = -melanin * rng.uniform(0.5, 1.0) + rng.normal(0, 0.3) * blood
         out.append(np.outer(f, col))
     return out
 
@@ -468,7 +476,7 @@ def _expression_components(verts, normals, info, m):
     jaw_w = np.where(below, 1.0, above_w) * fr * (1 - _ss(-4.0, -5.5, np.abs(xb) * 0 - 1)) * _ss(0.2, 0.7, info["front"])
     jaw_w = jaw_w * (1 - _ss(4.5, 7.0, ax) * (yb > MOUTH_Y - 3)) * (~info["is_neck"])
     piv = np.array([0.0, 1.0, -3.0])
-    th = 0.2
+    th = 0.1
     p = verts - piv
     rot = np.stack([p[:, 0], p[:, 1] * np.cos(th) - p[:, 2] * np.sin(th), p[:, 1] * np.sin(th) + p[:, 2] * np.cos(th)], 1)
     comps.append((rot - p) * jaw_w[:, None])  # 0 jaw open
@@ -538,10 +546,12 @@ def build_face_model(extra_shape: int = 0, extra_texture: int = 0) -> FaceModel:
     rng = np.random.default_rng(5678)
     tcomps = _tex_components(m, info, rng)
     n_t = len(tcomps)
-    tcomps += _spot_components(rng, (TEX_DIM - n_t) // 3, info, m, big=True)
-    tcomps += _spot_components(rng, TEX_DIM - len(tcomps), info, m)
-    tex_std = (0.19 / (1.0 + 0.15 * np.arange(TEX_DIM))).astype(np.float32)
-    texture_basis = np.stack([c / max(np.abs(c).max(), 1e-12) * s for c, s in zip(tcomps, tex_std)])
+    tcomps += _spot_components(rng, (TEX_DIM - n_t) // 3, info, m, tris, big=True)
+    tcomps += _spot_components(rng, TEX_DIM - len(tcomps), info, m, tris)
+    keep = ((1 - m["mouth_inside"]) * (1 - m["pupil"]))[:, None]
+    tcomps = [tc * keep for tc in tcomps]
+    tex_std = (0.17 / (1.0 + 0.15 * np.arange(TEX_DIM))).astype(np.float32)
+    texture_basis = np.stack([c / max(1.0, np.abs(c).max()) * s for c, s in zip(tcomps, tex_std)])
 
     # expression: named blendshapes at their natural amplitude, then smooth local ones
     ecomps = _expression_components(verts, normals, info, m)
@@ -555,13 +565,15 @@ def build_face_model(extra_shape: int = 0, extra_texture: int = 0) -> FaceModel:
 
     # identity-independent fine albedo detail (driven by noise dims)
     rng = np.random.default_rng(121314)
-    skin = (m["skin"] * (1 - info["is_neck"] * 0.5))[:, None]
     nt = []
-    for k in range(NOISE_TEX_DIM):
-        f = rng.standard_normal((V, 1)) * np.array([[1.0, 0.9, 0.85]]) + 0.2 * rng.standard_normal((V, 3))
-        if k % 2:
-            f = _laplacian_smooth(f, tris, V, 1)
-        nt.append(0.018 * f * (skin + 0.6 * m["hair"][:, None]))
+    for k in range(NOISE_TEX_DIM):  # isotropic procedural fields: sums of 3-D plane waves, ~1 cycle/cm
+        f = np.zeros(V)
+        for _ in range(6):
+            w = rng.standard_normal(3)
+            w *= 2 * np.pi * rng.uniform(0.3, 1.0) / np.linalg.norm(w)
+            f += np.sin(verts @ w + rng.uniform(0, 2 * np.pi))
+        f /= f.std()
+        nt.append(0.01 * f[:, None] * mean_alb)  # relative (multiplicative-like) luminance detail
     noise_texture_basis = np.stack(nt)
 
     # extra finer identity detail for the stand-in real domain
@@ -570,9 +582,9 @@ def build_face_model(extra_shape: int = 0, extra_texture: int = 0) -> FaceModel:
     es_std = shape_std[-1] * 0.8 / (1.0 + 0.03 * np.arange(extra_shape))
     extra_shape_basis = (np.stack([_normalise_peak(c) * s for c, s in zip(es, es_std)]) if extra_shape
                          else np.zeros((0, V, 3)))
-    et = _spot_components(rng, extra_texture, info, m)
+    et = _spot_components(rng, extra_texture, info, m, tris)
     et_std = tex_std[-1] * 1.2 / (1.0 + 0.03 * np.arange(extra_texture))
-    extra_texture_basis = (np.stack([c / max(np.abs(c).max(), 1e-12) * s for c, s in zip(et, et_std)])
+    extra_texture_basis = (np.stack([c * s for c, s in zip(et, et_std)])
                            if extra_texture else np.zeros((0, V, 3)))
 
     # landmarks: nearest front vertices to the feature points (on the mean head)
@@ -587,6 +599,25 @@ def build_face_model(extra_shape: int = 0, extra_texture: int = 0) -> FaceModel:
     lmk = np.array([nearest(-EYE_X, EYE_Y), nearest(EYE_X, EYE_Y), nearest(0.0, NOSE_TIP_Y),
                     nearest(-MOUTH_X, MOUTH_Y, lower_row), nearest(MOUTH_X, MOUTH_Y, lower_row)], np.int32)
 
+    # reorder vertices: front half of the head first, row by row, so that localised basis
+    # components touch a short contiguous index range (the renderer skips exact zeros)
+    front_half = (np.cos(info["U"]) >= 0) & (~info["is_neck"])
+    perm = np.lexsort((np.arange(V), info["row"], ~front_half))
+    inv = np.empty(V, np.int64)
+    inv[perm] = np.arange(V)
+    tris = inv[tris]
+    lmk = inv[lmk].astype(np.int32)
+    verts, mean_alb = verts[perm], mean_alb[perm]
+
+    def prep(b):
+        b = b[:, perm]
+        peak = np.abs(b).reshape(len(b), -1).max(1) if len(b) else np.zeros(0)
+        return np.where(np.abs(b) < 1e-4 * peak[:, None, None], 0.0, b)
+
+    shape_basis, texture_basis, expression_basis = prep(shape_basis), prep(texture_basis), prep(expression_basis)
+    noise_texture_basis = prep(noise_texture_basis)
+    extra_shape_basis, extra_texture_basis = prep(extra_shape_basis), prep(extra_texture_basis)
+    m = {k: v[perm] for k, v in m.items()}
     f32 = lambda a: np.ascontiguousarray(a, dtype=np.float32)
     return FaceModel(
         vertices=f32(verts), triangles=np.ascontiguousarray(tris, np.int32), mean_albedo=f32(mean_alb),

@@ -17,7 +17,7 @@ from synface.generator import lam
 
 @dataclass(frozen=True)
 class Priors:
-    """Per-factor distributions; every draw takes its own Generator."""
+    """Per-factor distributions; each method draws `n` rows from the given Generator."""
 
     yaw_std_deg: float = 18.0
     yaw_max_deg: float = 40.0
@@ -32,34 +32,41 @@ class Priors:
     smile_index: int = lam.EXPRESSION_SMILE
     ambient: tuple[float, float] = (0.75, 1.05)  # SH band-0 intensity range
     tint: float = 0.05  # per-channel colour variation of natural light
-    directional_std: float = 0.3  # SH band-1 (light direction) spread
+    directional_std: float = 0.14  # SH band-1 (light direction) spread; larger leaves half-black faces
     detail_std: float = 0.08  # SH band-2
 
-    def identity(self, rng: np.random.Generator) -> np.ndarray:
-        return rng.standard_normal(lam.IDENTITY_DIM).astype(np.float32)
+    def identity(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.standard_normal((n, lam.IDENTITY_DIM)).astype(np.float32)
 
-    def expression(self, rng: np.random.Generator) -> np.ndarray:
-        kind = rng.random()
-        coeffs = rng.normal(0.0, self.expression_jitter, lam.EXPRESSION_DIM)
-        if kind >= self.p_neutral + self.p_smile:
-            coeffs = rng.normal(0.0, self.free_expression_std, lam.EXPRESSION_DIM)
-        elif kind >= self.p_neutral:
-            coeffs[self.smile_index] = rng.uniform(0.4, 1.3)
+    def expression(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        kind = rng.random(n)
+        coeffs = rng.normal(0.0, self.expression_jitter, (n, lam.EXPRESSION_DIM))
+        free = rng.normal(0.0, self.free_expression_std, (n, lam.EXPRESSION_DIM))
+        smile = rng.uniform(0.4, 1.3, n)
+        is_free = kind >= self.p_neutral + self.p_smile
+        coeffs[is_free] = free[is_free]
+        is_smile = (kind >= self.p_neutral) & ~is_free
+        coeffs[is_smile, self.smile_index] = smile[is_smile]
+        coeffs[:, lam.EXPRESSION_JAW_OPEN] = np.abs(coeffs[:, lam.EXPRESSION_JAW_OPEN])  # a jaw only opens
         return coeffs.astype(np.float32)
 
-    def pose(self, rng: np.random.Generator) -> np.ndarray:
+    def pose(self, rng: np.random.Generator, n: int) -> np.ndarray:
         stds = np.deg2rad([self.yaw_std_deg, self.pitch_std_deg, self.roll_std_deg])
         limits = np.deg2rad([self.yaw_max_deg, self.pitch_max_deg, self.roll_max_deg])
-        return np.clip(rng.normal(0.0, stds), -limits, limits).astype(np.float32)
+        return np.clip(rng.normal(0.0, stds, (n, 3)), -limits, limits).astype(np.float32)
 
-    def illumination(self, rng: np.random.Generator) -> np.ndarray:
-        intensity = rng.uniform(*self.ambient)
-        colour = 1.0 + rng.uniform(-self.tint, self.tint, 3)
-        sh = np.zeros((9, 3))
-        sh[0] = intensity * colour
-        sh[1:4] = rng.normal(0.0, self.directional_std, (3, 1)) * intensity * colour
-        sh[4:9] = rng.normal(0.0, self.detail_std, (5, 1)) * intensity * colour
-        return sh.reshape(-1).astype(np.float32)
+    def illumination(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        intensity = rng.uniform(*self.ambient, (n, 1, 1))
+        colour = 1.0 + rng.uniform(-self.tint, self.tint, (n, 1, 3))
+        sh = np.concatenate(
+            [
+                np.ones((n, 1, 1)),
+                rng.normal(0.0, self.directional_std, (n, 3, 1)),
+                rng.normal(0.0, self.detail_std, (n, 5, 1)),
+            ],
+            axis=1,
+        )
+        return (sh * intensity * colour).reshape(n, -1).astype(np.float32)
 
-    def noise(self, rng: np.random.Generator) -> np.ndarray:
-        return rng.standard_normal(lam.NOISE_DIM).astype(np.float32)
+    def noise(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        return rng.standard_normal((n, lam.NOISE_DIM)).astype(np.float32)

@@ -1,12 +1,13 @@
 """Sampling λ for a synthetic dataset: identity mixup (eq. 1) and the factor modes.
 
-Every draw comes from its own counter-based stream keyed by (seed, stream, identity,
-image), so an image's λ depends only on (seed, identity index, image index, settings),
-never on batch size, shard split or core count.
+Every draw comes from its own stream keyed by (seed, factor, identity) and is taken for
+all of the identity's images at once, so an image's λ depends only on (seed, identity
+index, image index, settings), never on batch size, shard split or core count.
 """
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,6 @@ PHI_GRID = np.round(np.arange(21) * 0.05, 2)  # {0, 0.05, ..., 1.0}
 _STREAM_IDENTITY = 1
 _STREAM_MIXUP = 2
 _STREAM_FACTOR = {name: 10 + n for n, name in enumerate(FACTORS)}
-_PER_IDENTITY = -1  # image index used for a factor drawn once per identity
 
 
 @dataclass(frozen=True)
@@ -56,13 +56,14 @@ class GenerationSettings:
             )
 
 
-def _rng(settings: GenerationSettings, stream: int, identity: int, image: int = _PER_IDENTITY) -> np.random.Generator:
-    return np.random.default_rng([settings.seed, stream, identity, image + 1])
+def _rng(settings: GenerationSettings, stream: int, identity: int) -> np.random.Generator:
+    return np.random.default_rng([settings.seed, stream, identity])
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def identity_coefficients(settings: GenerationSettings, identity: int) -> np.ndarray:
     """The 160-d identity part of λ (80 shape + 80 texture) of one identity."""
-    return settings.priors.identity(_rng(settings, _STREAM_IDENTITY, identity))
+    return settings.priors.identity(_rng(settings, _STREAM_IDENTITY, identity), 1)[0]
 
 
 def mixup_labels(settings: GenerationSettings, identity: int) -> tuple[np.ndarray, np.ndarray]:
@@ -79,23 +80,27 @@ def mixup_labels(settings: GenerationSettings, identity: int) -> tuple[np.ndarra
     return partners, phi
 
 
-def factor_coefficients(settings: GenerationSettings, factor: str, identity: int, image: int) -> np.ndarray:
-    """One factor's coefficients for image `image` of `identity`, per the factor mode."""
-    varies = factor in FACTOR_MODES[settings.factor]
-    rng = _rng(settings, _STREAM_FACTOR[factor], identity, image if varies else _PER_IDENTITY)
-    return getattr(settings.priors, factor)(rng)
+def factor_coefficients(settings: GenerationSettings, factor: str, identity: int) -> np.ndarray:
+    """One factor's coefficients (per_id, dim) for the identity's images, per the factor mode.
+
+    Row 0 of the identity's stream is its fixed value, rows 1.. its per-image values, so
+    switching a factor between fixed and varying changes nothing else.
+    """
+    draws = getattr(settings.priors, factor)(_rng(settings, _STREAM_FACTOR[factor], identity), settings.per_id + 1)
+    if factor in FACTOR_MODES[settings.factor]:
+        return draws[1:]
+    return np.repeat(draws[:1], settings.per_id, axis=0)
 
 
 def identity_lambdas(settings: GenerationSettings, identity: int) -> tuple[np.ndarray, pd.DataFrame]:
     """λ (per_id, 286) of one identity's images and their soft labels (identity, image, partner, phi)."""
     partners, phi = mixup_labels(settings, identity)
     own = identity_coefficients(settings, identity)
+    mates = np.stack([identity_coefficients(settings, int(k)) for k in partners])
     out = np.empty((settings.per_id, lam.LAMBDA_DIM), np.float32)
-    for j in range(settings.per_id):
-        mate = identity_coefficients(settings, int(partners[j])) if phi[j] < 1 else own
-        out[j, lam.IDENTITY] = phi[j] * own + (1 - phi[j]) * mate
-        for factor in FACTORS:
-            out[j, lam.FACTOR_SLICES[factor]] = factor_coefficients(settings, factor, identity, j)
+    out[:, lam.IDENTITY] = phi[:, None] * own + (1 - phi[:, None]) * mates
+    for factor in FACTORS:
+        out[:, lam.FACTOR_SLICES[factor]] = factor_coefficients(settings, factor, identity)
     labels = pd.DataFrame(
         {
             "identity": identity,

@@ -8,7 +8,7 @@ them without copying pixels.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -50,6 +50,17 @@ def identity_range(settings: GenerationSettings, shard: int, n_shards: int) -> r
     return range(bounds[shard], bounds[shard + 1])
 
 
+def iter_rendered(
+    settings: GenerationSettings, identities: range, *, ids_per_batch: int = 8, desc: str = "render", progress: bool = True
+) -> Iterator[tuple[np.ndarray, pd.DataFrame]]:
+    """Render `identities` a batch of identities at a time, with a progress bar."""
+    with tqdm(total=len(identities) * settings.per_id, unit="img", desc=desc, disable=not progress) as bar:
+        for start in range(0, len(identities), ids_per_batch):
+            images, meta = render_identities(settings, identities[start : start + ids_per_batch])
+            yield images, meta
+            bar.update(len(images))
+
+
 def generate(
     settings: GenerationSettings,
     out: str | os.PathLike[str],
@@ -61,13 +72,10 @@ def generate(
     """Write the images of `identities` (default: all) as a dataset at `out`."""
     identities = identities if identities is not None else range(settings.n_ids)
     with DatasetWriter(out, *IMAGE_SIZE, settings_attrs(settings)) as writer:
-        batches = [identities[a : a + ids_per_batch] for a in range(0, len(identities), ids_per_batch)]
-        bar = tqdm(total=len(identities) * settings.per_id, unit="img", desc=f"render {Path(out).name}", disable=not progress)
-        for batch in batches:
-            images, meta = render_identities(settings, batch)
+        for images, meta in iter_rendered(
+            settings, identities, ids_per_batch=ids_per_batch, desc=f"render {Path(out).name}", progress=progress
+        ):
             writer.append(images, meta)
-            bar.update(len(images))
-        bar.close()
     return Path(out)
 
 

@@ -16,11 +16,14 @@ One class covers the whole family, parametrised by blocks per stage, channels
 from __future__ import annotations
 
 import math
+import pickle
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import numpy._core.multiarray as _multiarray
 import torch
 from torch import nn
 
@@ -159,7 +162,7 @@ def _unwrap(state: Mapping[str, object]) -> Mapping[str, object]:
             state = state[key]
             break
     # DataParallel / DistributedDataParallel prefix every key with 'module.'.
-    if state and all(k.startswith("module.") for k in state):
+    if state and all(isinstance(k, str) and k.startswith("module.") for k in state):
         state = {k.removeprefix("module."): v for k, v in state.items()}
     return state
 
@@ -193,17 +196,34 @@ def load_backbone_state(model: nn.Module, state: Mapping[str, object], source: s
     if missing or unexpected or mis_shaped:
         problems = [
             f"{label}: {_listing(keys)}"
-            for label, keys in (("missing", missing), ("unexpected", unexpected), ("shape mismatch", mis_shaped))
+            for label, keys in (
+                ("missing", missing),
+                ("unexpected", unexpected),
+                ("shape mismatch", mis_shaped),
+            )
             if keys
         ]
         raise SynfaceError(f"{source} does not fit the model; " + "; ".join(problems))
     model.load_state_dict(state, strict=True)
 
 
+# Checkpoints may hold a numpy float64 (official train.py: 'perf', the LFW accuracy); numpy 1.x
+# pickles name its constructor numpy.core.multiarray.scalar, numpy 2 also names the dtype class.
+_CHECKPOINT_GLOBALS = [
+    np.dtype,
+    np.dtypes.Float64DType,
+    _multiarray.scalar,
+    (_multiarray.scalar, "numpy.core.multiarray.scalar"),
+]
+
+
 def load_backbone_checkpoint(model: nn.Module, path: str | Path) -> None:
     """Load backbone weights from a file written by torch.save (this project's or the official one)."""
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, EOFError) as err:  # missing, truncated or not a torch file
-        raise SynfaceError(f"{path}: cannot read checkpoint ({err})") from err
+        with torch.serialization.safe_globals(_CHECKPOINT_GLOBALS):
+            state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as err:  # not torch.save output, or objects beyond tensors and containers
+        raise SynfaceError(f"{path}: not a weights-only PyTorch checkpoint") from err
+    except (OSError, RuntimeError, EOFError) as err:  # missing or truncated
+        raise SynfaceError(f"{path}: cannot read checkpoint ({str(err) or type(err).__name__})") from err
     load_backbone_state(model, state, source=str(path))

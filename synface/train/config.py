@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,8 +85,11 @@ class TrainConfig:
         return self.syn is not None and self.real is not None
 
     def lr_milestones(self) -> list[int]:
-        """Epochs after which the LR drops x0.1: 60 %, 75 % and 90 % of the run."""
-        return [round(f * self.epochs) for f in LR_DROP_FRACTIONS]
+        """Epochs after which the LR drops x0.1: the first epoch end at or after 60 %, 75 % and 90 % of the run.
+
+        Short runs can share a milestone (two drops at once), as MultiStepLR allows.
+        """
+        return [math.ceil(round(f * self.epochs, 6)) for f in LR_DROP_FRACTIONS]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON/`weights_only`-safe values (paths as strings, tuples as lists)."""

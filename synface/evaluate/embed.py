@@ -1,0 +1,89 @@
+"""Embeddings of a pair dataset's images by a trained model, and the pairs' cosine scores.
+
+Each distinct image of the pairs is embedded once (LFW's 6,000 pairs touch 7,701
+images). Images get the test transform of the official code: normalise to [-1, 1],
+no augmentation; stored images larger than the model input are area-downscaled
+exactly as in training. The optional flip test sums the embeddings of an image and
+its mirror (off by default: the paper does not use it).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from synface.data.storage import Dataset
+from synface.errors import SynfaceError
+from synface.models.lresnet import build_backbone, load_backbone_state
+from synface.train import checkpoint as ckpt
+from synface.train.augment import check_input_size, to_model_input
+from synface.train.device import prepare_input, prepare_model
+
+
+def load_model(path: str | os.PathLike[str], device: torch.device) -> tuple[torch.nn.Module, tuple[int, int]]:
+    """The backbone of a `synface train` model file, in eval mode, and its input size (H, W)."""
+    payload = ckpt.load(path, ckpt.MODEL_FORMAT)
+    input_hw = (int(payload["input_hw"][0]), int(payload["input_hw"][1]))
+    model = build_backbone(payload["arch"], input_hw, int(payload["embedding"]))
+    load_backbone_state(model, payload["state_dict"], source=str(path))
+    return prepare_model(model, device).eval(), input_hw
+
+
+@torch.no_grad()
+def embed(
+    model: torch.nn.Module,
+    ds: Dataset,
+    rows: np.ndarray,
+    input_hw: tuple[int, int],
+    device: torch.device,
+    *,
+    batch: int = 256,
+    flip: bool = False,
+) -> np.ndarray:
+    """Unit-length float32 embeddings (n, D) of the given dataset rows."""
+    check_input_size((ds.height, ds.width), input_hw, str(ds.path))
+    out = []
+    for start in tqdm(range(0, len(rows), batch), desc="embed", file=sys.stderr, leave=False, unit="batch"):
+        images = torch.from_numpy(ds.images(rows[start : start + batch])).to(device)
+        x = prepare_input(to_model_input(images, input_hw), device)
+        f = model(x)  # fp32 even on CUDA: evaluation is cheap and should not depend on bf16 rounding
+        if flip:
+            f = f + model(x.flip(3))
+        out.append(F.normalize(f, dim=1).cpu())
+    return torch.cat(out).numpy()
+
+
+def pair_scores(
+    model: torch.nn.Module,
+    ds: Dataset,
+    input_hw: tuple[int, int],
+    device: torch.device,
+    *,
+    batch: int = 256,
+    flip: bool = False,
+) -> pd.DataFrame:
+    """The dataset's pairs (left, right, same, fold) with the cosine similarity `score` of each."""
+    if ds.pairs is None or len(ds.pairs) == 0:
+        raise SynfaceError(f"{ds.path}: no verification pairs (pairs.csv)")
+    pairs = ds.pairs.copy()
+    rows, inverse = np.unique(pairs[["left", "right"]].to_numpy().ravel(), return_inverse=True)
+    emb = embed(model, ds, rows, input_hw, device, batch=batch, flip=flip)
+    left, right = emb[inverse[0::2]], emb[inverse[1::2]]
+    pairs["score"] = np.sum(left * right, axis=1, dtype=np.float64)
+    return pairs
+
+
+def protocol_folds(pairs: pd.DataFrame, where: str) -> int:
+    """The number of folds, checking the pairs lie in contiguous equal folds as the protocol assumes."""
+    fold = pairs["fold"].to_numpy()
+    values, counts = np.unique(fold, return_counts=True)
+    contiguous = np.count_nonzero(np.diff(fold)) == len(values) - 1
+    if not contiguous or len(set(counts.tolist())) != 1:
+        raise SynfaceError(f"{where}: pairs must come in contiguous folds of equal size (fold sizes {counts.tolist()})")
+    return len(values)

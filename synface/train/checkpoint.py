@@ -1,0 +1,133 @@
+"""Checkpoints and final model files that load with `torch.load(path, weights_only=True)`.
+
+Everything stored is a tensor, dict, list, number, string or None: RNG states are
+tensors and lists, the scheduler's Counter becomes a dict, the config a dict of plain
+values. Files are written atomically, so a run killed mid-write keeps the previous one.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import random
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from synface.errors import SynfaceError
+from synface.io.atomic import atomic_path
+
+MODEL_FORMAT = "synface-model/1"
+CHECKPOINT_FORMAT = "synface-checkpoint/1"
+
+
+def rng_state() -> dict[str, Any]:
+    """The global RNG states (torch CPU and CUDA, numpy, Python) as weights_only-safe values."""
+    np_kind, np_keys, np_pos, np_has_gauss, np_gauss = np.random.get_state()
+    py_version, py_state, py_gauss = random.getstate()
+    return {
+        "torch": torch.get_rng_state(),
+        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "numpy": {
+            "kind": np_kind,
+            "keys": torch.from_numpy(np_keys.astype(np.int64)),
+            "pos": int(np_pos),
+            "has_gauss": int(np_has_gauss),
+            "gauss": float(np_gauss),
+        },
+        "python": {"version": py_version, "state": torch.tensor(py_state, dtype=torch.int64), "gauss": py_gauss},
+    }
+
+
+def set_rng_state(state: dict[str, Any]) -> None:
+    """Restore what `rng_state` captured."""
+    torch.set_rng_state(state["torch"])
+    if state["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+    n = state["numpy"]
+    np.random.set_state((n["kind"], n["keys"].numpy().astype(np.uint32), n["pos"], n["has_gauss"], n["gauss"]))
+    p = state["python"]
+    random.setstate((p["version"], tuple(int(v) for v in p["state"].tolist()), p["gauss"]))
+
+
+def scheduler_state(scheduler: torch.optim.lr_scheduler.LRScheduler) -> dict[str, Any]:
+    """The scheduler's state_dict with MultiStepLR's Counter of milestones as a plain dict."""
+    state = dict(scheduler.state_dict())
+    if isinstance(state.get("milestones"), collections.Counter):
+        state["milestones"] = dict(state["milestones"])
+    return state
+
+
+def load_scheduler_state(scheduler: torch.optim.lr_scheduler.LRScheduler, state: dict[str, Any]) -> None:
+    state = dict(state)
+    if isinstance(state.get("milestones"), dict):
+        state["milestones"] = collections.Counter(state["milestones"])
+    scheduler.load_state_dict(state)
+
+
+def _cpu(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {k: v.detach().cpu() for k, v in state.items()}
+
+
+def save(path: str | os.PathLike[str], payload: dict[str, Any]) -> None:
+    """torch.save under a temporary name, renamed when complete."""
+    with atomic_path(path) as tmp:
+        torch.save(payload, tmp)
+
+
+def load(path: str | os.PathLike[str], expected_format: str) -> dict[str, Any]:
+    """torch.load(weights_only=True) of one of our files, checking its format tag."""
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except (OSError, RuntimeError, EOFError) as err:
+        raise SynfaceError(f"{path}: cannot read ({err})") from err
+    if not isinstance(payload, dict) or payload.get("format") != expected_format:
+        found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
+        raise SynfaceError(f"{path}: expected a {expected_format} file, found {found!r}")
+    return payload
+
+
+def model_payload(backbone: torch.nn.Module, config: dict[str, Any]) -> dict[str, Any]:
+    """The final model file: backbone weights plus what rebuilds it (arch, input size, embedding)."""
+    return {
+        "format": MODEL_FORMAT,
+        "arch": config["arch"],
+        "input_hw": list(config["input_hw"]),
+        "embedding": int(config["embedding"]),
+        "state_dict": _cpu(backbone.state_dict()),
+        "config": config,
+    }
+
+
+def checkpoint_payload(
+    *,
+    epoch: int,
+    backbone: torch.nn.Module,
+    head: torch.nn.Module,
+    optimizer: torch.optim.Optimizer,
+    scheduler: torch.optim.lr_scheduler.LRScheduler,
+    config: dict[str, Any],
+    log: list[dict[str, float]],
+) -> dict[str, Any]:
+    """Everything a run needs to continue after `epoch` completed epochs exactly as if never stopped."""
+    return {
+        "format": CHECKPOINT_FORMAT,
+        "epoch": epoch,
+        "backbone": _cpu(backbone.state_dict()),
+        "head": _cpu(head.state_dict()),
+        "optimizer": optimizer.state_dict(),
+        "scheduler": scheduler_state(scheduler),
+        "rng": rng_state(),
+        "config": config,
+        "log": log,
+    }
+
+
+def model_path(out: Path) -> Path:
+    return out / "model.pt"
+
+
+def checkpoint_path(out: Path) -> Path:
+    return out / "checkpoint.pt"

@@ -1,0 +1,247 @@
+"""Training batches from memory-mapped uint8 storage: labels, epoch order, augmentation, domain mixup.
+
+Labels. Within the chosen view, identities are numbered 0..C-1 in sorted order. With
+identity mixup the partner identities k get classes too: a view of the first N
+identities of a generated set can hold partners >= N (the official generator picks
+partners across the whole set), and the official loader would then index past its
+N-class classifier. Here the classes are the sorted union of the view's identities
+and the partners that carry label weight (phi < 1), so no label weight is dropped
+and no class exists that no label ever names. Real identities are numbered after the
+synthetic classes (the classifier has C_syn + C_real classes).
+
+Order. An epoch is one pass over the primary set (synthetic, or real when training on
+real data only) in a random order, dropping the last partial batch as the official
+DataLoader does. Under domain mixup the real rows are repeated to the synthetic set's
+length and topped up once, at setup, with randomly chosen real rows; each epoch
+shuffles that pool. All draws come from torch.Generators seeded by (seed, epoch), so
+an epoch's batches are a pure function of the config: resuming needs no loader state.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+import torch
+
+from synface.data.storage import Dataset
+from synface.errors import SynfaceError
+from synface.train.augment import augment, check_input_size, to_model_input
+from synface.train.config import TrainConfig
+from synface.train.mixup import mix_images, sample_psi
+
+# Independent random streams of a run, each seeded by (seed, stream, ...).
+EPOCH_STREAM, REAL_POOL_STREAM = 0, 1
+RESIDENT_GPU_FRACTION = 0.3  # keep a whole set on the GPU when it takes at most this share of free memory
+T = TypeVar("T")
+
+
+def seeded_generator(*key: int) -> torch.Generator:
+    """A CPU generator seeded from non-negative ints (run seed, stream, epoch, ...), well mixed."""
+    state = np.random.SeedSequence([int(v) for v in key]).generate_state(2, dtype=np.uint32)
+    return torch.Generator().manual_seed(int(state[0]) << 32 | int(state[1]))
+
+
+class ImageSource:
+    """uint8 images of a dataset view, gathered per batch onto the training device.
+
+    On CUDA a set that fits is uploaded once and indexed there (no host round trip per
+    step); otherwise rows are read from the memory map and copied via pinned memory.
+    """
+
+    def __init__(self, ds: Dataset, device: torch.device) -> None:
+        self.ds = ds
+        self.device = device
+        self.resident: torch.Tensor | None = None
+        if device.type == "cuda":
+            nbytes = len(ds) * ds.height * ds.width * 3
+            if nbytes < RESIDENT_GPU_FRACTION * torch.cuda.mem_get_info()[0]:
+                self.resident = torch.from_numpy(ds.images()).to(device)
+
+    def gather(self, rows: np.ndarray) -> torch.Tensor:
+        if self.resident is not None:
+            return self.resident[torch.from_numpy(rows).to(self.device)]
+        batch = torch.from_numpy(self.ds.images(rows))
+        if self.device.type == "cuda":
+            return batch.pin_memory().to(self.device, non_blocking=True)
+        return batch
+
+
+@dataclass
+class LabelledSet:
+    """A dataset view with its class labels: i per image, and the IM soft label (phi, k) when used."""
+
+    name: str
+    images: ImageSource
+    i: torch.Tensor  # int64 (n,)
+    phi: torch.Tensor | None  # float32 (n,); None when every phi is 1 (no identity mixup)
+    k: torch.Tensor | None  # int64 (n,)
+    num_classes: int
+
+    def __len__(self) -> int:
+        return len(self.i)
+
+
+def soft_labels(ds: Dataset, offset: int, where: str) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, int]:
+    """(i, phi, k, number of classes) for a view; classes numbered from `offset` (see module doc)."""
+    ids = ds.meta["identity"].to_numpy()
+    phi = ds.meta["phi"].to_numpy()
+    partner = ds.meta["partner"].to_numpy()
+    if ((phi < 0) | (phi > 1)).any():
+        raise SynfaceError(f"{where}: phi outside [0, 1] in metadata row {int(np.argmax((phi < 0) | (phi > 1)))}")
+    mixed = phi < 1
+    if (mixed & (partner < 0)).any():
+        raise SynfaceError(f"{where}: metadata row {int(np.argmax(mixed & (partner < 0)))} has phi < 1 but no partner")
+    classes = np.unique(np.concatenate([ids, partner[mixed]]))
+    i = np.searchsorted(classes, ids) + offset
+    if not mixed.any():
+        return i, None, None, len(classes)
+    k = np.where(mixed, np.searchsorted(classes, partner) + offset, i)
+    return i, phi.astype(np.float32), k, len(classes)
+
+
+def _open_view(path: Path, subset: tuple[int, int] | None, strict: bool) -> Dataset:
+    ds = Dataset.open(path)
+    if subset is not None:
+        ds = ds.subset(*subset, strict=strict)
+    return ds
+
+
+def _labelled(ds: Dataset, name: str, offset: int, config: TrainConfig, device: torch.device) -> LabelledSet:
+    where = f"{name} set {ds.path}"
+    if len(ds) == 0:
+        raise SynfaceError(f"{where}: no images")
+    check_input_size((ds.height, ds.width), config.input_hw, where)
+    i, phi, k, n = soft_labels(ds, offset, where)
+    return LabelledSet(name, ImageSource(ds, device), _on(i, device), _on(phi, device), _on(k, device), n)
+
+
+def _on(a: np.ndarray | None, device: torch.device) -> torch.Tensor | None:
+    return None if a is None else torch.from_numpy(a).to(device)
+
+
+@dataclass
+class Batch:
+    """One training step's inputs: mixed images and every label the loss needs, on the device."""
+
+    x: torch.Tensor  # float (B, 3, H, W) in [-1, 1]
+    i: torch.Tensor
+    phi: torch.Tensor | None
+    k: torch.Tensor | None
+    psi: float
+    y_real: torch.Tensor | None
+
+
+class TrainData:
+    """The training sets of a config, checked before any training, and their per-epoch batches."""
+
+    def __init__(self, config: TrainConfig, device: torch.device) -> None:
+        self.config = config
+        self.device = device
+        primary_is_syn = config.syn is not None
+        path, subset = (config.syn, config.syn_subset) if primary_is_syn else (config.real, config.real_subset)
+        # Synthetic sets are regular (strict N x S); real data is long-tailed, so an
+        # identity with fewer than S images contributes what it has, as in the official loader.
+        self.primary = _labelled(_open_view(path, subset, strict=primary_is_syn), "synthetic" if primary_is_syn else "real", 0, config, device)
+        self.real: LabelledSet | None = None
+        self.real_pool: np.ndarray | None = None
+        if config.domain_mixup:
+            real_view = _open_view(config.real, config.real_subset, strict=False)
+            self.real = _labelled(real_view, "real", self.primary.num_classes, config, device)
+            self.real_pool = self._repeat_to(len(self.real), len(self.primary))
+        self.num_classes = self.primary.num_classes + (self.real.num_classes if self.real else 0)
+        if self.num_classes < 2:
+            raise SynfaceError(f"{self.primary.images.ds.path}: a single class cannot train a classifier")
+        self.steps_per_epoch = len(self.primary) // config.batch
+        if self.steps_per_epoch == 0:
+            raise SynfaceError(
+                f"{self.primary.images.ds.path}: {len(self.primary)} training images, fewer than one batch of {config.batch}"
+            )
+
+    def _repeat_to(self, n_real: int, length: int) -> np.ndarray:
+        """Real rows repeated to `length`, topped up with distinct random rows (fixed for the run)."""
+        reps, rest = divmod(length, n_real)
+        topup = torch.randperm(n_real, generator=seeded_generator(self.config.seed, REAL_POOL_STREAM))[:rest].numpy()
+        return np.concatenate([np.tile(np.arange(n_real), reps), topup])
+
+    def batches(self, epoch: int, max_steps: int | None = None) -> Iterator[Batch]:
+        """The epoch's batches, prepared one ahead in a background thread."""
+        return prefetch(self._produce(epoch, max_steps))
+
+    def _prepare(self, part: LabelledSet, rows: np.ndarray, g: torch.Generator) -> torch.Tensor:
+        return augment(to_model_input(part.images.gather(rows), self.config.input_hw), g)
+
+    def _produce(self, epoch: int, max_steps: int | None) -> Iterator[Batch]:
+        g = seeded_generator(self.config.seed, EPOCH_STREAM, epoch)
+        b = self.config.batch
+        order = torch.randperm(len(self.primary), generator=g).numpy()
+        real_order = None
+        if self.real is not None:
+            real_order = self.real_pool[torch.randperm(len(self.real_pool), generator=g).numpy()]
+        steps = self.steps_per_epoch if max_steps is None else min(max_steps, self.steps_per_epoch)
+        p = self.primary
+        for s in range(steps):
+            rows = order[s * b : (s + 1) * b]
+            idx = torch.from_numpy(rows).to(self.device)
+            x = self._prepare(p, rows, g)
+            labels = dict(i=p.i[idx], phi=None if p.phi is None else p.phi[idx], k=None if p.k is None else p.k[idx])
+            if real_order is None:
+                yield Batch(x=x, psi=1.0, y_real=None, **labels)
+                continue
+            psi = sample_psi(g)
+            real_rows = real_order[s * b : (s + 1) * b]
+            x_real = self._prepare(self.real, real_rows, g)
+            y_real = self.real.i[torch.from_numpy(real_rows).to(self.device)]
+            yield Batch(x=mix_images(x, x_real, psi), psi=psi, y_real=y_real, **labels)
+
+
+_END = object()
+
+
+def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """Iterate `items` with a background thread producing up to `depth` ahead.
+
+    Gathering from the memory map and augmenting run there while the main thread
+    trains; an exception in the producer is re-raised here, and abandoning the
+    iterator stops the producer.
+    """
+    q: queue.Queue[object] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not put(item):
+                    return
+        except BaseException as err:  # noqa: BLE001 - handed to the consumer
+            put(err)
+            return
+        put(_END)
+
+    thread = threading.Thread(target=work, name="synface-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        thread.join()

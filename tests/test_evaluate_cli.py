@@ -1,0 +1,121 @@
+"""`synface evaluate`: a hand-computed protocol result through the CLI, and model evaluation end to end."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from synface.cli import main
+from synface.data.storage import DatasetWriter, empty_metadata
+from synface.errors import SynfaceError
+from synface.evaluate.embed import protocol_folds
+from synface.models.lresnet import build_backbone
+from synface.train import checkpoint as ckpt
+
+KEYS = {"accuracy_mean", "accuracy_std", "fold_accuracy", "fold_threshold", "auc", "tar_at_far_1e-3"}
+
+
+def run_cli(args, capsys):
+    code = main([str(a) for a in args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_scores_file_gives_the_hand_computed_protocol_result(tmp_path, capsys):
+    # 10 folds of 2 genuine (0.9) + 2 impostor (0.1) pairs; fold 0's first impostor scores 0.95.
+    # Every fold but 0 trains on data with that one error for any threshold in [0.1, 0.9):
+    # the largest grid value, 0.895, wins; fold 0 trains error-free on the same range.
+    # Fold 0 then misclassifies its 0.95 impostor: 3/4; the others 4/4.
+    same = np.tile([True, True, False, False], 10)
+    scores = np.where(same, 0.9, 0.1)
+    scores[2] = 0.95
+    path = tmp_path / "scores.csv"
+    pd.DataFrame({"score": scores, "same": same.astype(int)}).to_csv(path, index=False)
+    code, out, _ = run_cli(["evaluate", "--scores", path, "--out", tmp_path / "m.json"], capsys)
+    assert code == 0 and len(out.splitlines()) == 1
+    metrics = json.loads(out)
+    assert set(metrics) == KEYS
+    assert metrics["fold_accuracy"] == [0.75] + [1.0] * 9
+    assert metrics["fold_threshold"] == pytest.approx([0.895] * 10)
+    assert metrics["accuracy_mean"] == pytest.approx(0.975)
+    assert metrics["accuracy_std"] == pytest.approx(0.075)  # population std of nine 1.0s and one 0.75
+    assert metrics["auc"] == pytest.approx(19 / 20)  # genuine 0.9 beats 19 of the 20 impostors
+    assert metrics["tar_at_far_1e-3"] == 0.0  # 20 impostors allow no false accept: threshold 0.95
+    assert json.loads((tmp_path / "m.json").read_text()) == metrics
+
+
+@pytest.fixture
+def pair_dataset(tmp_path):
+    """12 identities x 4 random images; 10 folds of 2 genuine + 2 impostor pairs."""
+    n_ids, per_id = 12, 4
+    meta = empty_metadata(n_ids * per_id)
+    meta["identity"] = np.repeat(np.arange(n_ids), per_id)
+    meta["image"] = np.tile(np.arange(per_id), n_ids)
+    rng = np.random.default_rng(0)
+    rows = []
+    for fold in range(10):
+        a = fold % n_ids
+        rows += [(a * per_id, a * per_id + 1, True, fold), (a * per_id + 2, a * per_id + 3, True, fold)]
+        rows += [(a * per_id, ((a + 1) % n_ids) * per_id, False, fold), (a * per_id + 1, ((a + 5) % n_ids) * per_id + 2, False, fold)]
+    path = tmp_path / "lfw"
+    with DatasetWriter(path, 64, 64) as w:
+        w.append(rng.integers(0, 256, (n_ids * per_id, 64, 64, 3), dtype=np.uint8), meta)
+        w.set_pairs(pd.DataFrame(rows, columns=["left", "right", "same", "fold"]))
+    return path
+
+
+def model_file(path, arch="lresnet10e_ir_tiny", claimed_arch=None):
+    torch.manual_seed(0)
+    backbone = build_backbone(arch, (32, 32), 16)
+    config = {"arch": claimed_arch or arch, "input_hw": [32, 32], "embedding": 16}
+    ckpt.save(path, ckpt.model_payload(backbone, config))
+    return path
+
+
+def test_model_on_pair_dataset_end_to_end(tmp_path, pair_dataset, capsys):
+    model = model_file(tmp_path / "model.pt")
+    scores_out = tmp_path / "scores.csv"
+    code, out, err = run_cli(["evaluate", "--model", model, "--dataset", pair_dataset, "--scores-out", scores_out, "--threads", 2], capsys)
+    assert code == 0, err
+    metrics = json.loads(out)
+    assert set(metrics) == KEYS and len(metrics["fold_accuracy"]) == 10
+    scores = pd.read_csv(scores_out)
+    assert list(scores.columns) == ["left", "right", "same", "fold", "score"] and len(scores) == 40
+    assert scores["score"].between(-1, 1).all()
+    # the written scores reproduce the metrics through --scores
+    code, again, _ = run_cli(["evaluate", "--scores", scores_out], capsys)
+    assert code == 0 and json.loads(again) == metrics
+    # the flip test adds the mirrored images' embeddings, so the scores change
+    flipped_out = tmp_path / "flipped.csv"
+    code, _, _ = run_cli(["evaluate", "--model", model, "--dataset", pair_dataset, "--flip", "--scores-out", flipped_out], capsys)
+    assert code == 0
+    assert not np.allclose(pd.read_csv(flipped_out)["score"], scores["score"])
+
+
+def test_pairs_must_come_in_contiguous_equal_folds():
+    pairs = pd.DataFrame({"fold": [0, 0, 1, 1, 2, 2]})
+    assert protocol_folds(pairs, "p") == 3
+    with pytest.raises(SynfaceError, match="contiguous folds"):
+        protocol_folds(pd.DataFrame({"fold": [0, 1, 0, 1]}), "p")
+    with pytest.raises(SynfaceError, match=r"fold sizes \[3, 1\]"):
+        protocol_folds(pd.DataFrame({"fold": [0, 0, 0, 1]}), "p")
+
+
+def test_model_of_another_architecture_names_mismatched_keys(tmp_path, pair_dataset, capsys):
+    model = model_file(tmp_path / "model.pt", arch="lresnet10e_ir_tiny", claimed_arch="lresnet10e_ir")
+    code, _, err = run_cli(["evaluate", "--model", model, "--dataset", pair_dataset], capsys)
+    assert code == 2 and "shape mismatch: conv1.weight" in err
+
+
+def test_bad_invocations_are_one_line_errors(tmp_path, pair_dataset, capsys):
+    model = model_file(tmp_path / "model.pt")
+    code, _, err = run_cli(["evaluate", "--model", model], capsys)
+    assert code == 2 and "needs --dataset" in err
+    not_a_model = tmp_path / "x.pt"
+    torch.save({"weights": torch.zeros(1)}, not_a_model)
+    code, _, err = run_cli(["evaluate", "--model", not_a_model, "--dataset", pair_dataset], capsys)
+    assert code == 2 and "expected a synface-model/1 file" in err

@@ -1,0 +1,191 @@
+"""LResNet-E-IR family: official key layout, shapes, loading rules and `synface model summary`."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import synface.cli
+from synface.errors import SynfaceError
+from synface.models.lresnet import (
+    ARCHITECTURES,
+    architecture_names,
+    build_backbone,
+    feature_map_size,
+    load_backbone_checkpoint,
+    load_backbone_state,
+    parse_input_hw,
+)
+from synface.models.summary import count_macs
+
+
+def official_lresnet50e_ir_keys() -> list[tuple[str, tuple[int, ...]]]:
+    """state_dict of LResNet50E_IR(input_size=[112, 96]) in github.com/haibo-qiu/SynFace
+    lib/models/resnets.py, written out from that file's module definitions."""
+
+    def bn(name: str, c: int) -> list[tuple[str, tuple[int, ...]]]:
+        return [(f"{name}.{p}", (c,)) for p in ("weight", "bias", "running_mean", "running_var")] + [
+            (f"{name}.num_batches_tracked", ())
+        ]
+
+    keys = [("conv1.weight", (64, 3, 3, 3)), *bn("bn1", 64), ("prelu1.weight", (64,))]
+    filters = [64, 64, 128, 256, 512]
+    for stage, n_blocks in enumerate([3, 4, 14, 3]):
+        cin, cout = filters[stage], filters[stage + 1]
+        for j in range(n_blocks):
+            p = f"layer{stage + 1}.{j}"
+            keys += [
+                *bn(f"{p}.bn1", cin if j == 0 else cout),
+                (f"{p}.conv1.weight", (cout, cin if j == 0 else cout, 3, 3)),
+            ]
+            keys += [
+                *bn(f"{p}.bn2", cout),
+                (f"{p}.prelu1.weight", (cout,)),
+                (f"{p}.conv2.weight", (cout, cout, 3, 3)),
+            ]
+            keys += bn(f"{p}.bn3", cout)
+            if j == 0:
+                keys += [(f"{p}.downsample.0.weight", (cout, cin, 1, 1)), *bn(f"{p}.downsample.1", cout)]
+    keys += [*bn("fc.0", 512), ("fc.3.weight", (512, 512 * 7 * 6)), ("fc.3.bias", (512,)), *bn("fc.4", 512)]
+    return keys
+
+
+@pytest.fixture(scope="module")
+def paper_model() -> nn.Module:
+    return build_backbone("lresnet50e_ir", (112, 96))
+
+
+def test_lresnet50e_ir_state_dict_equals_the_official_layout(paper_model: nn.Module) -> None:
+    got = [(k, tuple(v.shape)) for k, v in paper_model.state_dict().items()]
+    assert got == official_lresnet50e_ir_keys()
+    shapes = dict(got)
+    assert shapes["conv1.weight"] == (64, 3, 3, 3)
+    assert shapes["fc.3.weight"] == (512, 21504)
+    assert shapes["layer3.13.conv2.weight"] == (256, 256, 3, 3)
+    n_params = sum(p.numel() for p in paper_model.parameters())
+    assert n_params == pytest.approx(41.8e6, rel=0.01)
+
+
+def test_lresnet50e_ir_embeds_112x96_images(paper_model: nn.Module) -> None:
+    with torch.no_grad():
+        out = paper_model.train()(torch.randn(2, 3, 112, 96))
+    assert out.shape == (2, 512) and torch.isfinite(out).all()
+
+
+@pytest.mark.parametrize(
+    ("arch", "hw", "embedding"),
+    [
+        ("lresnet18e_ir", (64, 48), 512),
+        ("lresnet10e_ir", (56, 48), 256),
+        ("lresnet10e_ir_tiny", (40, 32), 128),
+        ("lresnet10e_ir_tiny", (37, 29), 64),
+    ],
+)
+def test_small_members_embed_their_input_sizes(arch: str, hw: tuple[int, int], embedding: int) -> None:
+    model = build_backbone(arch, hw, embedding)
+    fh, fw = feature_map_size(hw)
+    assert model.fc[3].in_features == ARCHITECTURES[arch].channels[-1] * fh * fw
+    assert model(torch.randn(3, 3, *hw)).shape == (3, embedding)
+
+
+def test_feature_map_size_follows_stride2_convs() -> None:
+    assert feature_map_size((112, 96)) == (7, 6)
+    assert feature_map_size((40, 32)) == (3, 2)  # 40 -> 20 -> 10 -> 5 -> 3
+    assert feature_map_size((37, 29)) == (3, 2)  # 37 -> 19 -> 10 -> 5 -> 3; 29 -> 15 -> 8 -> 4 -> 2
+
+
+def test_architecture_names_state_their_depth() -> None:
+    assert architecture_names()[0] == "lresnet50e_ir"
+    for name, arch in ARCHITECTURES.items():
+        assert int(re.match(r"lresnet(\d+)e_ir", name)[1]) == arch.depth
+
+
+def test_unknown_architecture_lists_the_known_ones() -> None:
+    with pytest.raises(SynfaceError, match="lresnet50e_ir.*lresnet10e_ir_tiny"):
+        build_backbone("resnet50")
+
+
+def test_loads_official_checkpoint_wrapping_and_dataparallel_prefix(tmp_path) -> None:
+    source = build_backbone("lresnet10e_ir_tiny", (40, 32)).eval()
+    target = build_backbone("lresnet10e_ir_tiny", (40, 32)).eval()
+    x = torch.randn(2, 3, 40, 32)
+    assert not torch.equal(source(x), target(x))
+    wrapped = {"state_dict": {f"module.{k}": v for k, v in source.state_dict().items()}, "classifier": {}}
+    load_backbone_state(target, wrapped)
+    assert torch.equal(source(x), target(x))
+    # The official train.py file layout: epoch, cfg name, weights, LFW accuracy, optimizer, head.
+    path = tmp_path / "model_best.pth.tar"
+    torch.save(
+        {
+            "epoch": 40,
+            "model": "x.yaml",
+            "state_dict": source.state_dict(),
+            "perf": np.float64(0.9),
+            "optimizer": {},
+            "classifier": {"weight": torch.zeros(3, 512)},
+        },
+        path,
+    )
+    fresh = build_backbone("lresnet10e_ir_tiny", (40, 32)).eval()
+    load_backbone_checkpoint(fresh, path)
+    assert torch.equal(source(x), fresh(x))
+
+
+def test_checkpoint_of_another_architecture_is_rejected_naming_keys() -> None:
+    small = build_backbone("lresnet10e_ir", (56, 48))
+    with pytest.raises(SynfaceError, match=r"unexpected: layer1\.1\..*"):
+        load_backbone_state(small, build_backbone("lresnet18e_ir", (56, 48)).state_dict(), source="r18.pt")
+    with pytest.raises(
+        SynfaceError, match=r"shape mismatch: conv1\.weight \(8, 3, 3, 3\) vs model \(16, 3, 3, 3\)"
+    ):
+        load_backbone_state(small, build_backbone("lresnet10e_ir_tiny", (56, 48)).state_dict())
+    with pytest.raises(SynfaceError, match=r"missing: .*fc\.3\.weight"):
+        state = small.state_dict()
+        del state["fc.3.weight"]
+        load_backbone_state(small, state)
+
+
+def test_unreadable_checkpoint_file_is_a_clean_error(tmp_path) -> None:
+    path = tmp_path / "broken.pt"
+    path.write_bytes(b"not a torch file")
+    with pytest.raises(SynfaceError, match="broken.pt"):
+        load_backbone_checkpoint(build_backbone("lresnet10e_ir_tiny", (40, 32)), path)
+
+
+def test_count_macs_on_a_hand_computed_model() -> None:
+    model = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.PReLU(), nn.Flatten(), nn.Linear(4 * 5 * 6, 7))
+    assert count_macs(model, (5, 6)) == 4 * 5 * 6 * 3 * 9 + 120 * 7
+
+
+@pytest.mark.parametrize("text", ["112x96", "112X96", " 40 x 32 "])
+def test_parse_input_hw_accepts(text: str) -> None:
+    assert parse_input_hw(text) in {(112, 96), (40, 32)}
+
+
+@pytest.mark.parametrize("text", ["112", "112x", "0x96", "ax b", "112x96x3", "-4x4"])
+def test_parse_input_hw_rejects(text: str) -> None:
+    with pytest.raises(SynfaceError, match="HxW"):
+        parse_input_hw(text)
+
+
+def test_model_summary_cli_prints_keys_params_and_macs(capsys) -> None:
+    assert synface.cli.main(["model", "summary", "--arch", "lresnet50e_ir", "--input", "112x96"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    expected = official_lresnet50e_ir_keys()
+    assert len(lines) == len(expected) + 2
+    assert lines[0] == "conv1.weight (64, 3, 3, 3)"
+    assert "fc.3.weight (512, 21504)" in lines
+    learnable = [math.prod(shape) for key, shape in expected if not re.search(r"running_|num_batches", key)]
+    assert lines[-2].startswith(f"parameters: {sum(learnable):,} ")
+    macs = int(re.search(r"([\d,]+) \(", lines[-1])[1].replace(",", ""))
+    assert macs == pytest.approx(5.4e9, rel=0.01)
+
+
+def test_model_summary_cli_bad_input_is_a_clean_error(capsys) -> None:
+    assert synface.cli.main(["model", "summary", "--arch", "lresnet10e_ir", "--input", "112by96"]) == 2
+    assert "112by96" in capsys.readouterr().err

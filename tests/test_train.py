@@ -1,0 +1,273 @@
+"""Training runtime: augmentation, input checks, resumption, checkpoints, bad inputs, a run that learns."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from synface.cli import main
+from synface.data.storage import Dataset, DatasetWriter, empty_metadata
+from synface.errors import SynfaceError
+from synface.evaluate.embed import load_model, pair_scores
+from synface.evaluate.protocol import evaluate_scores
+from synface.models.lresnet import build_backbone
+from synface.train import checkpoint as ckpt
+from synface.train import loop
+from synface.train.augment import augment, check_input_size, to_model_input
+from synface.train.config import TrainConfig
+from synface.train.loader import TrainData
+
+HW = (32, 32)
+TINY = dict(arch="lresnet10e_ir_tiny", input_hw=HW, embedding=32, batch=32, threads=2, deterministic=True)
+
+
+def toy_faces(n_ids: int, per_id: int, seed: int) -> np.ndarray:
+    """uint8 (n_ids * per_id, 32, 32, 3): a fixed smooth mirror-symmetric pattern per identity,
+    under a random smooth "lighting" pattern per image as strong as the identity, plus noise."""
+    g = torch.Generator().manual_seed(seed)
+
+    def smooth(n: int, symmetric: bool) -> torch.Tensor:
+        coarse = torch.randn(n, 3, 4, 2 if symmetric else 4, generator=g)
+        if symmetric:  # faces are roughly symmetric: flips keep the identity
+            coarse = torch.cat([coarse, coarse.flip(3)], dim=3)
+        return torch.nn.functional.interpolate(coarse, size=HW, mode="bilinear", align_corners=False)
+
+    identity = smooth(n_ids, True).repeat_interleave(per_id, 0)
+    images = 128 + 45 * identity + 45 * smooth(n_ids * per_id, False) + 15 * torch.randn(identity.shape, generator=g)
+    return images.clamp(0, 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
+
+
+def write_set(path, n_ids, per_id, seed, *, hw=HW, phi=None, pairs=None, images=None):
+    meta = empty_metadata(n_ids * per_id)
+    meta["identity"] = np.repeat(np.arange(n_ids), per_id)
+    meta["image"] = np.tile(np.arange(per_id), n_ids)
+    if phi is not None:  # identity mixup: partner = next identity
+        meta["partner"] = (meta["identity"] + 1) % n_ids
+        meta["phi"] = phi
+    if images is None:
+        images = toy_faces(n_ids, per_id, seed) if hw == HW else np.full((n_ids * per_id, *hw, 3), 128, np.uint8)
+    with DatasetWriter(path, *hw) as w:
+        w.append(images, meta)
+        if pairs is not None:
+            w.set_pairs(pairs)
+    return path
+
+
+def verification_pairs(n_ids: int, per_id: int, n_folds: int = 10) -> pd.DataFrame:
+    """Per fold, the same number of genuine and impostor pairs, folds contiguous (LFW layout)."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for fold in range(n_folds):
+        for same in (True, False):
+            for _ in range(5):
+                a = rng.integers(n_ids)
+                b = a if same else (a + rng.integers(1, n_ids)) % n_ids
+                left, right = rng.choice(per_id, 2, replace=False)
+                rows.append((a * per_id + left, b * per_id + right, same, fold))
+    return pd.DataFrame(rows, columns=["left", "right", "same", "fold"])
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    root = tmp_path_factory.mktemp("data")
+    phi = np.where(np.arange(20 * 16) % 4 == 0, 0.75, 1.0)  # some identity-mixup soft labels
+    return {
+        "syn": write_set(root / "syn", 20, 16, seed=1, phi=phi),
+        "real": write_set(root / "real", 6, 10, seed=2),
+        "lfw": write_set(root / "lfw", 20, 5, seed=3, pairs=verification_pairs(20, 5)),
+    }
+
+
+def quick(tmp_path, data, **kw) -> TrainConfig:
+    """A 2-epoch run of 5 steps each: Syn_10_16."""
+    return config(tmp_path, data, syn_subset=(10, 16), **kw)
+
+
+def config(tmp_path, data, **kw) -> TrainConfig:
+    return TrainConfig(**{"out": tmp_path / "run", "syn": data["syn"], "epochs": 2, "lr": 0.1, "seed": 0, **TINY, **kw})
+
+
+def accuracy(model_file, lfw) -> float:
+    model, hw = load_model(model_file, torch.device("cpu"))
+    scores = pair_scores(model, Dataset.open(lfw), hw, torch.device("cpu"))
+    return evaluate_scores(scores["score"].to_numpy(), scores["same"].to_numpy())["accuracy_mean"]
+
+
+# --- augmentation and input sizes ---------------------------------------------------------------
+
+
+def test_augment_is_seeded_and_stays_in_range():
+    images = torch.from_numpy(toy_faces(4, 8, seed=0))
+    x = to_model_input(images, HW)
+    out = [augment(x, torch.Generator().manual_seed(s)) for s in (5, 5, 6)]
+    torch.testing.assert_close(out[0], out[1], rtol=0, atol=0)
+    assert not torch.equal(out[0], out[2])
+    assert out[0].shape == (32, 3, *HW) and out[0].min() >= -1 and out[0].max() <= 1
+    changed = (out[0] != x).flatten(1).any(1).float().mean()
+    assert 0.5 < changed < 1.0  # flips, zoom-crops and erasing hit most but not all images
+
+
+def test_model_input_normalises_and_area_downscales():
+    images = torch.tensor([[[0, 255], [255, 255]]], dtype=torch.uint8)[..., None].expand(1, 2, 2, 3)
+    x = to_model_input(images.repeat(1, 2, 2, 1), (2, 2))  # 4x4 of 2x2 tiles -> each 2x2 block averages to 0.5
+    torch.testing.assert_close(x, torch.full((1, 3, 2, 2), 0.5))
+    torch.testing.assert_close(to_model_input(images, (2, 2))[0, 0], torch.tensor([[-1.0, 1.0], [1.0, 1.0]]))
+
+
+def test_input_size_checks():
+    check_input_size((112, 96), (56, 48), "ds")
+    with pytest.raises(SynfaceError, match="smaller than the model input"):
+        check_input_size((28, 24), (56, 48), "ds")
+    with pytest.raises(SynfaceError, match="aspect ratio"):
+        check_input_size((112, 96), (40, 40), "ds")
+
+
+# --- training -------------------------------------------------------------------------------------
+
+
+def test_training_learns_identity_and_beats_chance(tmp_path, data):
+    cfg = config(tmp_path, data, epochs=3, deterministic=False)
+    torch.manual_seed(cfg.seed)  # the initial weights of the run, as a baseline
+    untrained = tmp_path / "untrained.pt"
+    ckpt.save(untrained, ckpt.model_payload(build_backbone(cfg.arch, cfg.input_hw, cfg.embedding), cfg.to_dict()))
+    before = accuracy(untrained, data["lfw"])
+    after = accuracy(loop.train(cfg), data["lfw"])
+    assert after > 0.8 and after > before + 0.08, (before, after)
+    log = pd.read_csv(cfg.out / "log.csv")
+    assert list(log.columns) == ["epoch", "loss", "lr", "images_per_s", "seconds"]
+    assert log["epoch"].tolist() == [1, 2, 3]
+    assert log["loss"].iloc[-1] < log["loss"].iloc[0]
+    np.testing.assert_allclose(log["lr"], [0.1, 0.1, 0.01])  # first drop after epoch ceil(0.6 * 3) = 2
+
+
+def test_lr_milestones_follow_the_paper():
+    assert TrainConfig(out=".", syn=".", epochs=40).lr_milestones() == [24, 30, 36]
+    assert TrainConfig(out=".", syn=".", epochs=6).lr_milestones() == [4, 5, 6]
+
+
+def _weights(model_file):
+    return torch.load(model_file, weights_only=True)["state_dict"]
+
+
+def test_resumed_run_ends_identical_to_uninterrupted_run(tmp_path, data, monkeypatch):
+    whole = loop.train(quick(tmp_path / "a", data))
+    crash_cfg = quick(tmp_path / "b", data)
+    real_epoch = loop.Trainer.train_epoch
+
+    def crash_in_second_epoch(self, epoch, max_steps=None):
+        if epoch == 1:
+            raise KeyboardInterrupt  # killed mid-run, after epoch 1's checkpoint
+        return real_epoch(self, epoch, max_steps)
+
+    monkeypatch.setattr(loop.Trainer, "train_epoch", crash_in_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        loop.train(crash_cfg)
+    assert (crash_cfg.out / "checkpoint.pt").exists() and not (crash_cfg.out / "model.pt").exists()
+    monkeypatch.setattr(loop.Trainer, "train_epoch", real_epoch)
+    resumed = loop.train(crash_cfg)
+    a, b = _weights(whole), _weights(resumed)
+    assert all(torch.equal(a[key], b[key]) for key in a)
+    log_a = pd.read_csv(whole.parent / "log.csv")
+    log_b = pd.read_csv(resumed.parent / "log.csv")
+    assert log_a["loss"].tolist() == log_b["loss"].tolist()
+    # the same run with another seed differs (so the equality above is not vacuous)
+    other = _weights(loop.train(quick(tmp_path / "c", data, seed=1)))
+    assert not torch.equal(a["fc.3.weight"], other["fc.3.weight"])
+
+
+def test_files_load_with_weights_only(tmp_path, data):
+    cfg = quick(tmp_path, data, epochs=1)
+    model_file = loop.train(cfg)
+    model = torch.load(model_file, weights_only=True)
+    assert (model["arch"], model["input_hw"], model["embedding"]) == ("lresnet10e_ir_tiny", [32, 32], 32)
+    state = torch.load(cfg.out / "checkpoint.pt", weights_only=True)
+    assert state["epoch"] == 1 and set(state) >= {"backbone", "head", "optimizer", "scheduler", "rng", "config", "log"}
+    assert TrainConfig.from_dict(state["config"]) == cfg
+
+
+def test_domain_mixup_adds_real_classes_and_pools_real_rows(tmp_path, data):
+    cfg = quick(tmp_path, data, real=data["real"], real_subset=(5, 10), epochs=1)
+    train_data = TrainData(cfg, torch.device("cpu"))
+    # Syn_10_16: identities 0-9 plus partner 10 (of identity 9, outside the view); then 5 real classes
+    assert (train_data.primary.num_classes, train_data.num_classes) == (11, 16)
+    assert train_data.primary.k.max() == 10
+    # 50 real rows repeated 3 times to the 160 synthetic rows, topped up with 10 distinct ones
+    assert sorted(np.bincount(train_data.real_pool)) == [3] * 40 + [4] * 10
+    batch = next(iter(train_data.batches(0, 1)))
+    assert batch.y_real.min() >= 11 and batch.i.max() < 11
+    assert 0 <= batch.psi <= 1
+    assert loop.train(cfg).exists()
+
+
+def test_cli_train_real_only(tmp_path, data, capsys):
+    out = tmp_path / "run"
+    code = main(["train", "--real", str(data["real"]), "--arch", "lresnet10e_ir_tiny", "--input", "32x32",
+                 "--embedding", "16", "--epochs", "1", "--batch", "16", "--out", str(out), "--threads", "2"])
+    assert code == 0
+    assert json.loads(capsys.readouterr().out) == {"model": str(out / "model.pt"), "log": str(out / "log.csv")}
+    assert len(pd.read_csv(out / "log.csv")) == 1
+
+
+# --- bad inputs, all rejected before training ---------------------------------------------------
+
+
+def _no_training(monkeypatch):
+    monkeypatch.setattr(loop.Trainer, "train_epoch", lambda *a, **k: pytest.fail("training started"))
+
+
+def test_single_class_set_is_rejected(tmp_path, data, monkeypatch):
+    _no_training(monkeypatch)
+    one = write_set(tmp_path / "one", 1, 40, seed=4)
+    with pytest.raises(SynfaceError, match="single class"):
+        loop.train(config(tmp_path, data, syn=one))
+
+
+def test_real_subset_larger_than_real_data_is_rejected(tmp_path, data, monkeypatch):
+    _no_training(monkeypatch)
+    with pytest.raises(SynfaceError, match="7 identities, dataset has 6"):
+        loop.train(config(tmp_path, data, real=data["real"], real_subset=(7, 10)))
+
+
+def test_image_size_mismatch_is_rejected(tmp_path, data, monkeypatch):
+    _no_training(monkeypatch)
+    wide = write_set(tmp_path / "wide", 4, 10, seed=5, hw=(32, 48))
+    with pytest.raises(SynfaceError, match="aspect ratio"):
+        loop.train(config(tmp_path, data, syn=wide))
+    with pytest.raises(SynfaceError, match="smaller than the model input"):
+        loop.train(config(tmp_path, data, input_hw=(64, 64)))
+
+
+def test_set_smaller_than_a_batch_is_rejected(tmp_path, data, monkeypatch):
+    _no_training(monkeypatch)
+    with pytest.raises(SynfaceError, match="fewer than one batch of 400"):
+        loop.train(config(tmp_path, data, batch=400))
+
+
+def test_checkpoint_of_other_settings_is_refused(tmp_path, data):
+    loop.train(quick(tmp_path, data, epochs=1))
+    with pytest.raises(SynfaceError, match=r"different settings \(lr\)"):
+        loop.train(quick(tmp_path, data, epochs=1, lr=0.05))
+
+
+def test_nan_loss_stops_naming_epoch_and_step(tmp_path, data, monkeypatch):
+    real_loss = loop.mixup_loss
+    calls = []
+
+    def nan_on_third_step(*args):
+        calls.append(1)
+        loss = real_loss(*args)
+        return loss * float("nan") if len(calls) == 3 else loss
+
+    monkeypatch.setattr(loop, "mixup_loss", nan_on_third_step)
+    with pytest.raises(SynfaceError, match="at epoch 1, step 3 of 5"):
+        loop.train(quick(tmp_path, data))
+    assert not (tmp_path / "run" / "checkpoint.pt").exists()
+
+
+def test_absurd_learning_rate_diverges_with_a_clear_error(tmp_path, data):
+    with pytest.raises(SynfaceError, match="training diverged"):
+        loop.train(quick(tmp_path, data, lr=1e30))
