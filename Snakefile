@@ -11,6 +11,7 @@ validate(config, "workflow/schemas/config.schema.yaml")
 
 
 include: "rules/common.smk"
+include: "rules/data.smk"
 include: "rules/figures.smk"
 
 

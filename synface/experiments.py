@@ -116,6 +116,17 @@ class Experiments:
         factor, im = ts.syn_setting
         return self.base_sets[BaseSet(factor, im, 0, 0).name]
 
+    def generation_settings(self, base: str) -> dict[str, Any]:
+        """Keyword arguments of GenerationSettings for a generated base set."""
+        b = self.base_sets[base]
+        return {
+            "n_ids": b.n_ids,
+            "per_id": b.per_id,
+            "identity_mixup": b.identity_mixup,
+            "factor": b.factor,
+            "seed": int(self.config["generator"]["seed"]),
+        }
+
     def test_sets(self, table: str, row: Mapping[str, Any]) -> list[str]:
         return list(row.get("test", ["lfw"]))
 

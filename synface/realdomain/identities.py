@@ -22,7 +22,8 @@ PER_IDENTITY = -1
 
 # stream numbers
 S_IDENTITY, S_HABITS, S_COUNT = 1, 2, 3
-S_POSE, S_EXPRESSION, S_SCENE, S_NOISE, S_APPEARANCE, S_ACCESSORY, S_BACKGROUND, S_CAMERA, S_LANDMARK = range(10, 19)
+(S_POSE, S_EXPRESSION, S_SCENE, S_NOISE, S_APPEARANCE, S_ACCESSORY, S_BACKGROUND, S_CAMERA, S_SENSOR,
+ S_LANDMARK) = range(10, 20)
 S_PAIRS = 30
 
 # CASIA-WebFace: 494,414 images of 10,575 identities; web-crawled counts are heavily skewed.
@@ -79,7 +80,7 @@ def identity(settings: RealDomainSettings, index: int) -> Identity:
     wearer = h.random() < 0.15  # regular spectacle wearers; others only now and then (sunglasses)
     hat_wearer = h.random() < 0.05
     makeup = float(h.uniform(0.3, 1.0)) if h.random() < 0.4 else 0.0
-    lip = np.array([0.16, -0.07, -0.01]) + h.normal(0.0, [0.05, 0.03, 0.03])  # red .. pink .. brown
+    lip = np.array([0.10, -0.05, -0.02]) + h.normal(0.0, [0.04, 0.02, 0.02])  # red .. pink .. brown
     shadow = -np.array([0.10, 0.09, 0.06]) * h.uniform(0.5, 1.5) + h.normal(0.0, 0.03, 3)
     return Identity(
         coefficients=coefficients, extra_shape=extra_shape, extra_texture=extra_texture,

@@ -19,6 +19,7 @@ an epoch's batches are a pure function of the config: resuming needs no loader s
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Iterator
@@ -170,13 +171,12 @@ class TrainData:
         return np.concatenate([np.tile(np.arange(n_real), reps), topup])
 
     def batches(self, epoch: int, max_steps: int | None = None) -> Iterator[Batch]:
-        """The epoch's batches, prepared one ahead in a background thread."""
-        return prefetch(self._produce(epoch, max_steps))
+        """The epoch's batches (all of them, or the first `max_steps`).
 
-    def _prepare(self, part: LabelledSet, rows: np.ndarray, g: torch.Generator) -> torch.Tensor:
-        return augment(to_model_input(part.images.gather(rows), self.config.input_hw), g)
-
-    def _produce(self, epoch: int, max_steps: int | None) -> Iterator[Batch]:
+        A background thread reads the uint8 images ahead from the memory map; the
+        conversion, augmentation and mixing (torch ops) stay in this thread, because
+        torch ops from a second thread would oversubscribe the CPU's intra-op threads.
+        """
         g = seeded_generator(self.config.seed, EPOCH_STREAM, epoch)
         b = self.config.batch
         order = torch.randperm(len(self.primary), generator=g).numpy()
@@ -184,20 +184,37 @@ class TrainData:
         if self.real is not None:
             real_order = self.real_pool[torch.randperm(len(self.real_pool), generator=g).numpy()]
         steps = self.steps_per_epoch if max_steps is None else min(max_steps, self.steps_per_epoch)
-        p = self.primary
-        for s in range(steps):
-            rows = order[s * b : (s + 1) * b]
-            idx = torch.from_numpy(rows).to(self.device)
-            x = self._prepare(p, rows, g)
-            labels = dict(i=p.i[idx], phi=None if p.phi is None else p.phi[idx], k=None if p.k is None else p.k[idx])
-            if real_order is None:
-                yield Batch(x=x, psi=1.0, y_real=None, **labels)
-                continue
-            psi = sample_psi(g)
-            real_rows = real_order[s * b : (s + 1) * b]
-            x_real = self._prepare(self.real, real_rows, g)
-            y_real = self.real.i[torch.from_numpy(real_rows).to(self.device)]
-            yield Batch(x=mix_images(x, x_real, psi), psi=psi, y_real=y_real, **labels)
+        plan = [
+            (order[s * b : (s + 1) * b], None if real_order is None else real_order[s * b : (s + 1) * b])
+            for s in range(steps)
+        ]
+        raw = prefetch(self._gather(rows, real_rows) for rows, real_rows in plan)
+        with contextlib.closing(raw):
+            for (rows, real_rows), (images, real_images) in zip(plan, raw):
+                yield self._batch(rows, images, real_rows, real_images, g)
+
+    def _gather(self, rows: np.ndarray, real_rows: np.ndarray | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        real = None if real_rows is None else self.real.images.gather(real_rows)
+        return self.primary.images.gather(rows), real
+
+    def _batch(
+        self,
+        rows: np.ndarray,
+        images: torch.Tensor,
+        real_rows: np.ndarray | None,
+        real_images: torch.Tensor | None,
+        g: torch.Generator,
+    ) -> Batch:
+        hw, p = self.config.input_hw, self.primary
+        idx = torch.from_numpy(rows).to(self.device)
+        x = augment(to_model_input(images, hw), g)
+        labels = dict(i=p.i[idx], phi=None if p.phi is None else p.phi[idx], k=None if p.k is None else p.k[idx])
+        if real_images is None:
+            return Batch(x=x, psi=1.0, y_real=None, **labels)
+        psi = sample_psi(g)
+        x_real = augment(to_model_input(real_images, hw), g)
+        y_real = self.real.i[torch.from_numpy(real_rows).to(self.device)]
+        return Batch(x=mix_images(x, x_real, psi), psi=psi, y_real=y_real, **labels)
 
 
 _END = object()
@@ -206,8 +223,7 @@ _END = object()
 def prefetch(items: Iterator[T], depth: int = 2) -> Iterator[T]:
     """Iterate `items` with a background thread producing up to `depth` ahead.
 
-    Gathering from the memory map and augmenting run there while the main thread
-    trains; an exception in the producer is re-raised here, and abandoning the
+    An exception in the producer is re-raised here; closing (or abandoning) the
     iterator stops the producer.
     """
     q: queue.Queue[object] = queue.Queue(maxsize=depth)

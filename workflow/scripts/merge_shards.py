@@ -1,0 +1,5 @@
+from synface.generator.synthesize import merge_shards
+from synface.workflow import log_to
+
+with log_to(snakemake.log[0]):
+    merge_shards(snakemake.input, snakemake.output[0])
