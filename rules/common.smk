@@ -1,5 +1,5 @@
 # Helpers only: the software environment, the experiment grid and input functions.
-from synface.experiments import Experiments
+from synface.experiments import TEST_SETS, Experiments
 
 
 conda: "../workflow/envs/synface.yaml"
@@ -10,6 +10,7 @@ EXPERIMENTS = Experiments(config)
 
 wildcard_constraints:
     base="|".join(EXPERIMENTS.base_sets) or "none",
+    test_set="|".join(TEST_SETS),
     shard=r"\d+",
 
 
@@ -23,4 +24,10 @@ def synthetic_shards(wildcards):
         "work/shards/synthetic/{base}/{shard}",
         base=wildcards.base,
         shard=range(config["generator"]["shards"]),
+    )
+
+
+def real_train_shards(wildcards):
+    return expand(
+        "work/shards/real_train/{shard}", shard=range(config["real_domain"]["shards"])
     )

@@ -42,3 +42,26 @@ rule figure_factor_variation:
         settings=config["figures"]["factor_variation"],
     script:
         "../workflow/scripts/figure_factor_variation.py"
+
+
+rule figure_samples:
+    output:
+        report(
+            "results/figures/samples.png",
+            caption="../workflow/report/samples.rst",
+            category="Data",
+        ),
+    params:
+        settings=config["figures"]["samples"],
+    log:
+        "logs/figures/samples.log",
+    benchmark:
+        "benchmarks/figures/samples.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    conda:
+        "../workflow/envs/synface.yaml"
+    script:
+        "../workflow/scripts/figure_samples.py"

@@ -116,6 +116,11 @@ class Experiments:
         factor, im = ts.syn_setting
         return self.base_sets[BaseSet(factor, im, 0, 0).name]
 
+    @property
+    def real_train_identities(self) -> int:
+        """Identities of the stand-in CASIA-WebFace (its paper count, scaled)."""
+        return max(2, round(int(self.config["real_domain"]["train_identities"]) / self.divisor))
+
     def generation_settings(self, base: str) -> dict[str, Any]:
         """Keyword arguments of GenerationSettings for a generated base set."""
         b = self.base_sets[base]

@@ -60,7 +60,10 @@ def pair_dataset(tmp_path):
     for fold in range(10):
         a = fold % n_ids
         rows += [(a * per_id, a * per_id + 1, True, fold), (a * per_id + 2, a * per_id + 3, True, fold)]
-        rows += [(a * per_id, ((a + 1) % n_ids) * per_id, False, fold), (a * per_id + 1, ((a + 5) % n_ids) * per_id + 2, False, fold)]
+        rows += [
+            (a * per_id, ((a + 1) % n_ids) * per_id, False, fold),
+            (a * per_id + 1, ((a + 5) % n_ids) * per_id + 2, False, fold),
+        ]
     path = tmp_path / "lfw"
     with DatasetWriter(path, 64, 64) as w:
         w.append(rng.integers(0, 256, (n_ids * per_id, 64, 64, 3), dtype=np.uint8), meta)
@@ -79,7 +82,9 @@ def model_file(path, arch="lresnet10e_ir_tiny", claimed_arch=None):
 def test_model_on_pair_dataset_end_to_end(tmp_path, pair_dataset, capsys):
     model = model_file(tmp_path / "model.pt")
     scores_out = tmp_path / "scores.csv"
-    code, out, err = run_cli(["evaluate", "--model", model, "--dataset", pair_dataset, "--scores-out", scores_out, "--threads", 2], capsys)
+    code, out, err = run_cli(
+        ["evaluate", "--model", model, "--dataset", pair_dataset, "--scores-out", scores_out, "--threads", 2], capsys
+    )
     assert code == 0, err
     metrics = json.loads(out)
     assert set(metrics) == KEYS and len(metrics["fold_accuracy"]) == 10
@@ -91,7 +96,9 @@ def test_model_on_pair_dataset_end_to_end(tmp_path, pair_dataset, capsys):
     assert code == 0 and json.loads(again) == metrics
     # the flip test adds the mirrored images' embeddings, so the scores change
     flipped_out = tmp_path / "flipped.csv"
-    code, _, _ = run_cli(["evaluate", "--model", model, "--dataset", pair_dataset, "--flip", "--scores-out", flipped_out], capsys)
+    code, _, _ = run_cli(
+        ["evaluate", "--model", model, "--dataset", pair_dataset, "--flip", "--scores-out", flipped_out], capsys
+    )
     assert code == 0
     assert not np.allclose(pd.read_csv(flipped_out)["score"], scores["score"])
 

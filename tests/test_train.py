@@ -205,8 +205,27 @@ def test_domain_mixup_adds_real_classes_and_pools_real_rows(tmp_path, data):
 
 def test_cli_train_real_only(tmp_path, data, capsys):
     out = tmp_path / "run"
-    code = main(["train", "--real", str(data["real"]), "--arch", "lresnet10e_ir_tiny", "--input", "32x32",
-                 "--embedding", "16", "--epochs", "1", "--batch", "16", "--out", str(out), "--threads", "2"])
+    code = main(
+        [
+            "train",
+            "--real",
+            str(data["real"]),
+            "--arch",
+            "lresnet10e_ir_tiny",
+            "--input",
+            "32x32",
+            "--embedding",
+            "16",
+            "--epochs",
+            "1",
+            "--batch",
+            "16",
+            "--out",
+            str(out),
+            "--threads",
+            "2",
+        ]
+    )
     assert code == 0
     assert json.loads(capsys.readouterr().out) == {"model": str(out / "model.pt"), "log": str(out / "log.csv")}
     assert len(pd.read_csv(out / "log.csv")) == 1
@@ -271,3 +290,41 @@ def test_nan_loss_stops_naming_epoch_and_step(tmp_path, data, monkeypatch):
 def test_absurd_learning_rate_diverges_with_a_clear_error(tmp_path, data):
     with pytest.raises(SynfaceError, match="training diverged"):
         loop.train(quick(tmp_path, data, lr=1e30))
+
+
+# --- bench ------------------------------------------------------------------------------------------
+
+
+def test_bench_train_prints_one_json_line(capsys):
+    code = main(
+        [
+            "bench",
+            "train",
+            "--arch",
+            "lresnet10e_ir_tiny",
+            "--input",
+            "32x32",
+            "--batch",
+            "8",
+            "--steps",
+            "2",
+            "--warmup",
+            "1",
+            "--rounds",
+            "1",
+            "--threads",
+            "2",
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 0 and len(out.splitlines()) == 1
+    result = json.loads(out)
+    assert result["images_per_s"] > 0 and result["ratio"] == pytest.approx(
+        result["images_per_s"] / result["bare_images_per_s"]
+    )
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal without CUDA")
+def test_bench_paper_refuses_without_cuda(capsys):
+    assert main(["bench", "train", "--paper"]) == 2
+    assert "needs a CUDA GPU" in capsys.readouterr().err

@@ -22,7 +22,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     for name, module_name in BENCHMARKS.items():
         module = importlib.import_module(module_name)
         doc = (module.__doc__ or "").strip()
-        bp = sub.add_parser(name, help=doc.splitlines()[0] if doc else None, description=doc,
-                            formatter_class=argparse.RawDescriptionHelpFormatter)
+        bp = sub.add_parser(
+            name,
+            help=doc.splitlines()[0] if doc else None,
+            description=doc,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
         module.add_arguments(bp)
         bp.set_defaults(func=module.run)

@@ -24,13 +24,19 @@ from synface.train.device import pick_device
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("evaluate", help="verification accuracy of a model on a pair dataset (or of a scores CSV)",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser(
+        "evaluate",
+        help="verification accuracy of a model on a pair dataset (or of a scores CSV)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--model", type=Path, help="model file written by `synface train` (with --dataset)")
     source.add_argument("--scores", type=Path, help="CSV with columns score,same in pair order (10 contiguous folds)")
     p.add_argument("--dataset", type=Path, help="pair dataset (with pairs.csv), e.g. an imported LFW")
-    p.add_argument("--flip", action="store_true", help="flip test: add the mirrored image's embedding (not used by the paper)")
+    p.add_argument(
+        "--flip", action="store_true", help="flip test: add the mirrored image's embedding (not used by the paper)"
+    )
     p.add_argument("--batch", type=int, default=256, help="embedding batch size (default %(default)s)")
     p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
     p.add_argument("--scores-out", type=Path, help="also write per-pair scores (left,right,same,fold,score)")

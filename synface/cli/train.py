@@ -21,18 +21,41 @@ DEFAULTS = TrainConfig(out=".", syn=".")  # only for the defaults shown in --hel
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     """--arch and --input, shared with `synface bench train`."""
-    parser.add_argument("--arch", choices=architecture_names(), default=DEFAULTS.arch, help="backbone (default %(default)s; the paper's is lresnet50e_ir)")
-    parser.add_argument("--input", type=parse_input_hw, default=DEFAULTS.input_hw, metavar="HxW", help="model input size (default %(default)s; the paper's is 112x96)")
+    parser.add_argument(
+        "--arch",
+        choices=architecture_names(),
+        default=DEFAULTS.arch,
+        help="backbone (default %(default)s; the paper's is lresnet50e_ir)",
+    )
+    parser.add_argument(
+        "--input",
+        type=parse_input_hw,
+        default=DEFAULTS.input_hw,
+        metavar="HxW",
+        help="model input size (default %(default)s; the paper's is 112x96)",
+    )
     parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores; ignored on CUDA)")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("train", help="train a model (synthetic / real / domain mixup)", description=__doc__,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser(
+        "train",
+        help="train a model (synthetic / real / domain mixup)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--syn", help="synthetic dataset folder")
-    p.add_argument("--syn-subset", nargs=2, type=int, metavar=("N", "S"), help="use Syn_N_S: first N identities x first S images")
+    p.add_argument(
+        "--syn-subset", nargs=2, type=int, metavar=("N", "S"), help="use Syn_N_S: first N identities x first S images"
+    )
     p.add_argument("--real", help="real dataset folder (alone: real-only training; with --syn: domain mixup)")
-    p.add_argument("--real-subset", nargs=2, type=int, metavar=("N", "S"), help="use Real_N_S (identities with fewer images give what they have)")
+    p.add_argument(
+        "--real-subset",
+        nargs=2,
+        type=int,
+        metavar=("N", "S"),
+        help="use Real_N_S (identities with fewer images give what they have)",
+    )
     add_model_arguments(p)
     p.add_argument("--embedding", type=int, default=DEFAULTS.embedding, help="embedding size (default %(default)s)")
     p.add_argument("--head", choices=HEADS, default=DEFAULTS.head, help="margin head (default %(default)s, s=30 m=0.5)")
@@ -40,7 +63,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--batch", type=int, default=DEFAULTS.batch, help="batch size (default %(default)s)")
     p.add_argument("--lr", type=float, default=DEFAULTS.lr, help="initial learning rate (default %(default)s)")
     p.add_argument("--seed", type=int, default=DEFAULTS.seed, help="default %(default)s")
-    p.add_argument("--deterministic", action="store_true", help="torch.use_deterministic_algorithms (CPU runs are then bit-reproducible)")
+    p.add_argument(
+        "--deterministic",
+        action="store_true",
+        help="torch.use_deterministic_algorithms (CPU runs are then bit-reproducible)",
+    )
     p.add_argument("--out", required=True, help="run folder (model.pt, checkpoint.pt, log.csv)")
     p.set_defaults(func=_run)
 

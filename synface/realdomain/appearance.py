@@ -196,6 +196,7 @@ _PALETTES = {  # linear-RGB base colours of typical surroundings
 
 
 _MAX_SHAPES = 6 + 12 + 25
+_DISPLAY = np.rint(255.0 * np.linspace(0.0, 1.0, 4097) ** (1 / 2.2)).astype(np.uint8)  # linear -> display
 _SCALES = ((3, 7, 0.25, 0.8), (5, 13, 0.08, 0.25), (5, 26, 0.02, 0.08))  # big, medium, small: count range, size / side
 
 
@@ -216,9 +217,10 @@ def _draw_clutter(top, bottom, shapes, counts, gain, out):
             sh = shapes[n, k]
             kind, cx, cy, a, b = sh[0], sh[1], sh[2], sh[3], sh[4]
             ca, sa = np.cos(sh[5]), np.sin(sh[5])
-            reach = a + b + 1.0
-            x0, x1 = max(int(cx - reach), 0), min(int(cx + reach) + 1, W)
-            y0, y1 = max(int(cy - reach), 0), min(int(cy + reach) + 1, H)
+            rx = np.sqrt((a * ca) ** 2 + (b * sa) ** 2) if kind == 1.0 else abs(a * ca) + abs(b * sa)
+            ry = np.sqrt((a * sa) ** 2 + (b * ca) ** 2) if kind == 1.0 else abs(a * sa) + abs(b * ca)
+            x0, x1 = max(int(cx - rx - 1.0), 0), min(int(cx + rx + 1.0) + 1, W)
+            y0, y1 = max(int(cy - ry - 1.0), 0), min(int(cy + ry + 1.0) + 1, H)
             for y in range(y0, y1):
                 for x in range(x0, x1):
                     du = (x - cx) * ca + (y - cy) * sa
@@ -231,11 +233,11 @@ def _draw_clutter(top, bottom, shapes, counts, gain, out):
                     if cov > 0.0:
                         for c in range(3):
                             img[y, x, c] = (1 - cov) * img[y, x, c] + cov * sh[6 + c]
+        top_i = _DISPLAY.shape[0] - 1
         for y in range(H):
             for x in range(W):
                 for c in range(3):
-                    v = min(max(img[y, x, c] * gain[n, c], 0.0), 1.0) ** (1 / 2.2)
-                    out[n, y, x, c] = np.uint8(np.floor(255.0 * v + 0.5))
+                    out[n, y, x, c] = _DISPLAY[int(min(max(img[y, x, c] * gain[n, c], 0.0), 1.0) * top_i + 0.5)]
 
 
 def _clutter(rng: np.random.Generator, scene: int, light: np.ndarray, size: int, shapes: np.ndarray):

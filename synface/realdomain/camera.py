@@ -30,6 +30,7 @@ LANDMARK_POINT_STD = 1.2  # px per axis, independent per point (~3.4 % of the IO
 LANDMARK_SHARED_STD = 0.8  # px per axis, one shift of all five (the detector's box offset)
 SHOT_NOISE = 1.5e-4  # linear-intensity variance per unit intensity at ISO gain 1
 READ_NOISE = 0.002  # linear-intensity std at ISO gain 1
+_TONE_STEPS = 4096
 _THREADS = min(4, os.cpu_count() or 1)
 
 
@@ -48,9 +49,8 @@ def blur_kernel(sigma: float, length: float, angle: float) -> np.ndarray:
     """Gaussian defocus of `sigma` px convolved with a straight motion streak of `length` px."""
     r = KERNEL // 2
     yy, xx = np.mgrid[-r : r + 1, -r : r + 1].astype(np.float64)
-    k = np.zeros_like(xx)
-    for t in np.linspace(-0.5 * length, 0.5 * length, 17):
-        k += np.exp(-0.5 * ((xx - t * np.cos(angle)) ** 2 + (yy - t * np.sin(angle)) ** 2) / sigma**2)
+    t = np.linspace(-0.5 * length, 0.5 * length, 17)[:, None, None]  # points along the streak
+    k = np.exp(-0.5 * ((xx - t * np.cos(angle)) ** 2 + (yy - t * np.sin(angle)) ** 2) / sigma**2).sum(0)
     return (k / k.sum()).astype(np.float32)
 
 
@@ -104,14 +104,18 @@ def _sensor_batch(src, kernels, noise, iso, wb, gamma, out):
                         a[i] += w * row[i]
         shot = SHOT_NOISE * iso[b]
         read = (READ_NOISE * iso[b]) ** 2
-        inv_g = 1.0 / (2.2 * gamma[b])
+        tone = np.empty(_TONE_STEPS + 1, np.float32)  # this camera's tone curve, tabulated
+        for i in range(_TONE_STEPS + 1):
+            tone[i] = 255.0 * (i / _TONE_STEPS) ** (1.0 / (2.2 * gamma[b]))
         for y in range(H):
             for x in range(W):
                 for c in range(C):
                     v = acc[y, x * C + c]
                     v += np.sqrt(shot * max(v, 0.0) + read) * noise[b, y, x, c]
-                    v = min(max(v * wb[b, c], 0.0), 1.0) ** inv_g
-                    out[b, y, x, c] = np.uint8(min(np.floor(255.0 * v + 0.5), 255.0))
+                    t = min(max(v * wb[b, c], 0.0), 1.0) * _TONE_STEPS
+                    i = min(int(t), _TONE_STEPS - 1)
+                    v = tone[i] + (t - i) * (tone[i + 1] - tone[i])
+                    out[b, y, x, c] = np.uint8(min(np.floor(v + 0.5), 255.0))
 
 
 def _jpeg(image: np.ndarray, quality: int, offset: tuple[int, int]) -> np.ndarray:

@@ -74,7 +74,9 @@ def _first_true(mask: torch.Tensor, values: torch.Tensor) -> torch.Tensor:
 def _erase_boxes(b: int, h: int, w: int, generator: torch.Generator) -> tuple[torch.Tensor, ...]:
     """torchvision RandomErasing's box draw, vectorised: per image the first of 10 tries that fits."""
     area = h * w
-    target = area * (ERASE_SCALE[0] + (ERASE_SCALE[1] - ERASE_SCALE[0]) * torch.rand(b, ERASE_TRIES, generator=generator))
+    target = area * (
+        ERASE_SCALE[0] + (ERASE_SCALE[1] - ERASE_SCALE[0]) * torch.rand(b, ERASE_TRIES, generator=generator)
+    )
     lo, hi = math.log(ERASE_RATIO[0]), math.log(ERASE_RATIO[1])
     aspect = torch.exp(lo + (hi - lo) * torch.rand(b, ERASE_TRIES, generator=generator))
     eh = torch.sqrt(target * aspect).round().long()

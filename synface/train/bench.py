@@ -39,9 +39,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
     parser.set_defaults(arch="lresnet10e_ir", input=(56, 48))
     parser.add_argument("--batch", type=int, default=64, help="batch size (default %(default)s)")
-    parser.add_argument("--steps", type=int, default=20, help="timed steps (default %(default)s)")
+    parser.add_argument("--steps", type=int, default=10, help="timed steps (default %(default)s)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps first (default %(default)s)")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating timed rounds; the best of each side counts (default %(default)s)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="alternating timed rounds; the best of each side counts (default %(default)s)",
+    )
     parser.add_argument("--dataset", type=Path, help="training set (default: a temporary random one at the input size)")
     parser.add_argument("--paper", action="store_true", help="LResNet50E-IR, 112x96, batch 512, bf16 (needs CUDA)")
 
@@ -114,11 +119,30 @@ def run(args: argparse.Namespace) -> int:
             dataset = Path(tmp) / "random"
             # up to 32 batches: longer runs span several epochs, paying each epoch's start
             write_random_dataset(dataset, args.batch * min(args.steps, 32), args.input)
-        config = TrainConfig(out=Path(tmp) / "run", syn=dataset, arch=args.arch, input_hw=args.input,
-                             batch=args.batch, epochs=1, threads=args.threads)
+        config = TrainConfig(
+            out=Path(tmp) / "run",
+            syn=dataset,
+            arch=args.arch,
+            input_hw=args.input,
+            batch=args.batch,
+            epochs=1,
+            threads=args.threads,
+        )
         trainer = Trainer(config, TrainData(config, device), device)
         result = measure(trainer, args.steps, args.warmup, args.rounds)
     result["ratio"] = result["images_per_s"] / result["bare_images_per_s"]
-    print(json.dumps({"arch": args.arch, "input": list(args.input), "batch": args.batch, "steps": args.steps, "rounds": args.rounds,
-                      "device": device.type, "threads": torch.get_num_threads(), **result}))
+    print(
+        json.dumps(
+            {
+                "arch": args.arch,
+                "input": list(args.input),
+                "batch": args.batch,
+                "steps": args.steps,
+                "rounds": args.rounds,
+                "device": device.type,
+                "threads": torch.get_num_threads(),
+                **result,
+            }
+        )
+    )
     return 0

@@ -12,8 +12,9 @@ synthetic classes (the classifier has C_syn + C_real classes).
 Order. An epoch is one pass over the primary set (synthetic, or real when training on
 real data only) in a random order, dropping the last partial batch as the official
 DataLoader does. Under domain mixup the real rows are repeated to the synthetic set's
-length and topped up once, at setup, with randomly chosen real rows; each epoch
-shuffles that pool. All draws come from torch.Generators seeded by (seed, epoch), so
+length and topped up once, at setup, with distinct randomly chosen real rows (the
+official loader draws the top-up with replacement; distinct rows keep every real
+image's share within one repeat); each epoch shuffles that pool. All draws come from torch.Generators seeded by (seed, epoch), so
 an epoch's batches are a pure function of the config: resuming needs no loader state.
 """
 
@@ -148,7 +149,13 @@ class TrainData:
         path, subset = (config.syn, config.syn_subset) if primary_is_syn else (config.real, config.real_subset)
         # Synthetic sets are regular (strict N x S); real data is long-tailed, so an
         # identity with fewer than S images contributes what it has, as in the official loader.
-        self.primary = _labelled(_open_view(path, subset, strict=primary_is_syn), "synthetic" if primary_is_syn else "real", 0, config, device)
+        self.primary = _labelled(
+            _open_view(path, subset, strict=primary_is_syn),
+            "synthetic" if primary_is_syn else "real",
+            0,
+            config,
+            device,
+        )
         self.real: LabelledSet | None = None
         self.real_pool: np.ndarray | None = None
         if config.domain_mixup:

@@ -12,6 +12,15 @@ with the same weights as an uninterrupted run (the epoch's batches depend only o
 follow the official code: one SGD group for backbone and head alike (momentum 0.9,
 weight decay 5e-4 on every parameter, BN and head included), LR x0.1 at 60/75/90 % of
 the epochs (paper: 24, 30, 36 of 40).
+
+Where the official code differs from the paper or from this trainer:
+- its configs use LR 0.05 (experiments/WebFace.yaml) and 0.2 at batch 4 x 64 (run.sh),
+  the paper reports 0.1 at batch 512; the defaults here are the paper's;
+- it always builds the real loader, so even without DM its classifier has N_real extra
+  classes that no label uses; here the classifier has only the classes in use;
+- it steps MultiStepLR per iteration at epoch multiples, the same schedule as per epoch;
+- it evaluates LFW after every epoch and keeps the best one (test-set selection); the
+  model file here is always the final epoch's.
 """
 
 from __future__ import annotations
@@ -32,7 +41,14 @@ from synface.models.heads import ArcMarginProduct, CosMarginProduct
 from synface.models.lresnet import build_backbone
 from synface.train import checkpoint as ckpt
 from synface.train.config import TrainConfig
-from synface.train.device import backbone_autocast, deterministic_mode, pick_device, prepare_input, prepare_model, synchronize
+from synface.train.device import (
+    backbone_autocast,
+    deterministic_mode,
+    pick_device,
+    prepare_input,
+    prepare_model,
+    synchronize,
+)
 from synface.train.loader import Batch, TrainData
 from synface.train.mixup import mixup_logits, mixup_loss
 
@@ -79,7 +95,9 @@ class Trainer:
         losses: list[torch.Tensor] = []
         checked = 0
         start = time.perf_counter()
-        bar = tqdm(total=steps, desc=f"epoch {epoch + 1}/{self.config.epochs}", file=sys.stderr, leave=False, unit="step")
+        bar = tqdm(
+            total=steps, desc=f"epoch {epoch + 1}/{self.config.epochs}", file=sys.stderr, leave=False, unit="step"
+        )
         with bar, contextlib.closing(self.data.batches(epoch, steps)) as batches:
             for s, batch in enumerate(batches):
                 losses.append(self.step(batch))
@@ -163,6 +181,7 @@ def train(config: TrainConfig) -> Path:
         if resumed is not None:
             trainer.restore(resumed)
             start, log = int(resumed["epoch"]), list(resumed["log"])
+            write_text(config.out / "log.csv", log_csv(log))  # a kill may have come between checkpoint and log
         for epoch in range(start, config.epochs):
             log.append(trainer.train_epoch(epoch))
             ckpt.save(ckpt.checkpoint_path(config.out), trainer.checkpoint(epoch + 1, log))
