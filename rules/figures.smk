@@ -51,17 +51,17 @@ rule figure_samples:
             caption="../workflow/report/samples.rst",
             category="Data",
         ),
-    params:
-        settings=config["figures"]["samples"],
     log:
         "logs/figures/samples.log",
     benchmark:
         "benchmarks/figures/samples.tsv"
+    conda:
+        "../workflow/envs/synface.yaml"
     threads: 1
     resources:
         mem_mb=2000,
         runtime=10,
-    conda:
-        "../workflow/envs/synface.yaml"
+    params:
+        settings=config["figures"]["samples"],
     script:
         "../workflow/scripts/figure_samples.py"

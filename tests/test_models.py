@@ -12,15 +12,8 @@ from torch import nn
 
 import synface.cli
 from synface.errors import SynfaceError
-from synface.models.lresnet import (
-    ARCHITECTURES,
-    architecture_names,
-    build_backbone,
-    feature_map_size,
-    load_backbone_checkpoint,
-    load_backbone_state,
-    parse_input_hw,
-)
+from synface.models.architectures import ARCHITECTURES, architecture_names, feature_map_size, parse_input_hw
+from synface.models.lresnet import build_backbone, load_backbone_checkpoint, load_backbone_state
 from synface.models.summary import count_macs
 
 

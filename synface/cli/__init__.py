@@ -35,8 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
     try:
+        args = build_parser().parse_args(argv)  # argument types may raise SynfaceError too
         return int(args.func(args) or 0)
     except SynfaceError as err:
         print(f"synface: error: {err}", file=sys.stderr)

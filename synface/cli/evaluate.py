@@ -15,12 +15,9 @@ import argparse
 import json
 from pathlib import Path
 
-from synface.data.storage import Dataset
 from synface.errors import SynfaceError
-from synface.evaluate.embed import load_model, pair_scores, protocol_folds
-from synface.evaluate.protocol import evaluate_scores, evaluate_scores_csv
-from synface.io.atomic import atomic_path, write_text
-from synface.train.device import pick_device
+from synface.evaluate.protocol import evaluate_scores_csv
+from synface.io.atomic import write_text
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,19 +42,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _model_metrics(args: argparse.Namespace) -> dict:
+    from synface.evaluate.verify import evaluate_model  # torch: imported only when needed
+
     if args.dataset is None:
         raise SynfaceError("synface evaluate --model needs --dataset (a pair dataset)")
     if args.scores_out is not None and args.scores_out.resolve() == args.model.resolve():
         raise SynfaceError(f"{args.scores_out}: --scores-out would overwrite the model")
-    device = pick_device(args.threads)
-    model, input_hw = load_model(args.model, device)
-    ds = Dataset.open(args.dataset)
-    scores = pair_scores(model, ds, input_hw, device, batch=args.batch, flip=args.flip)
-    n_folds = protocol_folds(scores, str(args.dataset / "pairs.csv"))
-    if args.scores_out is not None:
-        with atomic_path(args.scores_out) as tmp:
-            scores.to_csv(tmp, index=False)  # full precision: --scores reproduces the metrics exactly
-    return evaluate_scores(scores["score"].to_numpy(), scores["same"].to_numpy(), n_folds)
+    return evaluate_model(
+        args.model, args.dataset, threads=args.threads, batch=args.batch, flip=args.flip, scores_out=args.scores_out
+    )
 
 
 def _run(args: argparse.Namespace) -> int:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from synface.models.lresnet import architecture_names, build_backbone, parse_input_hw
-from synface.models.summary import summarize
+from synface.models.architectures import architecture_names, parse_input_hw
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,6 +18,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run_summary(args: argparse.Namespace) -> int:
+    from synface.models.lresnet import build_backbone  # torch: imported only when needed
+    from synface.models.summary import summarize
+
     input_hw = parse_input_hw(args.input)
     model = build_backbone(args.arch, input_hw, args.embedding)
     print("\n".join(summarize(model, input_hw).lines()))

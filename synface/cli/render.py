@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from synface.generator.browse import write_browsable
 from synface.generator.sampling import FACTOR_MODES, GenerationSettings
 
 
@@ -21,6 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from synface.generator.browse import write_browsable  # numba: imported only when needed
+
     settings = GenerationSettings(args.ids, args.per_id, args.identity_mixup, args.factor, args.seed)
     write_browsable(settings, args.out)
     return 0

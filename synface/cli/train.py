@@ -12,9 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from synface.models.lresnet import architecture_names, parse_input_hw
+from synface.models.architectures import architecture_names, parse_input_hw
 from synface.train.config import HEADS, TrainConfig
-from synface.train.loop import train
 
 DEFAULTS = TrainConfig(out=".", syn=".")  # only for the defaults shown in --help
 
@@ -73,6 +72,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from synface.train.loop import train  # torch: imported only when needed
+
     config = TrainConfig(
         out=args.out,
         syn=args.syn,

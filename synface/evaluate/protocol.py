@@ -26,7 +26,6 @@ import csv
 import os
 
 import numpy as np
-from scipy.stats import rankdata
 
 from synface.errors import SynfaceError
 
@@ -49,6 +48,8 @@ def _check(scores: np.ndarray, same: np.ndarray, n_folds: int) -> None:
 
 def roc_auc(scores: np.ndarray, same: np.ndarray) -> float:
     """Probability that a random genuine pair outscores a random impostor pair (ties count 1/2)."""
+    from scipy.stats import rankdata  # scipy.stats is slow to import: only when needed
+
     ranks = rankdata(scores)  # average ranks for ties
     n_pos = int(same.sum())
     n_neg = len(same) - n_pos

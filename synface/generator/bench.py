@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import tempfile
 import time
 
@@ -16,12 +15,6 @@ import numba
 
 from synface.generator.sampling import GenerationSettings
 from synface.generator.synthesize import generate
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--ids", type=int, default=200, help="identities to render (default 200)")
-    parser.add_argument("--per-id", type=int, default=25, help="images per identity (default 25)")
-    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="numba threads (default: all cores)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,4 +1,4 @@
-"""`synface bench train`: training-loop throughput against a bare forward/backward loop.
+"""Training-loop throughput against a bare forward/backward loop.
 
 The training loop (memory-mapped uint8 gather, augmentation, IM/DM labels, prefetch
 thread, SGD step) is timed over --steps steps after --warmup steps; the bare loop
@@ -23,7 +23,6 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from synface.cli.train import add_model_arguments
 from synface.data.storage import DatasetWriter, empty_metadata
 from synface.errors import SynfaceError
 from synface.train.config import TrainConfig
@@ -33,22 +32,6 @@ from synface.train.loop import Trainer
 
 PAPER = {"arch": "lresnet50e_ir", "input": (112, 96), "batch": 512}
 IMAGES_PER_IDENTITY = 50
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_model_arguments(parser)
-    parser.set_defaults(arch="lresnet10e_ir", input=(56, 48))
-    parser.add_argument("--batch", type=int, default=64, help="batch size (default %(default)s)")
-    parser.add_argument("--steps", type=int, default=10, help="timed steps (default %(default)s)")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed steps first (default %(default)s)")
-    parser.add_argument(
-        "--rounds",
-        type=int,
-        default=5,
-        help="alternating timed rounds; the best of each side counts (default %(default)s)",
-    )
-    parser.add_argument("--dataset", type=Path, help="training set (default: a temporary random one at the input size)")
-    parser.add_argument("--paper", action="store_true", help="LResNet50E-IR, 112x96, batch 512, bf16 (needs CUDA)")
 
 
 def write_random_dataset(path: Path, n: int, hw: tuple[int, int], seed: int = 0) -> None:
