@@ -91,7 +91,8 @@ class Experiments:
         raise SynfaceError(f"experiments: cannot parse training set name {name!r} (e.g. Syn_10K_50_IM, Real_1K_10, Mix_1K_10)")
 
     def _training_set_names(self) -> list[str]:
-        names: list[str] = []
+        features = self.config["feature_distribution"]
+        names: list[str] = [features["observer"], *(s["name"] for s in features["sets"])]
         for table, rows in self.tables.items():
             for row in rows:
                 if "train" not in row:
@@ -132,22 +133,82 @@ class Experiments:
             "seed": int(self.config["generator"]["seed"]),
         }
 
-    def test_sets(self, table: str, row: Mapping[str, Any]) -> list[str]:
+    def training_inputs(self, training_set: str) -> dict[str, str]:
+        """The dataset folders a run trains on: `syn` and/or `real`."""
+        inputs = {}
+        if (base := self.base_of(training_set)) is not None:
+            inputs["syn"] = f"data/synthetic/{base.name}"
+        if self.training_sets[training_set].uses_real:
+            inputs["real"] = "data/real/real_train"
+        return inputs
+
+    def training_settings(self, training_set: str, seed: int) -> dict[str, Any]:
+        """TrainConfig keyword arguments of one run, apart from its output folder and data paths."""
+        ts = self.training_sets[training_set]
+        model, training = self.config["model"], self.config["training"]
+        return {
+            "syn_subset": ts.syn_subset,
+            "real_subset": ts.real_subset,
+            "arch": model["arch"],
+            "input_hw": tuple(model["input"]),
+            "embedding": model["embedding"],
+            "head": training["head"],
+            "epochs": training["epochs"],
+            "batch": training["batch"],
+            "lr": training["lr"],
+            "seed": int(seed),
+        }
+
+    @staticmethod
+    def test_sets(row: Mapping[str, Any]) -> list[str]:
         return list(row.get("test", ["lfw"]))
+
+    def table_metrics(self, table: str) -> list[str]:
+        """The metrics files a paper table reads."""
+        return unique(
+            metrics_path(row["train"], seed, test)
+            for row in self.tables[table]
+            for test in self.test_sets(row)
+            for seed in self.seeds
+        )
 
     def runs(self) -> list[tuple[str, int]]:
         """Every (training set, seed) pair that some table needs."""
         return [(name, seed) for name in self.training_sets for seed in self.seeds]
+
+    def feature_sets(self) -> list[dict[str, str]]:
+        """Fig. 4's sets: name, label and the dataset folder holding their images."""
+        sets = []
+        for s in self.config["feature_distribution"]["sets"]:
+            inputs = self.training_inputs(s["name"])
+            sets.append({**s, "dataset": inputs.get("syn", inputs.get("real"))})
+        return sets
+
+    def model_files(self) -> list[str]:
+        return [model_path(train, seed) for train, seed in self.runs()]
+
+    def metrics_files(self) -> list[str]:
+        return [metrics_path(*key) for key in self.metrics_needed()]
 
     def metrics_needed(self) -> list[tuple[str, int, str]]:
         """Every (training set, seed, test set) evaluation some table needs, without repeats."""
         seen: dict[tuple[str, int, str], None] = {}
         for table, rows in self.tables.items():
             for row in rows:
-                for test in self.test_sets(table, row):
+                for test in self.test_sets(row):
                     for seed in self.seeds:
                         seen[(row["train"], seed, test)] = None
         return list(seen)
+
+
+def model_path(training_set: str, seed: int) -> str:
+    """The final model of one run."""
+    return f"models/{training_set}/seed{seed}/model.pt"
+
+
+def metrics_path(training_set: str, seed: int, test_set: str) -> str:
+    """Where the LFW-protocol metrics of one run on one test set live."""
+    return f"results/metrics/{training_set}/seed{seed}/{test_set}.json"
 
 
 def unique(items: Iterable[str]) -> list[str]:

@@ -17,6 +17,7 @@ SUBCOMMAND_MODULES = [
     "synface.cli.train",
     "synface.cli.evaluate",
     "synface.cli.bench",
+    "synface.cli.pipeline",
 ]
 
 

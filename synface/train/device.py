@@ -44,11 +44,14 @@ def prepare_input(x: torch.Tensor, device: torch.device) -> torch.Tensor:
 def deterministic_mode(enabled: bool) -> Iterator[None]:
     """torch.use_deterministic_algorithms for the duration of a run, restored afterwards."""
     before = torch.are_deterministic_algorithms_enabled()
-    torch.use_deterministic_algorithms(enabled or before)
+    if not enabled or before:  # nothing to switch: the call costs seconds (it imports torch._dynamo)
+        yield
+        return
+    torch.use_deterministic_algorithms(True)
     try:
         yield
     finally:
-        torch.use_deterministic_algorithms(before)
+        torch.use_deterministic_algorithms(False)
 
 
 def synchronize(device: torch.device) -> None:

@@ -153,14 +153,17 @@ def log_csv(rows: list[dict[str, float]]) -> str:
     return buf.getvalue()
 
 
-def _resume_point(config: TrainConfig) -> dict | None:
-    """The run's last checkpoint, if any; refuse one written for different settings."""
+def _resume_point(config: TrainConfig, *, discard_stale: bool) -> dict | None:
+    """The run's last checkpoint, if any; one written for different settings is refused
+    (or, with `discard_stale`, ignored: the pipeline reruns a job whose settings changed)."""
     path = ckpt.checkpoint_path(config.out)
     if not path.exists():
         return None
     payload = ckpt.load(path, ckpt.CHECKPOINT_FORMAT)
     saved = TrainConfig.from_dict(payload["config"]).result_settings()
     changed = sorted(k for k, v in config.result_settings().items() if saved.get(k) != v)
+    if changed and discard_stale:
+        return None
     if changed:
         raise SynfaceError(
             f"{path}: checkpoint of a run with different settings ({', '.join(changed)}); "
@@ -169,13 +172,13 @@ def _resume_point(config: TrainConfig) -> dict | None:
     return payload
 
 
-def train(config: TrainConfig) -> Path:
+def train(config: TrainConfig, *, discard_stale: bool = False) -> Path:
     """Train (or resume) the run described by `config`; return the path of the final model file."""
     with deterministic_mode(config.deterministic):
         device = pick_device(config.threads)
         data = TrainData(config, device)  # every input check happens here, before any training
         trainer = Trainer(config, data, device)
-        resumed = _resume_point(config)
+        resumed = _resume_point(config, discard_stale=discard_stale)
         log: list[dict[str, float]] = []
         start = 0
         if resumed is not None:

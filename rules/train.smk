@@ -1,0 +1,100 @@
+# Training (one run per training set and seed) and LFW-protocol evaluation.
+
+
+rule train:
+    input:
+        unpack(training_inputs),
+    output:
+        model="models/{train}/seed{seed}/model.pt",
+        log="models/{train}/seed{seed}/log.csv",
+    log:
+        "logs/train/{train}/seed{seed}.log",
+    benchmark:
+        "benchmarks/train/{train}/seed{seed}.tsv"
+    conda:
+        "../workflow/envs/synface.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=120,
+        gpu=1,
+    params:
+        settings=training_settings,
+    script:
+        "../workflow/scripts/train.py"
+
+
+rule evaluate:
+    input:
+        model="models/{train}/seed{seed}/model.pt",
+        dataset="data/test/{test_set}",
+    output:
+        "results/metrics/{train}/seed{seed}/{test_set}.json",
+    log:
+        "logs/evaluate/{train}/seed{seed}/{test_set}.log",
+    benchmark:
+        "benchmarks/evaluate/{train}/seed{seed}/{test_set}.tsv"
+    conda:
+        "../workflow/envs/synface.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20,
+    script:
+        "../workflow/scripts/evaluate.py"
+
+
+rule models:
+    input:
+        EXPERIMENTS.model_files(),
+
+
+rule metrics:
+    input:
+        EXPERIMENTS.metrics_files(),
+
+
+rule metrics_summary:
+    input:
+        EXPERIMENTS.metrics_files(),
+    output:
+        "results/metrics.json",
+    log:
+        "logs/metrics_summary.log",
+    benchmark:
+        "benchmarks/metrics_summary.tsv"
+    conda:
+        "../workflow/envs/synface.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    script:
+        "../workflow/scripts/metrics_summary.py"
+
+
+rule feature_distribution:
+    input:
+        observer=model_path(
+            config["feature_distribution"]["observer"], EXPERIMENTS.seeds[0]
+        ),
+        datasets=[s["dataset"] for s in EXPERIMENTS.feature_sets()],
+        metrics=EXPERIMENTS.metrics_files(),
+    output:
+        "results/features/feature_distribution.json",
+    log:
+        "logs/feature_distribution.log",
+    benchmark:
+        "benchmarks/feature_distribution.tsv"
+    conda:
+        "../workflow/envs/synface.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=20,
+    params:
+        sets=EXPERIMENTS.feature_sets(),
+        identities=config["feature_distribution"]["identities"],
+        images=config["feature_distribution"]["images"],
+    script:
+        "../workflow/scripts/feature_distribution.py"

@@ -1,0 +1,134 @@
+"""Metrics files of the LFW protocol → a tidy table → per-training-set summaries over seeds.
+
+A metrics file `results/metrics/{train}/seed{seed}/{test}.json` holds one evaluation (accuracy as
+a fraction). Summaries are in percent: the mean over seeds and the sample standard deviation over
+seeds (ddof=1; NaN with a single seed), so the spread shown is the run-to-run spread of training,
+not the fold-to-fold spread inside one evaluation.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from synface.errors import SynfaceError
+from synface.experiments import Experiments, metrics_path
+
+_REQUIRED = ("train", "seed", "test", "accuracy_mean", "accuracy_std", "auc", "tar_at_far_1e-3")
+
+
+@dataclass(frozen=True)
+class Summary:
+    """One training set on one test set, over seeds: mean and sample std in percent, n seeds."""
+
+    label: str
+    mean: float
+    std: float
+    n: int
+
+    @property
+    def variance_of_mean(self) -> float:
+        """Squared standard error of the mean (NaN with fewer than two seeds)."""
+        return self.std**2 / self.n if self.n > 1 else math.nan
+
+
+def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
+    try:
+        record = json.loads(Path(path).read_text())
+    except FileNotFoundError as err:
+        raise SynfaceError(f"{path}: metrics file not found") from err
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise SynfaceError(f"{path}: cannot read metrics ({err})") from err
+    if not isinstance(record, dict):
+        raise SynfaceError(f"{path}: metrics file must hold one JSON object")
+    missing = [key for key in _REQUIRED if key not in record]
+    if missing:
+        raise SynfaceError(f"{path}: metrics file lacks key(s) {', '.join(missing)}")
+    accuracy = record["accuracy_mean"]
+    if not isinstance(accuracy, (int, float)) or not 0.0 <= accuracy <= 1.0:
+        raise SynfaceError(f"{path}: accuracy_mean must be a fraction in [0, 1], got {accuracy!r}")
+    return record
+
+
+def load_metrics(files: Iterable[str | os.PathLike[str]]) -> pd.DataFrame:
+    """One row per metrics file: train, seed, test, accuracy, fold_std, auc, tar_at_far_1e-3 (fractions), file."""
+    rows = []
+    for path in files:
+        r = _read(path)
+        rows.append(
+            {
+                "train": str(r["train"]),
+                "seed": int(r["seed"]),
+                "test": str(r["test"]),
+                "accuracy": float(r["accuracy_mean"]),
+                "fold_std": float(r["accuracy_std"]),
+                "auc": float(r["auc"]),
+                "tar_at_far_1e-3": float(r["tar_at_far_1e-3"]),
+                "file": str(path),
+            }
+        )
+    frame = pd.DataFrame(
+        rows, columns=["train", "seed", "test", "accuracy", "fold_std", "auc", "tar_at_far_1e-3", "file"]
+    )
+    repeated = frame[frame.duplicated(["train", "seed", "test"], keep=False)]
+    if len(repeated):
+        raise SynfaceError(f"metrics files describe the same run twice: {', '.join(repeated['file'])}")
+    return frame
+
+
+def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per (train, test): accuracy mean and sample std (ddof=1) over seeds, in percent, and seed count."""
+    grouped = frame.groupby(["train", "test"], sort=False)["accuracy"]
+    out = grouped.agg(accuracy="mean", std=lambda a: a.std(ddof=1), seeds="count").reset_index()
+    out[["accuracy", "std"]] *= 100.0
+    return out
+
+
+def needed(config: Mapping[str, Any], tables: Iterable[str] | None = None) -> list[tuple[str, int, str]]:
+    """Every (train, seed, test) evaluation that the given tables (default: all) read."""
+    experiments = Experiments(config)
+    return list(
+        dict.fromkeys(
+            (row["train"], seed, test)
+            for table in (experiments.tables if tables is None else tables)
+            for row in experiments.tables[table]
+            for test in experiments.test_sets(row)
+            for seed in experiments.seeds
+        )
+    )
+
+
+def summaries(
+    config: Mapping[str, Any], metrics_files: Iterable[str | os.PathLike[str]], tables: Iterable[str] | None = None
+) -> dict[tuple[str, str], Summary]:
+    """Summaries of every (train, test) the given tables (default: all) need; raise naming a missing file."""
+    want = needed(config, tables)
+    frame = load_metrics(metrics_files)
+    frame = frame[frame["seed"].isin({seed for _, seed, _ in want})]  # runs of other seeds are not this study's
+    have = set(zip(frame["train"], frame["seed"], frame["test"], strict=True))
+    for train, seed, test in want:
+        if (train, seed, test) not in have:
+            raise SynfaceError(
+                f"{metrics_path(train, seed, test)}: metrics file missing (train {train}, seed {seed}, test {test})"
+            )
+    return {
+        (row.train, row.test): Summary(row.train, float(row.accuracy), float(row.std), int(row.seeds))
+        for row in aggregate(frame).itertuples()
+    }
+
+
+def paper_summaries(config: Mapping[str, Any]) -> dict[tuple[str, str], Summary]:
+    """The paper's numbers from the config's experiment rows, as single-'seed' summaries."""
+    return {
+        (row["train"], test): Summary(row["train"], float(value), math.nan, 1)
+        for rows in config["experiments"].values()
+        for row in rows
+        for test, value in row.get("paper", {}).items()
+    }

@@ -1,0 +1,76 @@
+"""The paper's Tables 1-3 and the attribute analysis as CSVs: our accuracy next to the paper's.
+
+Layout (the same for every table, so one reader serves all): one row per experiment row of the
+config and test set, in the config's (= the paper's) order. Width/depth therefore reads
+(a) w/o IM, (a) w/ IM, (b) w/o IM, ... with the `im` column telling them apart.
+
+Columns: table, row (paper label), train (set name), im (identity mixup in the synthetic part),
+test, accuracy (mean over seeds, %), std (sample std over seeds, ddof=1, %), seeds (count),
+paper (%), delta (ours − paper), profile (the run profile, e.g. "embedded" or "paper").
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import pandas as pd
+
+from synface.analysis.metrics import Summary, summaries
+from synface.errors import SynfaceError
+from synface.experiments import Experiments
+from synface.io.atomic import atomic_path
+
+TABLES = ("cross_domain", "width_depth", "domain_mixup", "attributes")
+COLUMNS = ["table", "row", "train", "im", "test", "accuracy", "std", "seeds", "paper", "delta", "profile"]
+
+
+def uses_identity_mixup(experiments: Experiments, train: str) -> bool:
+    """True when the synthetic part of `train` was generated with IM (Syn_..._IM, and Mix_ with an IM set)."""
+    setting = experiments.training_sets[train].syn_setting
+    return setting is not None and setting[1]
+
+
+def table_frame(
+    table: str, config: Mapping[str, Any], results: Mapping[tuple[str, str], Summary], profile: str
+) -> pd.DataFrame:
+    """One paper table as a DataFrame (see the module doc for the columns)."""
+    experiments = Experiments(config)
+    if table not in experiments.tables:
+        raise SynfaceError(f"experiments.{table}: no such table in config (have {', '.join(experiments.tables)})")
+    records = []
+    for row in experiments.tables[table]:
+        for test in experiments.test_sets(row):
+            ours = results[(row["train"], test)]
+            paper = float(row.get("paper", {}).get(test, math.nan))
+            records.append(
+                {
+                    "table": table,
+                    "row": str(row["row"]),
+                    "train": row["train"],
+                    "im": uses_identity_mixup(experiments, row["train"]),
+                    "test": test,
+                    "accuracy": round(ours.mean, 2),
+                    "std": round(ours.std, 2),
+                    "seeds": ours.n,
+                    "paper": paper,
+                    "delta": round(ours.mean - paper, 2),
+                    "profile": profile,
+                }
+            )
+    return pd.DataFrame(records, columns=COLUMNS)
+
+
+def write_csv(frame: pd.DataFrame, out: str | os.PathLike[str]) -> None:
+    """Atomic CSV with a fixed float format, so reruns on the same metrics give identical bytes."""
+    with atomic_path(out) as tmp:
+        frame.to_csv(tmp, index=False, float_format="%.2f", lineterminator="\n")
+
+
+def write_table(
+    table: str, config: Mapping[str, Any], metrics_files: Iterable[str], out: str | os.PathLike[str], profile: str
+) -> None:
+    """Entry point: results/tables/{table}.csv from the metrics files."""
+    write_csv(table_frame(table, config, summaries(config, metrics_files, [table]), profile), out)

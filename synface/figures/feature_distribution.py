@@ -1,0 +1,58 @@
+"""Paper Fig. 4: features of real and synthetic sets in one shared 2-D projection, plus each set's spread.
+
+Plotting only: the projection and spreads come from feature_distribution.json
+(synface.analysis.features computes them).
+"""
+
+from __future__ import annotations
+
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from synface.analysis.features import load_feature_distribution  # noqa: E402
+from synface.figures.results import title  # noqa: E402
+from synface.figures.style import save_figure  # noqa: E402
+
+
+def _caption(entry: dict) -> str:
+    accuracy = "LFW n/a" if entry["lfw_accuracy"] is None else f"LFW {100 * entry['lfw_accuracy']:.2f}%"
+    return f"{entry['label']}\n{accuracy} · spread {entry['spread']:.3f}"
+
+
+def feature_distribution_figure(features: str | os.PathLike[str], out: str | os.PathLike[str], profile: str) -> None:
+    """One scatter panel per set (its points coloured by identity over all sets' points in grey) and a spread bar panel."""
+    data = load_feature_distribution(features)
+    sets = data["sets"]
+    everything = np.concatenate([np.asarray(entry["points"], dtype=float).reshape(-1, 2) for entry in sets])
+    n = len(sets)
+    fig, axes = plt.subplots(1, n + 1, figsize=(2.9 * (n + 1), 3.6), gridspec_kw={"width_ratios": [1] * n + [1.2]})
+    for ax, entry in zip(axes[:n], sets, strict=True):
+        points = np.asarray(entry["points"], dtype=float).reshape(-1, 2)
+        _, colour = np.unique(entry["identity"], return_inverse=True)
+        ax.scatter(everything[:, 0], everything[:, 1], s=4, color="0.85", linewidths=0)
+        ax.scatter(points[:, 0], points[:, 1], s=9, c=colour % 20, cmap="tab20", vmin=0, vmax=19, linewidths=0)
+        ax.set_title(_caption(entry), fontsize=8)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_aspect("equal", adjustable="datalim")
+    axes[0].set_xlabel(f"{data.get('projection', 'MDS')} 1")
+    axes[0].set_ylabel(f"{data.get('projection', 'MDS')} 2")
+    bar = axes[n]
+    colours = ["tab:green" if entry["name"].startswith("Real") else "tab:blue" for entry in sets]
+    bar.barh(range(n), [entry["spread"] for entry in sets], color=colours)
+    bar.set_yticks(range(n), [entry["label"] for entry in sets], fontsize=8)
+    bar.invert_yaxis()
+    bar.set_xlabel("mean distance to identity centroid", fontsize=8)
+    bar.set_title("intra-class spread", fontsize=9)
+    model = f" (model: {data['model']})" if data.get("model") else ""
+    title(
+        fig,
+        f"Feature distributions, one joint {data.get('projection', 'MDS')} projection; colour = identity{model}",
+        profile,
+    )
+    save_figure(fig, out)

@@ -1,0 +1,206 @@
+"""Result figures from metrics files: width/depth (Table 2), domain mixup (Table 3), attributes (Fig. 5).
+
+Ours: mean over seeds with error bars of the sample std over seeds; the paper's numbers are drawn
+hollow and dashed (or as hollow diamonds on bars), labelled "paper".
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from synface.analysis.metrics import Summary, summaries  # noqa: E402
+from synface.analysis.tables import uses_identity_mixup  # noqa: E402
+from synface.errors import SynfaceError  # noqa: E402
+from synface.experiments import Experiments, paper_count  # noqa: E402
+from synface.figures.style import save_figure  # noqa: E402
+
+IM_COLOURS = {False: "tab:blue", True: "tab:orange"}
+PAPER_MARKER = {
+    "marker": "D",
+    "markerfacecolor": "none",
+    "markeredgecolor": "black",
+    "linestyle": "none",
+    "markersize": 6,
+}
+
+
+def title(fig: plt.Figure, text: str, profile: str) -> None:
+    """Figure title; runs of the embedded world say that their data are simulated."""
+    note = " — embedded world: simulated data" if profile == "embedded" else f" — profile: {profile}"
+    fig.suptitle(text + note, fontsize=10)
+
+
+def _paper(row: Mapping[str, Any]) -> float:
+    return float(row.get("paper", {}).get("lfw", math.nan))
+
+
+def _lower_limit(values: Iterable[float]) -> float:
+    """A y floor 5 points under the lowest value, on a multiple of 5 (bars need not start at 0 to compare)."""
+    low = min(v for v in values if not math.isnan(v))
+    return max(0.0, 5 * math.floor((low - 5) / 5))
+
+
+def _bars(
+    ax: plt.Axes,
+    x: Sequence[float],
+    ours: Sequence[Summary],
+    paper: Sequence[float],
+    width: float,
+    colour: str,
+    label: str,
+) -> None:
+    """Our bars with std error bars and values, the paper's hollow diamonds on top."""
+    means = [s.mean for s in ours]
+    stds = [0.0 if math.isnan(s.std) else s.std for s in ours]
+    ax.bar(x, means, width, yerr=stds, color=colour, label=label, capsize=3, error_kw={"elinewidth": 1})
+    for xi, m, sd in zip(x, means, stds, strict=True):
+        ax.text(xi, m + sd + 0.3, f"{m:.1f}", ha="center", va="bottom", fontsize=7)
+    ax.plot(x, paper, **PAPER_MARKER)
+
+
+def _paper_legend(ax: plt.Axes) -> None:
+    """Legend outside the axes on the right, so it never hides a bar."""
+    handles, labels = ax.get_legend_handles_labels()
+    handles.append(plt.Line2D([], [], **PAPER_MARKER))
+    ax.legend(handles, [*labels, "paper"], fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+
+
+def width_depth_figure(
+    config: Mapping[str, Any], metrics_files: Iterable[str], out: str | os.PathLike[str], profile: str
+) -> None:
+    """Table 2 as curves: LFW vs identities at the largest depth, and vs images per identity at the largest width."""
+    experiments = Experiments(config)
+    results = summaries(config, metrics_files, ["width_depth"])
+    points = []  # (paper identities, images per identity, IM, ours, paper)
+    for row in experiments.tables["width_depth"]:
+        parts = row["train"].split("_")
+        if parts[0] != "Syn":
+            raise SynfaceError(f"experiments.width_depth: {row['train']!r} is not a Syn_N_S set")
+        points.append(
+            (
+                paper_count(parts[1]),
+                int(parts[2]),
+                uses_identity_mixup(experiments, row["train"]),
+                results[(row["train"], "lfw")],
+                _paper(row),
+            )
+        )
+    depth, width = max(p[1] for p in points), max(p[0] for p in points)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
+    panels = (
+        (axes[0], lambda p: p[1] == depth, 0, f"identities (at {depth} images per identity)"),
+        (axes[1], lambda p: p[0] == width, 1, f"images per identity (at {width // 1000}K identities)"),
+    )
+    for ax, keep, axis, xlabel in panels:
+        for im in (False, True):
+            chosen = sorted((p for p in points if keep(p) and p[2] == im), key=lambda p: p[axis])
+            x = [p[axis] for p in chosen]
+            colour, name = IM_COLOURS[im], "w/ IM" if im else "w/o IM"
+            ax.errorbar(
+                x,
+                [p[3].mean for p in chosen],
+                yerr=[0.0 if math.isnan(p[3].std) else p[3].std for p in chosen],
+                color=colour,
+                marker="o",
+                capsize=3,
+                label=f"ours {name}",
+            )
+            ax.plot(
+                x,
+                [p[4] for p in chosen],
+                color=colour,
+                marker="o",
+                markerfacecolor="none",
+                linestyle="--",
+                label=f"paper {name}",
+            )
+        ticks = sorted({p[axis] for p in points if keep(p)})
+        ax.set_xscale("log")
+        ax.set_xticks(ticks, [f"{t // 1000}K" if t >= 1000 else str(t) for t in ticks])
+        ax.minorticks_off()
+        ax.set_xlabel(xlabel)
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("LFW accuracy (%)")
+    axes[0].legend(fontsize=8)
+    title(fig, "Width and depth of the synthetic set, without / with identity mixup (Table 2)", profile)
+    save_figure(fig, out)
+
+
+def domain_mixup_figure(
+    config: Mapping[str, Any], metrics_files: Iterable[str], out: str | os.PathLike[str], profile: str
+) -> None:
+    """Table 3 as grouped bars: the synthetic set alone, then Real_N_S and Mix_N_S per real subset."""
+    experiments = Experiments(config)
+    results = summaries(config, metrics_files, ["domain_mixup"])
+    groups: dict[str, dict[str, tuple[Summary, float]]] = {}
+    for row in experiments.tables["domain_mixup"]:
+        ts = experiments.training_sets[row["train"]]
+        kind = "Mix" if ts.uses_real and ts.syn_setting else "Real" if ts.uses_real else "Syn"
+        group = "synthetic only" if kind == "Syn" else row["train"].split("_", 1)[1]
+        groups.setdefault(group, {})[kind] = (results[(row["train"], "lfw")], _paper(row))
+    colours = {"Syn": "tab:gray", "Real": "tab:green", "Mix": "tab:purple"}
+    labels = {"Syn": f"ours {experiments.mix_synthetic}", "Real": "ours Real_N_S", "Mix": "ours Mix_N_S (DM)"}
+    fig, ax = plt.subplots(figsize=(9.5, 4.2))
+    width = 0.38
+    for kind in ("Syn", "Real", "Mix"):
+        members = [(g, k, entries) for k, (g, entries) in enumerate(groups.items()) if kind in entries]
+        if not members:
+            continue
+        offset = 0.0 if kind == "Syn" else (-width / 2 if kind == "Real" else width / 2)
+        x = [k + (offset if len(entries) > 1 else 0.0) for _, k, entries in members]
+        _bars(
+            ax,
+            x,
+            [e[kind][0] for _, _, e in members],
+            [e[kind][1] for _, _, e in members],
+            width,
+            colours[kind],
+            labels[kind],
+        )
+    values = [v for entries in groups.values() for s, p in entries.values() for v in (s.mean, p)]
+    ax.set_ylim(_lower_limit(values), 100)
+    ax.set_xticks(range(len(groups)), [g if g == "synthetic only" else f"real {g}" for g in groups])
+    ax.set_xlabel("real identities × images per identity (N_S)")
+    ax.set_ylabel("LFW accuracy (%)")
+    ax.grid(axis="y", alpha=0.3)
+    _paper_legend(ax)
+    title(fig, "Synthetic, real and mixed training data (Table 3)", profile)
+    save_figure(fig, out)
+
+
+def attributes_figure(
+    config: Mapping[str, Any], metrics_files: Iterable[str], out: str | os.PathLike[str], profile: str
+) -> None:
+    """The attribute analysis: which factor varies within an identity, without / with identity mixup."""
+    experiments = Experiments(config)
+    results = summaries(config, metrics_files, ["attributes"])
+    rows = experiments.tables["attributes"]
+    labels = list(dict.fromkeys(str(r["row"]) for r in rows))
+    fig, ax = plt.subplots(figsize=(8.5, 4.2))
+    width = 0.38
+    values = []
+    for im in (False, True):
+        chosen = {str(r["row"]): r for r in rows if uses_identity_mixup(experiments, r["train"]) == im}
+        present = [k for k, label in enumerate(labels) if label in chosen]
+        ours = [results[(chosen[labels[k]]["train"], "lfw")] for k in present]
+        paper = [_paper(chosen[labels[k]]) for k in present]
+        x = np.array(present) + (width / 2 if im else -width / 2)
+        _bars(ax, list(x), ours, paper, width, IM_COLOURS[im], f"ours {'w/ IM' if im else 'w/o IM'}")
+        values += [s.mean for s in ours] + paper
+    ax.set_ylim(_lower_limit(values), 100)
+    ax.set_xticks(range(len(labels)), labels)
+    ax.set_xlabel("attribute varied within an identity")
+    ax.set_ylabel("LFW accuracy (%)")
+    ax.grid(axis="y", alpha=0.3)
+    _paper_legend(ax)
+    title(fig, "Attribute analysis (Fig. 5)", profile)
+    save_figure(fig, out)

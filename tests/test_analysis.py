@@ -1,0 +1,353 @@
+"""Tables, claims and feature statistics from planted metrics files with known answers."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from synface.analysis.claims import claims_frame, write_claims
+from synface.analysis.features import feature_distribution, load_feature_distribution, spread, subsample
+from synface.analysis.metrics import Summary, load_metrics, paper_summaries, summaries
+from synface.analysis.tables import TABLES, write_table
+from synface.errors import SynfaceError
+from synface.experiments import Experiments
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIG = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+SEED_OFFSET = {0: -0.01, 1: 0.0, 2: 0.01}  # sample std over seeds = 1.00 point (ddof=1)
+
+
+def paper_minus(points: float) -> Callable[[str, int, str], float]:
+    """Accuracy (fraction) of a run: the paper's number minus `points`, ± 1 point across seeds 0/1/2."""
+    paper = {key: s.mean for key, s in paper_summaries(CONFIG).items()}
+    return lambda train, seed, test: (paper[(train, test)] - points) / 100 + SEED_OFFSET[seed]
+
+
+def plant(root: Path, accuracy: Callable[[str, int, str], float], config=CONFIG) -> list[str]:
+    """Write a metrics file for every evaluation the config needs; return their paths."""
+    files = []
+    for train, seed, test in Experiments(config).metrics_needed():
+        acc = accuracy(train, seed, test)
+        path = root / "results/metrics" / train / f"seed{seed}" / f"{test}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        record = {
+            "train": train,
+            "seed": seed,
+            "test": test,
+            "accuracy_mean": acc,
+            "accuracy_std": 0.01,
+            "fold_accuracy": [acc] * 10,
+            "fold_threshold": [0.3] * 10,
+            "auc": 0.95,
+            "tar_at_far_1e-3": 0.5,
+        }
+        path.write_text(json.dumps(record))
+        files.append(str(path))
+    return files
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> list[str]:
+    return plant(tmp_path_factory.mktemp("run"), paper_minus(10.0))
+
+
+# --- metrics -------------------------------------------------------------------------------
+
+
+def test_summaries_are_percent_means_with_sample_std(files):
+    result = summaries(CONFIG, files)
+    s = result[("Syn_10K_50_IM", "lfw")]
+    assert s.mean == pytest.approx(81.97)
+    assert s.std == pytest.approx(1.0)  # ddof=1; ddof=0 would give 0.816
+    assert s.n == 3
+    assert result[("Real", "syn_lfw")].mean == pytest.approx(88.85)
+
+
+def test_runs_of_seeds_outside_the_config_are_ignored(files, tmp_path):
+    extra = tmp_path / "results/metrics/Syn_1K_50/seed9/lfw.json"
+    extra.parent.mkdir(parents=True)
+    extra.write_text(
+        json.dumps({**json.loads(Path(files[0]).read_text()), "train": "Syn_1K_50", "seed": 9, "accuracy_mean": 0.0})
+    )
+    assert summaries(CONFIG, [*files, str(extra)])[("Syn_1K_50", "lfw")].mean == pytest.approx(73.85)
+
+
+def test_bad_metrics_files_are_rejected_naming_the_file(tmp_path):
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    with pytest.raises(SynfaceError, match="broken.json"):
+        load_metrics([broken])
+    outside = tmp_path / "percent.json"
+    outside.write_text(
+        json.dumps(
+            {
+                "train": "Real",
+                "seed": 0,
+                "test": "lfw",
+                "accuracy_mean": 93.1,
+                "accuracy_std": 0.1,
+                "auc": 0.9,
+                "tar_at_far_1e-3": 0.5,
+            }
+        )
+    )
+    with pytest.raises(SynfaceError, match="percent.json.*fraction"):
+        load_metrics([outside])
+    with pytest.raises(SynfaceError, match="nowhere.json"):
+        load_metrics([tmp_path / "nowhere.json"])
+
+
+def test_the_same_run_twice_is_rejected(files):
+    with pytest.raises(SynfaceError, match="same run twice"):
+        load_metrics([files[0], files[0]])
+
+
+# --- tables --------------------------------------------------------------------------------
+
+
+def test_width_depth_table_holds_known_numbers_in_paper_order(files, tmp_path):
+    out = tmp_path / "width_depth.csv"
+    write_table("width_depth", CONFIG, files, out, "embedded")
+    table = pd.read_csv(out)
+    assert list(table.columns) == [
+        "table",
+        "row",
+        "train",
+        "im",
+        "test",
+        "accuracy",
+        "std",
+        "seeds",
+        "paper",
+        "delta",
+        "profile",
+    ]
+    assert list(table["row"]) == [f"({label})" for label in "abcdefghi" for _ in (0, 1)]
+    assert list(table["im"]) == [False, True] * 9
+    assert (table["std"] == 1.0).all() and (table["seeds"] == 3).all()
+    assert table["delta"].tolist() == pytest.approx([-10.0] * 18)
+    first = table.iloc[1]
+    assert (first["train"], first["accuracy"], first["paper"], first["profile"]) == (
+        "Syn_1K_50_IM",
+        77.53,
+        87.53,
+        "embedded",
+    )
+
+
+def test_cross_domain_has_a_row_per_test_set_and_mix_counts_as_im(files, tmp_path):
+    write_table("cross_domain", CONFIG, files, tmp_path / "cd.csv", "paper")
+    cross = pd.read_csv(tmp_path / "cd.csv")
+    assert list(zip(cross["train"], cross["test"], strict=True)) == [
+        ("Real", "lfw"),
+        ("Real", "syn_lfw"),
+        ("Syn_10K_50", "lfw"),
+        ("Syn_10K_50", "syn_lfw"),
+    ]
+    assert cross.loc[3, "paper"] == 99.98 and cross.loc[3, "accuracy"] == 89.98
+    write_table("domain_mixup", CONFIG, files, tmp_path / "dm.csv", "paper")
+    dm = pd.read_csv(tmp_path / "dm.csv").set_index("train")
+    assert dm.loc["Mix_1K_10", "im"] and dm.loc["Syn_10K_50_IM", "im"] and not dm.loc["Real_1K_10", "im"]
+
+
+def test_a_table_needs_only_its_own_metrics(files, tmp_path):
+    own = [
+        f for f in files if "Syn_5K_50_" in f and any(a in f for a in ("none", "expression", "pose", "illumination"))
+    ]
+    write_table("attributes", CONFIG, own, tmp_path / "attributes.csv", "embedded")
+    assert len(pd.read_csv(tmp_path / "attributes.csv")) == 8
+
+
+def test_missing_metrics_file_is_named(files, tmp_path):
+    lacking = [f for f in files if not f.endswith("Syn_1K_50/seed2/lfw.json")]
+    with pytest.raises(SynfaceError, match=r"results/metrics/Syn_1K_50/seed2/lfw\.json"):
+        write_table("width_depth", CONFIG, lacking, tmp_path / "t.csv", "embedded")
+    assert not (tmp_path / "t.csv").exists()
+
+
+def test_reruns_write_identical_bytes(files, tmp_path):
+    for table in TABLES:
+        write_table(table, CONFIG, files, tmp_path / "a.csv", "embedded")
+        write_table(table, CONFIG, list(reversed(files)), tmp_path / "b.csv", "embedded")
+        assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+    write_claims(CONFIG, files, tmp_path / "c1.csv", "embedded")
+    write_claims(CONFIG, files, tmp_path / "c2.csv", "embedded")
+    assert (tmp_path / "c1.csv").read_bytes() == (tmp_path / "c2.csv").read_bytes()
+
+
+# --- claims --------------------------------------------------------------------------------
+
+
+def paper_like(std: float = 0.5, n: int = 3) -> dict[tuple[str, str], Summary]:
+    """'Our' results equal to the paper's numbers, with a seed spread: every claim holds."""
+    return {key: Summary(s.label, s.mean, std, n) for key, s in paper_summaries(CONFIG).items()}
+
+
+def verdicts(results, features=None) -> pd.DataFrame:
+    return claims_frame(CONFIG, results, features, "embedded").set_index("claim")
+
+
+def with_lfw(results, **means: float) -> dict[tuple[str, str], Summary]:
+    out = dict(results)
+    for train, mean in means.items():
+        old = out[(train, "lfw")]
+        out[(train, "lfw")] = Summary(old.label, mean, old.std, old.n)
+    return out
+
+
+def test_the_rules_say_yes_on_the_paper_numbers():
+    table = verdicts(paper_like())
+    assert (table["paper_holds"] == "yes").all()
+    assert (table.drop(index=6)["holds"] == "yes").all()
+    assert table.loc[6, "holds"] == "not tested"
+    assert table.loc[2, "evidence"].startswith("9/9 hold, 8/9 beyond 1 SE")  # (e): +0.10 < SE 0.41
+    assert table.loc[2, "holds_beyond_se"] == "partly"
+    assert "(e): 88.32 vs 88.22 (Δ +0.10, SE 0.41)" in table.loc[2, "evidence"]
+
+
+def test_single_seed_leaves_the_noise_verdict_open():
+    table = verdicts(paper_like(std=math.nan, n=1))
+    assert (table.drop(index=6)["holds_beyond_se"] == "n/a (one seed)").all()
+
+
+@pytest.mark.parametrize(
+    ("claim", "changes", "expected"),
+    [
+        (1, {"Syn_10K_50": 99.5}, "partly"),  # no gap on LFW (and the syn model's drop shrinks too)
+        (2, {"Syn_10K_5_IM": 88.0}, "partly"),  # 8 of 9 rows
+        (
+            2,
+            {
+                f"Syn_{ns}_IM": 70.0
+                for ns in ("1K_50", "2K_50", "5K_50", "10K_2", "10K_5", "10K_10", "10K_20", "10K_30", "10K_50")
+            },
+            "no",
+        ),
+        (3, {"Syn_10K_50": 88.0}, "partly"),  # 5K → 10K no longer helps without IM
+        (3, {"Syn_1K_50": 95.0, "Syn_2K_50": 94.0, "Syn_1K_50_IM": 95.0, "Syn_2K_50_IM": 94.0}, "no"),
+        (4, {"Syn_10K_50": 92.0}, "partly"),  # depth past 20 still helps without IM
+        (5, {"Syn_10K_5": 80.0}, "partly"),  # w/o IM only
+        (5, {"Syn_10K_5": 80.0, "Syn_10K_5_IM": 80.0}, "no"),
+        (7, {"Syn_5K_50_expression": 80.0}, "partly"),  # expression now helps
+        (8, {"Mix_1K_10": 91.0}, "partly"),  # below the synthetic set alone
+        (8, {f"Mix_{ns}": 80.0 for ns in ("1K_10", "1K_20", "2K_10", "2K_20")}, "no"),
+        (9, {"Mix_2K_10": 94.0}, "no"),
+    ],
+)
+def test_each_claim_fails_when_its_evidence_is_reversed(claim, changes, expected):
+    table = verdicts(with_lfw(paper_like(), **changes))
+    assert table.loc[claim, "holds"] == expected
+    assert table.loc[claim, "paper_holds"] == "yes"
+
+
+def test_claim_9_beyond_noise_needs_a_difference_above_the_pooled_se():
+    close = with_lfw(paper_like(std=2.0), Mix_2K_10=95.06)  # Δ 0.01 vs SE 1.63
+    far = with_lfw(paper_like(std=0.1), Mix_2K_10=96.0)
+    assert verdicts(close).loc[9, ["holds", "holds_beyond_se"]].tolist() == ["yes", "no"]
+    assert verdicts(far).loc[9, ["holds", "holds_beyond_se"]].tolist() == ["yes", "yes"]
+
+
+def features_with(spreads: list[float], offsets: list[float]) -> dict:
+    """Real at the origin and three synthetic sets (LFW 0.80 < 0.85 < 0.90) with given spread and distance."""
+    sets = [
+        {
+            "name": "Real",
+            "label": "real",
+            "lfw_accuracy": None,
+            "points": [[0, 0], [0, 1]],
+            "identity": [0, 0],
+            "spread": 0.9,
+        }
+    ]
+    for k, (s, d) in enumerate(zip(spreads, offsets, strict=True)):
+        sets.append(
+            {
+                "name": f"Syn_{k}",
+                "label": f"syn {k}",
+                "lfw_accuracy": 0.80 + 0.05 * k,
+                "points": [[d, 0.5], [d, 0.5]],
+                "identity": [0, 1],
+                "spread": s,
+            }
+        )
+    return {"sets": sets, "projection": "MDS", "model": "test"}
+
+
+def test_claim_6_reads_spread_and_closeness_to_real():
+    holds = verdicts(paper_like(), features_with([0.2, 0.3, 0.4], [3.0, 2.0, 1.0])).loc[6]
+    assert (holds["holds"], holds["holds_beyond_se"]) == ("yes", "n/a (one seed)")
+    assert "spread Syn_1 (85.00%) vs Syn_0 (80.00%): 0.300 vs 0.200" in holds["evidence"]
+    assert verdicts(paper_like(), features_with([0.4, 0.3, 0.2], [1.0, 2.0, 3.0])).loc[6, "holds"] == "no"
+    assert verdicts(paper_like(), features_with([0.2, 0.3, 0.4], [1.0, 2.0, 3.0])).loc[6, "holds"] == "partly"
+
+
+def test_claims_need_the_rows_they_compare():
+    config = copy.deepcopy(CONFIG)
+    config["experiments"]["domain_mixup"] = [
+        r for r in config["experiments"]["domain_mixup"] if r["train"] != "Mix_1K_20"
+    ]
+    with pytest.raises(SynfaceError, match="Mix_1K_20"):
+        claims_frame(config, paper_like(), None, "embedded")
+
+
+# --- feature distribution ------------------------------------------------------------------
+
+
+def test_spread_is_the_mean_distance_to_the_identity_centroid():
+    t, u = 0.3, 0.6
+    # identity 0: two unit vectors at ±t around e0 (centroid cos t·e0, distance sin t);
+    # identity 1: ±u around e1, scaled by 5 (normalisation makes scale irrelevant).
+    x = np.array(
+        [
+            [np.cos(t), np.sin(t), 0],
+            [np.cos(t), -np.sin(t), 0],
+            5 * np.array([0, np.cos(u), np.sin(u)]),
+            5 * np.array([0, np.cos(u), -np.sin(u)]),
+        ]
+    )
+    assert spread(x, np.array([0, 0, 7, 7])) == pytest.approx((np.sin(t) + np.sin(u)) / 2)
+    assert spread(x[:2], np.array([3, 3])) == pytest.approx(np.sin(t))
+    assert spread(np.eye(3), np.array([0, 1, 2])) == 0.0
+
+
+def test_subsample_takes_whole_identities_up_to_the_cap():
+    ids = np.repeat(np.arange(10), 7)
+    picked = subsample(ids, 30, np.random.default_rng(0))
+    assert len(picked) == 28
+    assert all(np.sum(ids[picked] == i) in (0, 7) for i in range(10))
+    assert len(subsample(np.zeros(50, int), 30, np.random.default_rng(0))) == 30
+
+
+def test_feature_distribution_projects_all_sets_jointly(tmp_path):
+    rng = np.random.default_rng(1)
+    ids = np.repeat(np.arange(6), 8)
+    centres = rng.normal(size=(6, 16))
+    embeddings = {
+        "Real": rng.normal(size=(48, 16)) + 4 * np.eye(16)[0],
+        "Syn_tight": centres[ids] + 0.05 * rng.normal(size=(48, 16)),
+        "Syn_loose": centres[ids] + 0.6 * rng.normal(size=(48, 16)),
+    }
+    identities = dict.fromkeys(embeddings, ids)
+    accuracies = {"Real": None, "Syn_tight": 0.7, "Syn_loose": 0.8}
+    result = feature_distribution(embeddings, identities, accuracies, {"Real": "real"}, seed=0, max_points=40)
+    again = feature_distribution(embeddings, identities, accuracies, {"Real": "real"}, seed=0, max_points=40)
+    assert result == again
+    by_name = {s["name"]: s for s in result["sets"]}
+    assert [s["label"] for s in result["sets"]] == ["real", "Syn_tight", "Syn_loose"]
+    assert all(len(s["points"]) == len(s["identity"]) == 40 for s in result["sets"])
+    assert by_name["Syn_tight"]["spread"] < by_name["Syn_loose"]["spread"] < by_name["Real"]["spread"]
+    path = tmp_path / "fd.json"
+    path.write_text(json.dumps(result))
+    assert load_feature_distribution(path)["sets"][1]["lfw_accuracy"] == 0.7
+    del result["sets"][0]["spread"]
+    path.write_text(json.dumps(result))
+    with pytest.raises(SynfaceError, match=r"fd\.json: sets\[0\] lacks key\(s\) spread"):
+        load_feature_distribution(path)
