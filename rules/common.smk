@@ -11,6 +11,7 @@ EXPERIMENTS = Experiments(config)
 wildcard_constraints:
     base="|".join(EXPERIMENTS.base_sets) or "none",
     test_set="|".join(TEST_SETS),
+    generated_test_set="|".join(EXPERIMENTS.generated_test_sets),
     train="|".join(EXPERIMENTS.training_sets),
     seed=r"\d+",
     table="|".join(EXPERIMENTS.tables),

@@ -1,4 +1,5 @@
-# Datasets: synthetic base sets (rendered in identity shards), the stand-in real domain.
+# Datasets: synthetic base sets (rendered in identity shards) and the generated test sets.
+# The real data comes from rules/real_{world}.smk.
 
 
 rule synthetic_shard:
@@ -40,53 +41,13 @@ rule synthetic_set:
         "../workflow/scripts/merge_shards.py"
 
 
-rule real_train_shard:
-    output:
-        temp(directory("work/shards/real_train/{shard}")),
-    log:
-        "logs/data/real_train/{shard}.log",
-    benchmark:
-        "benchmarks/data/real_train/{shard}.tsv"
-    conda:
-        "../workflow/envs/synface.yaml"
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=60,
-    params:
-        n_ids=EXPERIMENTS.real_train_identities,
-        seed=config["real_domain"]["seed"],
-        shards=config["real_domain"]["shards"],
-    script:
-        "../workflow/scripts/real_train_shard.py"
-
-
-rule real_train:
-    input:
-        real_train_shards,
-    output:
-        directory("data/real/real_train"),
-    log:
-        "logs/data/real_train.log",
-    benchmark:
-        "benchmarks/data/real_train.tsv"
-    conda:
-        "../workflow/envs/synface.yaml"
-    threads: 1
-    resources:
-        mem_mb=1000,
-        runtime=10,
-    script:
-        "../workflow/scripts/merge_shards.py"
-
-
 rule test_set_folder:
     output:
-        temp(directory("work/lfw_layout/{test_set}")),
+        temp(directory("work/lfw_layout/{generated_test_set}")),
     log:
-        "logs/data/{test_set}_layout.log",
+        "logs/data/{generated_test_set}_layout.log",
     benchmark:
-        "benchmarks/data/{test_set}_layout.tsv"
+        "benchmarks/data/{generated_test_set}_layout.tsv"
     conda:
         "../workflow/envs/synface.yaml"
     threads: 2
@@ -101,13 +62,13 @@ rule test_set_folder:
 
 rule test_set:
     input:
-        "work/lfw_layout/{test_set}",
+        "work/lfw_layout/{generated_test_set}",
     output:
-        directory("data/test/{test_set}"),
+        directory("data/test/{generated_test_set}"),
     log:
-        "logs/data/{test_set}.log",
+        "logs/data/{generated_test_set}.log",
     benchmark:
-        "benchmarks/data/{test_set}.tsv"
+        "benchmarks/data/{generated_test_set}.tsv"
     conda:
         "../workflow/envs/synface.yaml"
     threads: 1

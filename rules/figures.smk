@@ -65,3 +65,56 @@ rule figure_samples:
         settings=config["figures"]["samples"],
     script:
         "../workflow/scripts/figure_samples.py"
+
+
+rule figure_results:
+    input:
+        table_metrics,
+    output:
+        report(
+            "results/figures/{table,width_depth|domain_mixup|attributes}.png",
+            caption="../workflow/report/results_figure.rst",
+            category="Figures",
+            subcategory="{table}",
+        ),
+    log:
+        "logs/figures/{table}.log",
+    benchmark:
+        "benchmarks/figures/{table}.tsv"
+    conda:
+        "../workflow/envs/synface.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        config=config,
+        profile=config["world"],
+    script:
+        "../workflow/scripts/figure_results.py"
+
+
+rule figure_feature_distribution:
+    input:
+        "results/features/feature_distribution.json",
+    output:
+        report(
+            "results/figures/feature_distribution.png",
+            caption="../workflow/report/feature_distribution.rst",
+            category="Figures",
+            subcategory="feature_distribution",
+        ),
+    log:
+        "logs/figures/feature_distribution.log",
+    benchmark:
+        "benchmarks/figures/feature_distribution.tsv"
+    conda:
+        "../workflow/envs/synface.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        profile=config["world"],
+    script:
+        "../workflow/scripts/figure_feature_distribution.py"

@@ -118,6 +118,11 @@ class Experiments:
         return self.base_sets[BaseSet(factor, im, 0, 0).name]
 
     @property
+    def generated_test_sets(self) -> tuple[str, ...]:
+        """Test sets rendered by the pipeline; the paper world imports the real LFW instead."""
+        return TEST_SETS if self.config["world"] == "embedded" else ("syn_lfw",)
+
+    @property
     def real_train_identities(self) -> int:
         """Identities of the stand-in CASIA-WebFace (its paper count, scaled)."""
         return max(2, round(int(self.config["real_domain"]["train_identities"]) / self.divisor))

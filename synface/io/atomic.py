@@ -26,6 +26,7 @@ def atomic_path(final: str | os.PathLike[str], *, directory: bool = False) -> It
         fd, name = tempfile.mkstemp(prefix=prefix, dir=final.parent)
         os.close(fd)
         tmp = Path(name)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are shared like any file
     try:
         yield tmp
         if directory and final.exists():
@@ -37,6 +38,12 @@ def atomic_path(final: str | os.PathLike[str], *, directory: bool = False) -> It
         else:
             tmp.unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def write_text(final: str | os.PathLike[str], text: str) -> None:

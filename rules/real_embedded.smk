@@ -1,0 +1,41 @@
+# The embedded world's real data: the simulated stand-in for CASIA-WebFace.
+
+
+rule real_train_shard:
+    output:
+        temp(directory("work/shards/real_train/{shard}")),
+    log:
+        "logs/data/real_train/{shard}.log",
+    benchmark:
+        "benchmarks/data/real_train/{shard}.tsv"
+    conda:
+        "../workflow/envs/synface.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=60,
+    params:
+        n_ids=EXPERIMENTS.real_train_identities,
+        seed=config["real_domain"]["seed"],
+        shards=config["real_domain"]["shards"],
+    script:
+        "../workflow/scripts/real_train_shard.py"
+
+
+rule real_train:
+    input:
+        real_train_shards,
+    output:
+        directory("data/real/real_train"),
+    log:
+        "logs/data/real_train.log",
+    benchmark:
+        "benchmarks/data/real_train.tsv"
+    conda:
+        "../workflow/envs/synface.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    script:
+        "../workflow/scripts/merge_shards.py"

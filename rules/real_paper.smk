@@ -1,0 +1,44 @@
+# The paper world's real data: CASIA-WebFace and LFW imported from the paths in config.imports.
+
+
+rule import_casia_webface:
+    input:
+        config["imports"]["casia_webface"],
+    output:
+        directory("data/real/real_train"),
+    log:
+        "logs/data/real_train.log",
+    benchmark:
+        "benchmarks/data/real_train.tsv"
+    conda:
+        "../workflow/envs/synface.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=240,
+    params:
+        align=config["imports"]["align"],
+    script:
+        "../workflow/scripts/import_imagefolder.py"
+
+
+rule import_lfw:
+    input:
+        images=config["imports"]["lfw_images"],
+        pairs=config["imports"]["lfw_pairs"],
+    output:
+        directory("data/test/lfw"),
+    log:
+        "logs/data/lfw.log",
+    benchmark:
+        "benchmarks/data/lfw.tsv"
+    conda:
+        "../workflow/envs/synface.yaml"
+    threads: 2
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    params:
+        align=config["imports"]["align"],
+    script:
+        "../workflow/scripts/import_real_lfw.py"
