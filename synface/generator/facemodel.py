@@ -343,21 +343,23 @@ def _bumps(rng, verts, normals, info, n, radius_fn, sym_p=0.7, region="face"):
     return out
 
 
+def _displacement(verts: np.ndarray, dx=0.0, dy=0.0, dz=0.0) -> np.ndarray:
+    """A per-vertex displacement field (V, 3) from per-axis components (scalars or (V,) arrays)."""
+    c = np.zeros_like(verts)
+    c[:, 0] += dx
+    c[:, 1] += dy
+    c[:, 2] += dz
+    return c
+
+
 def _shape_components(verts, normals, info, m):
     xb, yb = info["xb"], info["yb"]
     ax = np.abs(xb)
     sgn = np.sign(xb)
     fr = info["front"] * (~info["is_neck"])
     head = (~info["is_neck"]).astype(np.float64)
-    Z = np.zeros_like(verts)
+    vec = functools.partial(_displacement, verts)
     comps = []
-
-    def vec(dx=0.0, dy=0.0, dz=0.0):
-        c = Z.copy()
-        c[:, 0] += dx
-        c[:, 1] += dy
-        c[:, 2] += dz
-        return c
 
     eye_reg = _g(ax - EYE_X, 1.5) * _g(yb - EYE_Y, 1.1) * fr
     nose_reg = _g(xb, 1.4) * _ss(3.5, 1.5, yb) * _ss(-3.8, -2.8, yb) * fr
@@ -460,15 +462,8 @@ def _expression_components(verts, normals, info, m):
     row = info["row"]
     i_m = info["i_mouth"]
     fr = info["front"] * (~info["is_neck"])
-    Z = np.zeros_like(verts)
+    vec = functools.partial(_displacement, verts)
     comps = []
-
-    def vec(dx=0.0, dy=0.0, dz=0.0):
-        c = Z.copy()
-        c[:, 0] += dx
-        c[:, 1] += dy
-        c[:, 2] += dz
-        return c
 
     mw = m["mouth_width"].astype(np.float64)
     below = (yb < MOUTH_Y) | (row == i_m)  # lower side of the duplicated mouth row
