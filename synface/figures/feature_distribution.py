@@ -30,7 +30,7 @@ def feature_distribution_figure(features: str | os.PathLike[str], out: str | os.
     sets = data["sets"]
     everything = np.concatenate([np.asarray(entry["points"], dtype=float).reshape(-1, 2) for entry in sets])
     n = len(sets)
-    fig, axes = plt.subplots(1, n + 1, figsize=(2.9 * (n + 1), 3.6), gridspec_kw={"width_ratios": [1] * n + [1.2]})
+    fig, axes = plt.subplots(1, n + 1, figsize=(3.4 * (n + 1), 4.0), gridspec_kw={"width_ratios": [1] * n + [1.4]})
     for ax, entry in zip(axes[:n], sets, strict=True):
         points = np.asarray(entry["points"], dtype=float).reshape(-1, 2)
         _, colour = np.unique(entry["identity"], return_inverse=True)
@@ -39,7 +39,7 @@ def feature_distribution_figure(features: str | os.PathLike[str], out: str | os.
         ax.set_title(_caption(entry), fontsize=8)
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_aspect("equal", adjustable="datalim")
+        ax.set_aspect("equal", adjustable="box")
     axes[0].set_xlabel(f"{data.get('projection', 'MDS')} 1")
     axes[0].set_ylabel(f"{data.get('projection', 'MDS')} 2")
     bar = axes[n]
