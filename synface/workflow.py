@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import sys
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,8 +19,5 @@ def log_to(path: str | os.PathLike[str]) -> Iterator[None]:
         try:
             yield
         except BaseException:
-            import traceback
-
-            traceback.print_exc(file=log)
-            sys.stderr.flush()
+            traceback.print_exc(file=log)  # the log holds the cause; Snakemake reports the failure
             raise

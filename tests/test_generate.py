@@ -25,7 +25,7 @@ SETTINGS = GenerationSettings(n_ids=6, per_id=3, identity_mixup=True, factor="al
 def test_pixels_do_not_depend_on_shard_split_or_batch_size(tmp_path):
     whole = Dataset.open(generate(SETTINGS, tmp_path / "whole", ids_per_batch=6, progress=False))
     shards = [
-        generate(SETTINGS, tmp_path / f"shard{k}", identities=identity_range(SETTINGS, k, 3), ids_per_batch=1, progress=False)
+        generate(SETTINGS, tmp_path / f"shard{k}", identities=identity_range(SETTINGS.n_ids, k, 3), ids_per_batch=1, progress=False)
         for k in range(3)
     ]
     merged = Dataset.open(merge_shards(shards, tmp_path / "merged"))

@@ -14,7 +14,8 @@ from synface.generator.sampling import GenerationSettings, identity_lambdas
 from synface.generator.synthesize import merge_shards
 from synface.realdomain import identities as ids
 from synface.realdomain.appearance import APPEARANCE_DIM, real_face_model
-from synface.realdomain.casia import generate_real_train, shard_identities
+from synface.generator.synthesize import identity_range
+from synface.realdomain.casia import generate_real_train
 from synface.realdomain.lfw import lfw_protocol, write_standin_lfw, write_syn_lfw
 from synface.realdomain.photos import render_photos
 
@@ -34,7 +35,7 @@ def test_real_train_shards_merge_to_the_whole(tmp_path):
     generate_real_train(tmp_path / "whole", n_ids, progress=False)
     parts = [tmp_path / f"part{k}" for k in range(2)]
     for k, part in enumerate(parts):
-        generate_real_train(part, n_ids, identities=shard_identities(n_ids, k, 2), progress=False)
+        generate_real_train(part, n_ids, identities=identity_range(n_ids, k, 2), progress=False)
     merge_shards(parts, tmp_path / "merged")
     whole, merged = Dataset.open(tmp_path / "whole"), Dataset.open(tmp_path / "merged")
     np.testing.assert_array_equal(whole.images(), merged.images())

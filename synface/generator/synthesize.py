@@ -42,11 +42,11 @@ def render_identities(settings: GenerationSettings, identities: Sequence[int]) -
     return result.images, check_metadata(meta, "render")
 
 
-def identity_range(settings: GenerationSettings, shard: int, n_shards: int) -> range:
+def identity_range(n_ids: int, shard: int, n_shards: int) -> range:
     """The identities of shard `shard` of `n_shards` (contiguous, near-equal)."""
     if not 0 <= shard < n_shards:
         raise SynfaceError(f"shard {shard} is outside 0..{n_shards - 1}")
-    bounds = np.linspace(0, settings.n_ids, n_shards + 1).round().astype(int)
+    bounds = np.linspace(0, n_ids, n_shards + 1).round().astype(int)
     return range(bounds[shard], bounds[shard + 1])
 
 

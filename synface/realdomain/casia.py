@@ -51,14 +51,6 @@ def render_keys(settings: ids.RealDomainSettings, keys: Sequence[tuple[int, int]
     return photos.images, check_metadata(meta, "stand-in CASIA")
 
 
-def shard_identities(n_ids: int, shard: int, n_shards: int) -> range:
-    """The identities of shard `shard` of `n_shards` (contiguous, near-equal)."""
-    if not 0 <= shard < n_shards:
-        raise SynfaceError(f"shard {shard} is outside 0..{n_shards - 1}")
-    bounds = np.linspace(0, n_ids, n_shards + 1).round().astype(int)
-    return range(bounds[shard], bounds[shard + 1])
-
-
 def generate_real_train(out: str | os.PathLike[str], n_ids: int, *, seed: int = 0, identities: range | None = None,
                         progress: bool = True) -> Path:
     """Write stand-in CASIA-WebFace of `n_ids` identities (or the `identities` shard of it) at `out`."""
