@@ -51,7 +51,7 @@ def embed(
     out = []
     for start in tqdm(range(0, len(rows), batch), desc="embed", file=sys.stderr, leave=False, unit="batch"):
         images = torch.from_numpy(ds.images(rows[start : start + batch])).to(device)
-        x = prepare_input(to_model_input(images, input_hw), device)
+        x = prepare_input(to_model_input(images, input_hw))
         f = model(x)  # fp32 even on CUDA: evaluation is cheap and should not depend on bf16 rounding
         if flip:
             f = f + model(x.flip(3))

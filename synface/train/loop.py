@@ -77,7 +77,7 @@ class Trainer:
     def step(self, batch: Batch) -> torch.Tensor:
         """One SGD step on a batch; returns the (detached) loss."""
         with backbone_autocast(self.device):
-            features = self.backbone(prepare_input(batch.x, self.device))
+            features = self.backbone(prepare_input(batch.x))
         logits = mixup_logits(self.head, features.float(), batch.i, batch.phi, batch.k, batch.psi, batch.y_real)
         loss = mixup_loss(logits, batch.i, batch.phi, batch.k, batch.psi, batch.y_real)
         self.optimizer.zero_grad(set_to_none=True)
