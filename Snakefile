@@ -18,7 +18,9 @@ include: "rules/tables.smk"
 include: "rules/figures.smk"
 
 
+# Every paper target, and the JSON of every accuracy that `dvc metrics show` reads.
 rule paper:
     default_target: True
     input:
         config["manifest"],
+        "results/metrics.json",

@@ -30,21 +30,26 @@ def feature_distribution_figure(features: str | os.PathLike[str], out: str | os.
     sets = data["sets"]
     everything = np.concatenate([np.asarray(entry["points"], dtype=float).reshape(-1, 2) for entry in sets])
     n = len(sets)
-    fig, axes = plt.subplots(1, n + 1, figsize=(3.4 * (n + 1), 4.0), gridspec_kw={"width_ratios": [1] * n + [1.4]})
-    for ax, entry in zip(axes[:n], sets, strict=True):
+    # Scatter panels side by side, the spread bars across the full width beneath them:
+    # beside the panels, the bar labels would squeeze the equal-aspect scatters to slivers.
+    fig = plt.figure(figsize=(3.6 * n, 7.2))
+    grid = fig.add_gridspec(2, n, height_ratios=[3, 1.4])
+    axes = [fig.add_subplot(grid[0, i]) for i in range(n)]
+    for ax, entry in zip(axes, sets, strict=True):
         points = np.asarray(entry["points"], dtype=float).reshape(-1, 2)
         _, colour = np.unique(entry["identity"], return_inverse=True)
-        ax.scatter(everything[:, 0], everything[:, 1], s=4, color="0.85", linewidths=0)
-        ax.scatter(points[:, 0], points[:, 1], s=9, c=colour % 20, cmap="tab20", vmin=0, vmax=19, linewidths=0)
-        ax.set_title(_caption(entry), fontsize=8)
+        ax.scatter(everything[:, 0], everything[:, 1], s=5, color="0.85", linewidths=0)
+        ax.scatter(points[:, 0], points[:, 1], s=14, c=colour % 20, cmap="tab20", vmin=0, vmax=19, linewidths=0)
+        ax.set_title(_caption(entry), fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_aspect("equal", adjustable="box")
+        ax.set_aspect("equal", adjustable="datalim")
     axes[0].set_xlabel(f"{data.get('projection', 'MDS')} 1")
     axes[0].set_ylabel(f"{data.get('projection', 'MDS')} 2")
-    bar = axes[n]
+    bar = fig.add_subplot(grid[1, :])
     colours = ["tab:green" if entry["name"].startswith("Real") else "tab:blue" for entry in sets]
-    bar.barh(range(n), [entry["spread"] for entry in sets], color=colours)
+    bars = bar.barh(range(n), [entry["spread"] for entry in sets], color=colours)
+    bar.bar_label(bars, fmt="%.3f", fontsize=8, padding=3)  # a zero spread has no visible bar
     bar.set_yticks(range(n), [entry["label"] for entry in sets], fontsize=8)
     bar.invert_yaxis()
     bar.set_xlabel("mean distance to identity centroid", fontsize=8)
