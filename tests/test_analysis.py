@@ -16,6 +16,7 @@ import yaml
 from synface.analysis.claims import claims_frame, write_claims
 from synface.analysis.features import feature_distribution, load_feature_distribution, spread, subsample
 from synface.analysis.metrics import Summary, load_metrics, paper_summaries, summaries
+from synface.analysis.summary import metrics_summary
 from synface.analysis.tables import TABLES, write_table
 from synface.errors import SynfaceError
 from synface.experiments import Experiments
@@ -352,3 +353,15 @@ def test_feature_distribution_projects_all_sets_jointly(tmp_path):
     path.write_text(json.dumps(result))
     with pytest.raises(SynfaceError, match=r"fd\.json: sets\[0\] lacks key\(s\) spread"):
         load_feature_distribution(path)
+
+
+def test_metrics_summary_is_per_seed_percent_and_checks_its_files(files, tmp_path):
+    real = metrics_summary(files)["lfw"]["Real"]
+    expected = [round(99.18 - 10 + 100 * SEED_OFFSET[s], 2) for s in (0, 1, 2)]
+    assert [real[f"seed{s}"] for s in (0, 1, 2)] == pytest.approx(expected)
+    assert real["mean"] == pytest.approx(89.18) and real["std"] == pytest.approx(1.0)
+    with pytest.raises(SynfaceError, match="same run twice"):
+        metrics_summary([files[0], files[0]])
+    (tmp_path / "list.json").write_text("[1, 2]")
+    with pytest.raises(SynfaceError, match="list.json: metrics file must hold one JSON object"):
+        metrics_summary([tmp_path / "list.json"])

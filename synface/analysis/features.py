@@ -9,16 +9,15 @@ most `max_points` points, taken as whole identities in a seeded random order (cl
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sklearn.manifold import MDS
 
 from synface.errors import SynfaceError
+from synface.io.jsonfile import read_json_object
 
 
 def normalise(embeddings: np.ndarray) -> np.ndarray:
@@ -91,13 +90,8 @@ def feature_distribution(
 
 def load_feature_distribution(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and check feature_distribution.json; raise naming the file and the bad key."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except FileNotFoundError as err:
-        raise SynfaceError(f"{path}: feature distribution file not found") from err
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise SynfaceError(f"{path}: cannot read feature distribution ({err})") from err
-    sets = data.get("sets") if isinstance(data, dict) else None
+    data = read_json_object(path, "feature distribution")
+    sets = data.get("sets")
     if not isinstance(sets, list) or not sets:
         raise SynfaceError(f"{path}: needs a non-empty list 'sets'")
     for k, entry in enumerate(sets):

@@ -8,18 +8,17 @@ not the fold-to-fold spread inside one evaluation.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from synface.errors import SynfaceError
 from synface.experiments import Experiments, metrics_path
+from synface.io.jsonfile import read_json_object
 
 _REQUIRED = ("train", "seed", "test", "accuracy_mean", "accuracy_std", "auc", "tar_at_far_1e-3")
 
@@ -40,14 +39,7 @@ class Summary:
 
 
 def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
-    try:
-        record = json.loads(Path(path).read_text())
-    except FileNotFoundError as err:
-        raise SynfaceError(f"{path}: metrics file not found") from err
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise SynfaceError(f"{path}: cannot read metrics ({err})") from err
-    if not isinstance(record, dict):
-        raise SynfaceError(f"{path}: metrics file must hold one JSON object")
+    record = read_json_object(path, "metrics")
     missing = [key for key in _REQUIRED if key not in record]
     if missing:
         raise SynfaceError(f"{path}: metrics file lacks key(s) {', '.join(missing)}")

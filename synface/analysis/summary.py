@@ -5,20 +5,19 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterable
-from pathlib import Path
 
 import numpy as np
 
+from synface.analysis.metrics import load_metrics
 from synface.io.atomic import write_text
 
 
 def metrics_summary(files: Iterable[str | os.PathLike[str]]) -> dict[str, dict[str, dict[str, float]]]:
     """{test: {training set: {"seed0": acc, ..., "mean": acc, "std": acc}}}, accuracies in %."""
     summary: dict[str, dict[str, dict[str, float]]] = {}
-    for file in files:
-        record = json.loads(Path(file).read_text())
-        run = summary.setdefault(record["test"], {}).setdefault(record["train"], {})
-        run[f"seed{record['seed']}"] = round(100 * record["accuracy_mean"], 2)
+    for record in load_metrics(files).itertuples():  # checked: keys, accuracy range, no run twice
+        run = summary.setdefault(record.test, {}).setdefault(record.train, {})
+        run[f"seed{record.seed}"] = round(100 * record.accuracy, 2)
     for runs in summary.values():
         for run in runs.values():
             values = list(run.values())

@@ -74,6 +74,27 @@ def _paper_legend(ax: plt.Axes) -> None:
     ax.legend(handles, [*labels, "paper"], fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
 
 
+def _finish_bars(
+    fig: plt.Figure,
+    ax: plt.Axes,
+    values: list[float],
+    ticks: list[str],
+    xlabel: str,
+    heading: str,
+    profile: str,
+    out: str | os.PathLike[str],
+) -> None:
+    """The common frame of a bar figure: y range from all values shown, one tick per group, legend, title; saved."""
+    ax.set_ylim(_lower_limit(values), 100)
+    ax.set_xticks(range(len(ticks)), ticks)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("LFW accuracy (%)")
+    ax.grid(axis="y", alpha=0.3)
+    _paper_legend(ax)
+    title(fig, heading, profile)
+    save_figure(fig, out)
+
+
 def width_depth_figure(
     config: Mapping[str, Any], metrics_files: Iterable[str], out: str | os.PathLike[str], profile: str
 ) -> None:
@@ -167,14 +188,16 @@ def domain_mixup_figure(
             labels[kind],
         )
     values = [v for entries in groups.values() for s, p in entries.values() for v in (s.mean, p)]
-    ax.set_ylim(_lower_limit(values), 100)
-    ax.set_xticks(range(len(groups)), [g if g == "synthetic only" else f"real {g}" for g in groups])
-    ax.set_xlabel("real identities × images per identity (N_S)")
-    ax.set_ylabel("LFW accuracy (%)")
-    ax.grid(axis="y", alpha=0.3)
-    _paper_legend(ax)
-    title(fig, "Synthetic, real and mixed training data (Table 3)", profile)
-    save_figure(fig, out)
+    _finish_bars(
+        fig,
+        ax,
+        values,
+        [g if g == "synthetic only" else f"real {g}" for g in groups],
+        "real identities × images per identity (N_S)",
+        "Synthetic, real and mixed training data (Table 3)",
+        profile,
+        out,
+    )
 
 
 def attributes_figure(
@@ -196,11 +219,6 @@ def attributes_figure(
         x = np.array(present) + (width / 2 if im else -width / 2)
         _bars(ax, list(x), ours, paper, width, IM_COLOURS[im], f"ours {'w/ IM' if im else 'w/o IM'}")
         values += [s.mean for s in ours] + paper
-    ax.set_ylim(_lower_limit(values), 100)
-    ax.set_xticks(range(len(labels)), labels)
-    ax.set_xlabel("attribute varied within an identity")
-    ax.set_ylabel("LFW accuracy (%)")
-    ax.grid(axis="y", alpha=0.3)
-    _paper_legend(ax)
-    title(fig, "Attribute analysis (Fig. 5)", profile)
-    save_figure(fig, out)
+    _finish_bars(
+        fig, ax, values, labels, "attribute varied within an identity", "Attribute analysis (Fig. 5)", profile, out
+    )
