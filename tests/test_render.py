@@ -63,7 +63,11 @@ def test_output_format_and_coverage(frontal):
     green = (g[..., 1] > 250) & (g[..., 0] < 5) & (g[..., 2] < 5)
     assert not green[:, 45:95, 30:66].any()
     assert green.any()  # some background visible in the corners
-    np.testing.assert_array_equal(green[:, 40:100, 25:70], ~r.mask[:, 40:100, 25:70])
+    # pure background only where the head covers less than half the pixel; pixels the edge
+    # crosses blend face and background (anti-aliasing), so a few uncovered ones are not pure
+    window = np.s_[:, 40:100, 25:70]
+    assert not (green[window] & r.mask[window]).any()
+    assert (~green[window] & ~r.mask[window]).mean() < 0.01
 
 
 def test_landmarks_near_template(frontal):

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from synface.data.imagefiles import Alignment
 from synface.data.importers import import_lfw
 from synface.evaluate.verify import evaluate_model
@@ -10,15 +14,34 @@ from synface.realdomain.lfw import write_standin_lfw
 from synface.train.config import TrainConfig
 from synface.train.loop import train
 
+PAIRS_PER_FOLD = 30  # 10 folds: 600 pairs, SE 0.020 of an accuracy at the threshold
+EPOCHS = 4
+THRESHOLD = 0.55  # accuracy; chance is 0.5
+AUC_THRESHOLD = 0.6
 
-def test_tiny_real_training_beats_chance_on_standin_lfw(tmp_path):
-    generate_real_train(tmp_path / "real", 40, seed=5, progress=False)
-    write_standin_lfw(tmp_path / "lfwdir", 500, folds=10, pairs_per_fold=10, seed=6, progress=False)
-    import_lfw(tmp_path / "lfwdir/lfw", tmp_path / "lfwdir/pairs.txt", tmp_path / "lfw", Alignment("none"))
+
+def standin_data(root: Path) -> tuple[Path, Path]:
+    """40 stand-in CASIA-WebFace identities and a 600-pair stand-in LFW of other people."""
+    generate_real_train(root / "real", 40, seed=5, progress=False)
+    write_standin_lfw(root / "lfwdir", 500, folds=10, pairs_per_fold=PAIRS_PER_FOLD, seed=6, progress=False)
+    import_lfw(root / "lfwdir/lfw", root / "lfwdir/pairs.txt", root / "lfw", Alignment("none"))
+    return root / "real", root / "lfw"
+
+
+def standin_run(out: Path, real: Path, lfw: Path, seed: int) -> dict:
     config = TrainConfig(
-        out=tmp_path / "run", real=tmp_path / "real", arch="lresnet10e_ir_tiny", input_hw=(28, 24),
-        embedding=64, epochs=4, batch=64, lr=0.1, seed=0, threads=1,
+        out=out, real=real, arch="lresnet10e_ir_tiny", input_hw=(28, 24),
+        embedding=64, epochs=EPOCHS, batch=64, lr=0.1, seed=seed, threads=1,
     )
-    metrics = evaluate_model(train(config), tmp_path / "lfw", threads=1)
-    # 200 pairs: chance is 0.5 with a standard error of about 0.035
-    assert metrics["accuracy_mean"] > 0.6 and metrics["auc"] > 0.65, metrics
+    return evaluate_model(train(config), lfw, threads=1)
+
+
+@pytest.fixture(scope="module")
+def standin(tmp_path_factory):
+    return standin_data(tmp_path_factory.mktemp("standin"))
+
+
+def test_tiny_real_training_beats_chance_on_standin_lfw(tmp_path, standin):
+    metrics = standin_run(tmp_path / "run", *standin, seed=0)
+    # Measured margins over seeds 0-9 and the default/avx2/avx512 kernels: `python -m tests.learning_margins`.
+    assert metrics["accuracy_mean"] > THRESHOLD and metrics["auc"] > AUC_THRESHOLD, metrics

@@ -1,7 +1,8 @@
-"""`synface bench {render,train}`: throughput benchmarks, each printing one JSON line.
+"""`synface bench {render,train,realism}`: throughput and realism benchmarks, each printing one JSON line.
 
 The arguments are defined here; the work lives in the library (`synface.generator.bench`,
-`synface.train.bench`), imported only when a benchmark runs so the CLI starts fast.
+`synface.train.bench`, `synface.generator.realism`), imported only when a benchmark runs
+so the CLI starts fast.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from synface.cli.render import add_domain_argument
 from synface.cli.train import add_model_arguments
 
 
@@ -34,10 +36,20 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--paper", action="store_true", help="LResNet50E-IR, 112x96, batch 512, bf16 (needs CUDA)")
 
 
+def _realism_arguments(parser: argparse.ArgumentParser) -> None:
+    add_domain_argument(parser, "the embedded generator's faces or stand-in real photos")
+    parser.add_argument("--ids", type=int, default=12, help="identities to render (default %(default)s)")
+    parser.add_argument("--per-id", type=int, default=8, help="images per identity (default %(default)s)")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the rendered faces (default %(default)s)")
+    parser.add_argument("--sheet", type=Path, help="also write the judged crops as a PNG grid (identities x images)")
+
+
 # name -> (help, argument definitions, library module with run(args) -> int)
 BENCHMARKS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], str]] = {
     "render": ("aligned 112x96 faces rendered into storage, images per minute", _render_arguments, "synface.generator.bench"),
     "train": ("training-loop images/s and its ratio to a bare forward/backward loop", _train_arguments, "synface.train.bench"),
+    "realism": ("dlib's face detection rate, identity AUC and mixup rho on rendered faces", _realism_arguments,
+                "synface.generator.realism"),
 }
 
 
@@ -49,7 +61,7 @@ def _runner(module_name: str) -> Callable[[argparse.Namespace], int]:
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser("bench", help="throughput benchmarks", description=__doc__)
+    p = subparsers.add_parser("bench", help="throughput and realism benchmarks", description=__doc__)
     sub = p.add_subparsers(dest="benchmark", required=True, metavar="BENCHMARK")
     for name, (help_text, add_arguments, module_name) in BENCHMARKS.items():
         bp = sub.add_parser(name, help=help_text, description=help_text)

@@ -1,27 +1,60 @@
-"""`synface render`: look at the embedded generator (a browsable folder of JPEGs)."""
+"""`synface render`: look at the embedded generator or the stand-in real domain (a browsable folder of JPEGs)."""
 
 from __future__ import annotations
 
 import argparse
 
+from synface.errors import SynfaceError
 from synface.generator.sampling import FACTOR_MODES, GenerationSettings
+
+DOMAINS = ("synthetic", "real")
+
+
+def _domain(text: str) -> str:
+    # a SynfaceError, not argparse's choices: one line and exit 2, without the usage block
+    if text not in DOMAINS:
+        raise SynfaceError(f"unknown domain {text!r}; choose one of {', '.join(DOMAINS)}")
+    return text
+
+
+def add_domain_argument(parser: argparse.ArgumentParser, help_text: str) -> None:
+    """--domain, shared with `synface bench realism`."""
+    parser.add_argument("--domain", type=_domain, default="synthetic", metavar="{" + ",".join(DOMAINS) + "}",
+                        help=f"{help_text} (default: synthetic)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("render", help="render a synthetic set as browsable JPEGs (official SynFace names)")
+    p = sub.add_parser(
+        "render", help="render a synthetic or stand-in real set as browsable JPEGs (official SynFace names)"
+    )
+    add_domain_argument(p, "synthetic: the embedded generator; real: stand-in real photos (synface.realdomain), "
+                           "of stand-in CASIA-WebFace identities")
     p.add_argument("--ids", type=int, required=True, help="number of identities (width)")
     p.add_argument("--per-id", type=int, required=True, help="images per identity (depth)")
-    p.add_argument("--im", dest="identity_mixup", action=argparse.BooleanOptionalAction, default=True,
-                   help="identity mixup (default: on)")
-    p.add_argument("--factor", default="all", help=f"factor mode: {', '.join(FACTOR_MODES)} (default: all)")
+    # None: not given, so --domain real can refuse what it cannot do
+    p.add_argument("--im", dest="identity_mixup", action=argparse.BooleanOptionalAction, default=None,
+                   help="identity mixup (synthetic only; default: on)")
+    p.add_argument("--factor", help=f"factor mode: {', '.join(FACTOR_MODES)} (synthetic only; default: all; "
+                                    "real photos draw every factor per photo)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="output folder (must not exist or be empty)")
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from synface.generator.browse import write_browsable  # numba: imported only when needed
+    # numba: the renderers are imported only when needed
+    if args.domain == "real":
+        if args.identity_mixup is not None or args.factor is not None:
+            raise SynfaceError("--im/--no-im and --factor are synthetic-only: real photos have no identity mixup "
+                               "and draw every factor per photo")
+        from synface.realdomain.browse import write_browsable_real
 
-    settings = GenerationSettings(args.ids, args.per_id, args.identity_mixup, args.factor, args.seed)
+        write_browsable_real(args.ids, args.per_id, args.out, seed=args.seed)
+        return 0
+    from synface.generator.browse import write_browsable
+
+    identity_mixup = args.identity_mixup is not False  # on unless --no-im
+    factor = "all" if args.factor is None else args.factor
+    settings = GenerationSettings(args.ids, args.per_id, identity_mixup, factor, args.seed)
     write_browsable(settings, args.out)
     return 0

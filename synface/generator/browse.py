@@ -1,14 +1,17 @@
 """The browsable form of a synthetic set: JPEGs named by the official SynFace convention.
 
 `DIR/{i:05}/{j:03}_{i:05}x{φ:.3f}_({k:05})x{1−φ:.3f}.jpg` (1-based i, j, k) plus
-`DIR/metadata.csv`; this is what people look at and what other tools read.
+`DIR/metadata.csv`; this is what people look at and what other tools read. Stand-in
+real photos use the same layout (`synface.realdomain.browse`), so both domains look alike.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from PIL import Image
 
@@ -27,6 +30,14 @@ def synface_image_name(identity: int, image: int, partner: int, phi: float) -> s
 
 def write_browsable(settings: GenerationSettings, out: str | os.PathLike[str], *, ids_per_batch: int = 8) -> Path:
     """Render every image of `settings` as JPEGs under `out` (atomically) and return it."""
+    return write_browsable_batches(iter_rendered(settings, range(settings.n_ids), ids_per_batch=ids_per_batch), out)
+
+
+def write_browsable_batches(batches: Iterable[tuple[np.ndarray, pd.DataFrame]], out: str | os.PathLike[str]) -> Path:
+    """Write (images, metadata) batches as officially named JPEGs plus metadata.csv under `out` (atomically).
+
+    Any domain's batches: the names need only identity, image, partner (-1: none) and phi.
+    """
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise SynfaceError(f"{out}: output exists and is not an empty folder")
@@ -34,7 +45,7 @@ def write_browsable(settings: GenerationSettings, out: str | os.PathLike[str], *
         out.rmdir()
     with atomic_path(out, directory=True) as tmp:
         metas = []
-        for images, meta in iter_rendered(settings, range(settings.n_ids), ids_per_batch=ids_per_batch):
+        for images, meta in batches:
             partners = meta["partner"].where(meta["partner"] >= 0, meta["identity"])
             meta["name"] = [
                 f"{i + 1:05d}/{synface_image_name(i, j, k, phi)}"

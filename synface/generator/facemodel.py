@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
+import numba as nb
 import numpy as np
 
 # ----------------------------------------------------------------------------- layout
@@ -27,7 +28,9 @@ HAIRLINE_Y = 8.6
 N_U_HALF = 44  # azimuth samples: 2 * N_U_HALF around the head
 N_V = 60  # elevation rows (one more is inserted for the mouth slit)
 
+EYE_HALF_WIDTH, EYE_HALF_HEIGHT_UPPER, EYE_HALF_HEIGHT_LOWER = 1.45, 0.62, 0.48  # palpebral fissure
 SHAPE_DIM, TEX_DIM, EXPR_DIM, NOISE_TEX_DIM = 80, 80, 64, 16
+TEXTURE_STD = (0.17 / (1.0 + 0.15 * np.arange(TEX_DIM))).astype(np.float32)
 
 SKIN = np.array([0.50, 0.31, 0.22], np.float32)
 LIPS = np.array([0.40, 0.14, 0.12], np.float32)
@@ -36,6 +39,22 @@ HAIR = np.array([0.045, 0.03, 0.02], np.float32)
 SCLERA = np.array([0.60, 0.56, 0.53], np.float32)
 IRIS = np.array([0.085, 0.06, 0.045], np.float32)
 PUPIL = np.array([0.008, 0.006, 0.006], np.float32)
+
+# Features drawn per pixel (synface.generator.anatomy): their base albedo and the named texture
+# components (index, RGB direction) that tint them per identity; the mesh carries none of them.
+F_SCLERA, F_IRIS, F_LASH, F_BROW, F_LIPS, F_MOUTH, F_TEETH, F_HAIR = range(8)
+FEATURE_BASE = np.array([SCLERA, IRIS, [0.02, 0.015, 0.012], HAIR, LIPS, MOUTH_INSIDE, [0.55, 0.5, 0.42], HAIR],
+                        np.float32)
+FEATURE_TINTS: dict[int, list[tuple[int, list[float]]]] = {
+    F_SCLERA: [(18, [0.1, 0.08, 0.06])],
+    F_IRIS: [(4, [-0.02, 0.1, 0.3])],
+    F_LASH: [(19, [-1.0, -0.9, -0.8])],
+    F_BROW: [(1, [0.7, 0.5, 0.3]), (9, [0.4, 0.08, 0.0]), (5, [-0.9, -0.65, -0.5])],  # brows follow the hair
+    F_LIPS: [(7, [0.6, 0.0, 0.02]), (14, [-0.5, -0.3, -0.25])],
+    F_HAIR: [(1, [1.0, 0.72, 0.42]), (9, [0.6, 0.12, 0.0])],
+}
+FEATURE_COMPONENTS = sorted({k for tints in FEATURE_TINTS.values() for k, _ in tints} | {5, 10})
+HAIRLINE_COMPONENT, BROW_COMPONENT = 10, 5  # hairline height (receding <-> low), brow density
 
 EXPRESSION_NAMES = [
     "jaw_open", "smile", "brow_raise", "brow_frown", "eye_close_left", "eye_close_right",
@@ -63,6 +82,10 @@ class FaceModel:
     texture_std: np.ndarray  # (80,) bound on per-channel albedo change per unit coefficient
     expression_std: np.ndarray  # (64,) peak displacement per unit coefficient
     landmark_index: np.ndarray  # (5,) int32: left eye, right eye, nose tip, left/right mouth corner
+    surface: np.ndarray  # (V, 3) surface coordinates of the un-deformed head: x, y (cm), azimuth u
+    mouth_side: np.ndarray  # (V,) 1 on the upper lip's side of the mouth slit, 0 elsewhere
+    occlusion: np.ndarray  # (V,) baked ambient occlusion in [0.45, 1]
+    gloss: np.ndarray  # (V,) specular strength (oily T-zone high, hair low)
     region: dict = field(default_factory=dict)  # named (V,) float32 masks: face, hair, eyes, lips, ...
     pivot: np.ndarray = field(default_factory=lambda: np.array([0.0, 0.0, -1.0], np.float32))
 
@@ -145,12 +168,25 @@ def vertex_normals(verts: np.ndarray, tris: np.ndarray) -> np.ndarray:
     return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
 
 
+@nb.vectorize(["float64(float64)"], cache=True)
 def hairline(u):
-    """Height of the hairline as a function of azimuth (front u=0 .. back u=pi)."""
+    """Height of the hairline as a function of azimuth (front u=0 .. back u=pi); a ufunc, so
+    the mesh (arrays) and the per-pixel hair (scalars in numba) share one definition."""
     cu = np.cos(u)
-    front = 3.6 + (HAIRLINE_Y - 3.6) * np.maximum(cu, 0.0) ** 0.7
-    back = 3.6 - 5.0 * np.maximum(-cu, 0.0) ** 1.3
-    return np.where(cu >= 0, front, back)
+    if cu >= 0:
+        return 3.6 + (HAIRLINE_Y - 3.6) * cu**0.7
+    return 3.6 - 5.0 * (-cu) ** 1.3
+
+
+def feature_albedo(tex: np.ndarray) -> np.ndarray:
+    """(B, 80) identity texture coefficients -> (B, 8, 3) albedo of the per-pixel features."""
+    tex = np.atleast_2d(np.asarray(tex, np.float64))
+    out = np.broadcast_to(FEATURE_BASE, (len(tex), *FEATURE_BASE.shape)).astype(np.float64)
+    for f, tints in FEATURE_TINTS.items():
+        for k, rgb in tints:
+            rgb = np.asarray(rgb)
+            out[:, f] += np.outer(tex[:, k] * TEXTURE_STD[k] / max(1.0, np.abs(rgb).max()), rgb)
+    return np.clip(out, 0.003, 1.0).astype(np.float32)
 
 
 # ----------------------------------------------------------------------------- mean head
@@ -259,14 +295,14 @@ def _masks(verts, info):
     # eyes: almond opening around (+-EYE_X, EYE_Y)
     dx = ax - EYE_X
     dy = yb - EYE_Y
-    hw = 1.45
-    hh = np.clip(1.0 - (dx / hw) ** 2, 0, None) ** 0.8 * np.where(dy > 0, 0.62, 0.48)
+    hw = EYE_HALF_WIDTH
+    hh = np.clip(1.0 - (dx / hw) ** 2, 0, None) ** 0.8 * np.where(dy > 0, EYE_HALF_HEIGHT_UPPER, EYE_HALF_HEIGHT_LOWER)
     inside = np.clip((hh - np.abs(dy)) / 0.08 + 0.5, 0, 1) * (np.abs(dx) < hw)
     m["eye_open"] = (inside * fr).astype(np.float32)
     r = np.hypot(dx + 0.0, dy)
     m["iris"] = (np.clip((0.64 - r) / 0.12 + 0.5, 0, 1) * m["eye_open"]).astype(np.float32)
     m["pupil"] = (np.clip((0.25 - r) / 0.1 + 0.5, 0, 1) * m["eye_open"]).astype(np.float32)
-    lid_up = EYE_Y + np.clip(1.0 - (dx / (hw + 0.1)) ** 2, 0, None) ** 0.8 * 0.62
+    lid_up = EYE_Y + np.clip(1.0 - (dx / (hw + 0.1)) ** 2, 0, None) ** 0.8 * EYE_HALF_HEIGHT_UPPER
     m["lash"] = (np.exp(-0.5 * ((yb - lid_up - 0.04) / 0.09) ** 2) * (np.abs(dx) < hw + 0.15) * fr).astype(np.float32)
     m["eye_region"] = (_g(dx, 1.8) * _g(dy, 1.2) * fr).astype(np.float32)
     m["under_eye"] = (_g(dx, 1.1) * _g(yb - (EYE_Y - 0.9), 0.35) * fr).astype(np.float32)
@@ -276,7 +312,6 @@ def _masks(verts, info):
     thick = 0.32 * (1.0 - 0.6 * bx)
     bm = np.exp(-0.5 * ((yb - by) / thick) ** 4) * (ax > 0.8) * (ax < 5.1) * np.clip((5.1 - ax) / 0.6, 0, 1)
     m["brow"] = (bm * fr).astype(np.float32)
-    m["brow_wide"] = (np.exp(-0.5 * ((yb - by) / (thick * 1.8)) ** 2) * (ax > 0.6) * (ax < 5.4) * fr).astype(np.float32)
     # lips & mouth
     lipw = np.exp(-0.5 * (xb / 2.15) ** 6)
     ly = yb - MOUTH_Y
@@ -295,31 +330,35 @@ def _masks(verts, info):
     m["cheeks"] = (_g(ax - 4.0, 1.3) * _g(yb + 1.2, 1.3) * fr).astype(np.float32)
     m["nose"] = (_g(xb, 1.1) * _g(yb + 1.2, 1.8) * fr).astype(np.float32)
     m["forehead"] = (_g(xb, 3.5) * _g(yb - 6.5, 1.5) * fr).astype(np.float32)
-    m["hairline_band"] = (_g(yb - hairline(info["U"]), 0.9) * (~info["is_neck"])).astype(np.float32)
     m["sideburn"] = (_g(ax - 6.3, 0.6) * _ss(-1.0, 1.0, yb) * (1 - _ss(3.0, 4.0, yb)) * (~info["is_neck"])).astype(np.float32)
     m["neck"] = info["is_neck"].astype(np.float32)
-    eyes = np.clip(m["eye_open"], 0, 1)
-    m["skin"] = (np.clip(1 - m["hair"], 0, 1) * (1 - eyes) * (1 - m["mouth_inside"])).astype(np.float32)
+    m["skin"] = (1 - m["mouth_inside"]).astype(np.float32)  # all skin, also under per-pixel features
     m["face"] = (fr * _ss(-9.5, -8.5, yb) * (1 - _ss(HAIRLINE_Y - 0.5, HAIRLINE_Y + 0.5, yb))).astype(np.float32)
     return m
 
 
 def _mean_albedo(m):
+    """Skin with its regional colour (blood: redder cheeks, nose and lips; thinner darker skin
+    under the eyes; the neck a little paler and darker). Eyes, brows, lips, mouth and scalp
+    hair are drawn per pixel (synface.generator.anatomy), so the mesh carries skin only."""
     a = np.broadcast_to(SKIN, (len(m["skin"]), 3)).astype(np.float64).copy()
     a *= (1.0 - 0.12 * m["neck"])[:, None]
     a += np.outer(m["cheeks"], [0.05, -0.01, -0.005])
-    a = a * (1 - m["lips"])[:, None] + LIPS * m["lips"][:, None]
-    a = a * (1 - 0.85 * m["brow"])[:, None] + HAIR * 0.85 * m["brow"][:, None]
-    eo = m["eye_open"][:, None]
-    eye = SCLERA * (1 - m["iris"][:, None]) + IRIS * m["iris"][:, None]
-    eye = eye * (1 - m["pupil"][:, None]) + PUPIL * m["pupil"][:, None]
-    a = a * (1 - eo) + eye * eo
-    a = a * (1 - 0.8 * m["lash"])[:, None] + 0.02 * 0.8 * m["lash"][:, None]
-    a = a * (1 - m["mouth_inside"])[:, None] + MOUTH_INSIDE * m["mouth_inside"][:, None]
-    h = m["hair"][:, None]
-    a = a * (1 - h) + HAIR * h
+    a += np.outer(m["nose"], [0.03, -0.008, -0.008])
+    a += np.outer(m["lips"], [0.04, -0.02, -0.01])  # perioral skin; the vermilion is per pixel
     a *= (1 - 0.25 * m["under_eye"])[:, None]
     return np.clip(a, 0, 1).astype(np.float32)
+
+
+def _cavity_occlusion(verts, tris, normals, n_smooth=3):
+    """Ambient occlusion baked per vertex from concavity: a vertex below the mean of its
+    neighbours (along the normal) sits in a hollow that sees less of the sky (eye sockets,
+    nasolabial folds, mouth corners, under the chin, ear folds)."""
+    V = len(verts)
+    mean_nb = _laplacian_smooth(verts, tris, V, 1) * 2.0 - verts  # neighbour mean
+    depth = np.sum((mean_nb - verts) * normals, axis=1)  # > 0: concave
+    depth = _laplacian_smooth(np.maximum(depth, 0.0)[:, None], tris, V, n_smooth)[:, 0]
+    return np.clip(1.0 - 4.0 * depth, 0.45, 1.0).astype(np.float32)
 
 
 # ----------------------------------------------------------------------------- bases
@@ -402,27 +441,28 @@ def _tex_components(m, info, rng):
         mask = np.asarray(mask, np.float64)
         return np.outer(mask / max(np.abs(mask).max(), 1e-12), np.asarray(rgb, np.float64))
 
-    skin = m["skin"] * (1 - 0.5 * m["lips"]) * (1 - 0.85 * m["brow"]) * (1 - m["lash"])
+    skin = m["skin"]
     comps.append(c(skin, 0.85 * SKIN / SKIN[0]))  # skin tone dark <-> light (hue-preserving)
-    comps.append(c(m["hair"] + 0.35 * m["brow"], [1.0, 0.72, 0.42]))  # hair colour dark <-> fair
+    per_pixel = np.zeros((V, 3))  # a feature drawn per pixel: FEATURE_TINTS says how it tints
+    comps.append(per_pixel)  # 1 hair (and brow) colour dark <-> fair
     comps.append(c(skin, [0.1, 0.12, -0.02]))  # warm/olive <-> cool
     comps.append(c(skin, [0.3, -0.06, -0.04]))  # ruddiness
-    comps.append(c(m["iris"] * (1 - m["pupil"]), [-0.02, 0.1, 0.3]))  # iris brown <-> blue/green
-    comps.append(c(m["brow_wide"] * (1 - m["hair"]), [-0.9, -0.65, -0.5]))  # brow thickness/darkness
+    comps.append(per_pixel)  # 4 iris brown <-> blue/green
+    comps.append(per_pixel)  # 5 brow thickness/darkness
     comps.append(c(m["beard"], [-0.6, -0.45, -0.33]))  # beard density
-    comps.append(c(m["lips"], [0.6, 0.0, 0.02]))  # lip colour
+    comps.append(per_pixel)  # 7 lip colour
     comps.append(c(m["cheeks"], [0.5, -0.05, -0.05]))  # cheek tint
-    comps.append(c(m["hair"], [0.6, 0.12, 0.0]))  # hair redness
-    comps.append(c(m["hairline_band"] * m["face"].clip(0, 1) ** 0 * (1 - m["brow"]), [-0.8, -0.55, -0.4]))  # hairline height
+    comps.append(per_pixel)  # 9 hair redness
+    comps.append(per_pixel)  # 10 hairline height
     comps.append(c(m["moustache"], [-0.7, -0.5, -0.37]))  # moustache
     comps.append(c(m["nose"], [0.4, 0.0, -0.05]))  # nose tint
     comps.append(c(m["under_eye"], [-0.5, -0.45, -0.3]))  # under-eye darkness
-    comps.append(c(m["lips"], [-0.5, -0.3, -0.25]))  # lip darkness
+    comps.append(per_pixel)  # 14 lip darkness
     comps.append(c(m["forehead"], [0.3, 0.25, 0.2]))  # forehead tone
     comps.append(c(m["sideburn"], [-0.8, -0.55, -0.4]))  # sideburns
     comps.append(c(m["neck"] + 0.3 * m["skin"] * _ss(-4.0, -9.0, info["yb"]), [0.5, 0.35, 0.25]))  # lower face / neck tone
-    comps.append(c(m["eye_open"] * (1 - m["iris"]), [0.1, 0.08, 0.06]))  # sclera tint
-    comps.append(c(m["lash"], [-1.0, -0.9, -0.8]))  # lash darkness
+    comps.append(per_pixel)  # 18 sclera tint
+    comps.append(per_pixel)  # 19 lash darkness
     return comps
 
 
@@ -545,7 +585,7 @@ def build_face_model(extra_shape: int = 0, extra_texture: int = 0) -> FaceModel:
     tcomps += _spot_components(rng, TEX_DIM - len(tcomps), info, m, tris)
     keep = ((1 - m["mouth_inside"]) * (1 - m["pupil"]))[:, None]
     tcomps = [tc * keep for tc in tcomps]
-    tex_std = (0.17 / (1.0 + 0.15 * np.arange(TEX_DIM))).astype(np.float32)
+    tex_std = TEXTURE_STD
     texture_basis = np.stack([c / max(1.0, np.abs(c).max()) * s for c, s in zip(tcomps, tex_std)])
 
     # expression: named blendshapes at their natural amplitude, then smooth local ones
@@ -613,11 +653,17 @@ def build_face_model(extra_shape: int = 0, extra_texture: int = 0) -> FaceModel:
     noise_texture_basis = prep(noise_texture_basis)
     extra_shape_basis, extra_texture_basis = prep(extra_shape_basis), prep(extra_texture_basis)
     m = {k: v[perm] for k, v in m.items()}
+    surface = np.stack([info["xb"], info["yb"], info["U"]], 1)[perm]
+    mouth_side = ((info["row"][perm] == info["i_mouth"] + 1) & (m["mouth_inside"] > 0.5)).astype(np.float32)
+    occlusion = _cavity_occlusion(verts, tris, vertex_normals(verts, tris))
+    gloss = 0.035 + 0.05 * np.clip(m["forehead"] + m["nose"], 0, 1)  # sebaceous T-zone shines
+    gloss *= 1.0 - 0.8 * m["hair"] * (1 - m["face"])
     f32 = lambda a: np.ascontiguousarray(a, dtype=np.float32)
     return FaceModel(
         vertices=f32(verts), triangles=np.ascontiguousarray(tris, np.int32), mean_albedo=f32(mean_alb),
         shape_basis=f32(shape_basis), texture_basis=f32(texture_basis), expression_basis=f32(expression_basis),
         noise_texture_basis=f32(noise_texture_basis), extra_shape_basis=f32(extra_shape_basis),
         extra_texture_basis=f32(extra_texture_basis), shape_std=shape_std, texture_std=tex_std,
-        expression_std=expr_std, landmark_index=lmk, region={k: f32(v) for k, v in m.items()},
+        expression_std=expr_std, landmark_index=lmk, surface=f32(surface), mouth_side=mouth_side,
+        occlusion=occlusion, gloss=f32(gloss), region={k: f32(v) for k, v in m.items()},
     )

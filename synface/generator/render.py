@@ -15,16 +15,19 @@ soft blobs); [16:32] coefficients of identity-independent fine albedo detail
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba as nb
 import numpy as np
 
 from synface.generator import lam as L
 from synface.generator.align import TEMPLATE_112x96, invert_affine, similarity_2d, warp_one
-from synface.generator.facemodel import FaceModel, build_face_model
+from synface.generator.anatomy import feature_params, mouth_interior, surface_albedo
+from synface.generator.facemodel import EYE_X, EYE_Y, FaceModel, build_face_model, feature_albedo
 
 CAMERA_DISTANCE = 100.0  # cm from the head pivot
 BASE_CANVAS = 128  # canvas side at supersample 1 (template pixels)
+SUPERSAMPLE = 1.5  # canvas pixels per crop pixel; the warp averages 2x2 samples per crop pixel (anti-aliasing)
 EYE_MOUTH_TEMPLATE = 40.7  # template distance between eye midpoint and mouth midpoint (px)
 EYE_MOUTH_CM = 7.5
 
@@ -34,16 +37,17 @@ class RenderResult:
     images: np.ndarray  # (B, h, w, 3) uint8 aligned crops
     landmarks: np.ndarray  # (B, 5, 2) float32 true landmarks in crop pixels (x, y)
     mask: np.ndarray  # (B, h, w) bool: pixel covered by the head (not background)
-    transforms: np.ndarray  # (B, 2, 3) float64 canvas -> crop similarity
-    canvas_landmarks: np.ndarray  # (B, 5, 2) float32 projected landmarks in canvas pixels
 
 
-def canvas_size(supersample: float = 1.25) -> int:
+def canvas_size(supersample: float = SUPERSAMPLE) -> int:
     """Side of the square intermediate render (the `backgrounds` resolution)."""
     return int(round(BASE_CANVAS * supersample))
 
 
 # ----------------------------------------------------------------------------- numba kernels
+_SHAPE0 = L.ID_SHAPE.start
+_TEX0 = L.ID_TEX.start
+_EXPR0 = L.EXPRESSION.start
 _BLOCK = 4096  # vertex-coordinate block of the chunked basis combination
 _CHUNK = 8  # images sharing one pass over the bases (cache reuse only; results are per image)
 
@@ -70,50 +74,70 @@ def _add_chunk(out, basis, ranges, coefs):
                         o[j] += c * row[j]
 
 
+_YAW = L.POSE.start + L.YAW
+_PITCH = L.POSE.start + L.PITCH
+_ROLL = L.POSE.start + L.ROLL
+_GAMMA0 = L.ILLUMINATION.start
+_NOISE0 = L.NOISE.start
+_BG_NOISE = 16  # noise dims [0:16] drive the background, [16:32] the fine albedo detail
+
+
+class FlatModel(NamedTuple):
+    """The face model as the kernels take it: flat float32 bases with their non-zero ranges."""
+
+    mean_v: np.ndarray  # (3V,) mean geometry
+    shape_b: np.ndarray  # (80, 3V) identity shape basis; *_r: (K, 2) [lo, hi) of each row's non-zeros
+    shape_r: np.ndarray
+    expr_b: np.ndarray
+    expr_r: np.ndarray
+    exs_b: np.ndarray  # extra (finer) identity shape
+    exs_r: np.ndarray
+    mean_a: np.ndarray  # (3V,) mean albedo
+    tex_b: np.ndarray
+    tex_r: np.ndarray
+    ntex_b: np.ndarray  # identity-independent fine albedo detail (noise dims)
+    ntex_r: np.ndarray
+    ext_b: np.ndarray  # extra (finer) identity texture
+    ext_r: np.ndarray
+    tris: np.ndarray  # (T, 3) int32
+    lmk: np.ndarray  # (5,) landmark vertices
+    pivot: np.ndarray  # (3,) head rotation centre
+    surface: np.ndarray  # (V, 3) surface coordinates x, y, u (anatomy is drawn in them)
+    mouth_side: np.ndarray  # (V,) 1 on the upper side of the mouth slit
+    occlusion: np.ndarray  # (V,) baked ambient occlusion
+    gloss: np.ndarray  # (V,) specular strength
+    tri_mouth: np.ndarray  # (T,) bool: triangle spans the mouth opening
+
+
 @nb.njit(cache=True, fastmath=True)
-def _render_one(lamv, geo, alb, lnoise, tris, lmk, pivot, focal, dist, canvas, bg, has_bg, template, lut,
-                out_img, out_mask, out_lmk, out_M, out_clmk):
-    V = geo.shape[0] // 3
-    T = tris.shape[0]
-    H = canvas
-    W = canvas
-    # ---- pose: R = Rz(roll) @ Ry(yaw) @ Rx(pitch), about the pivot
-    yaw = lamv[224]
-    pitch = lamv[225]
-    roll = lamv[226]
-    cy_, sy_ = np.cos(yaw), np.sin(yaw)
+def _rotation(yaw, pitch, roll):
+    """R = Rz(roll) @ Ry(yaw) @ Rx(pitch)."""
+    cy, sy = np.cos(yaw), np.sin(yaw)
     cp, sp = np.cos(pitch), np.sin(pitch)
     cr, sr = np.cos(roll), np.sin(roll)
-    # Rx
-    r00, r01, r02 = 1.0, 0.0, 0.0
-    r10, r11, r12 = 0.0, cp, -sp
-    r20, r21, r22 = 0.0, sp, cp
-    # Ry @ Rx
-    a00 = cy_ * r00 + sy_ * r20
-    a01 = cy_ * r01 + sy_ * r21
-    a02 = cy_ * r02 + sy_ * r22
-    a10, a11, a12 = r10, r11, r12
-    a20 = -sy_ * r00 + cy_ * r20
-    a21 = -sy_ * r01 + cy_ * r21
-    a22 = -sy_ * r02 + cy_ * r22
-    # Rz @ (Ry Rx)
-    R00 = cr * a00 - sr * a10
-    R01 = cr * a01 - sr * a11
-    R02 = cr * a02 - sr * a12
-    R10 = sr * a00 + cr * a10
-    R11 = sr * a01 + cr * a11
-    R12 = sr * a02 + cr * a12
-    R20, R21, R22 = a20, a21, a22
+    ry_rx = np.empty((3, 3))
+    ry_rx[0, 0], ry_rx[0, 1], ry_rx[0, 2] = cy, sy * sp, sy * cp
+    ry_rx[1, 0], ry_rx[1, 1], ry_rx[1, 2] = 0.0, cp, -sp
+    ry_rx[2, 0], ry_rx[2, 1], ry_rx[2, 2] = -sy, cy * sp, cy * cp
+    R = np.empty((3, 3))
+    for c in range(3):
+        R[0, c] = cr * ry_rx[0, c] - sr * ry_rx[1, c]
+        R[1, c] = sr * ry_rx[0, c] + cr * ry_rx[1, c]
+        R[2, c] = ry_rx[2, c]
+    return R
+
+
+@nb.njit(cache=True, fastmath=True)
+def _project(geo, R, pivot, focal, dist, cam, scr):
+    """Rotate about the pivot into the camera frame (cam) and project (scr: x, y, depth)."""
     px, py, pz = pivot[0], pivot[1], pivot[2]
-    cam = np.empty((V, 3), np.float32)  # rotated head coords (camera frame axes)
-    scr = np.empty((V, 3), np.float32)  # screen x, y (camera plane, no offset), depth
-    for i in range(V):
+    for i in range(cam.shape[0]):
         x = geo[3 * i] - px
         y = geo[3 * i + 1] - py
         z = geo[3 * i + 2] - pz
-        X = R00 * x + R01 * y + R02 * z + px
-        Y = R10 * x + R11 * y + R12 * z + py
-        Z = R20 * x + R21 * y + R22 * z + pz
+        X = R[0, 0] * x + R[0, 1] * y + R[0, 2] * z + px
+        Y = R[1, 0] * x + R[1, 1] * y + R[1, 2] * z + py
+        Z = R[2, 0] * x + R[2, 1] * y + R[2, 2] * z + pz
         cam[i, 0] = X
         cam[i, 1] = Y
         cam[i, 2] = Z
@@ -121,7 +145,12 @@ def _render_one(lamv, geo, alb, lnoise, tris, lmk, pivot, focal, dist, canvas, b
         scr[i, 0] = focal * X / w
         scr[i, 1] = -focal * Y / w
         scr[i, 2] = w
-    # ---- landmarks, similarity, canvas placement
+
+
+@nb.njit(cache=True, fastmath=True)
+def _align(scr, lmk, lnoise, template, canvas, out_lmk):
+    """Centre the template's face in the canvas (shifting scr), estimate the canvas -> crop
+    similarity from the detected (noisy) landmarks, write the true landmarks in crop pixels."""
     src = np.empty((5, 2))
     for k in range(5):
         src[k, 0] = scr[lmk[k], 0]
@@ -132,31 +161,32 @@ def _render_one(lamv, geo, alb, lnoise, tris, lmk, pivot, focal, dist, canvas, b
     invert_affine(M0, Mi)
     ccx = Mi[0, 0] * 48.0 + Mi[0, 1] * 56.0 + Mi[0, 2]
     ccy = Mi[1, 0] * 48.0 + Mi[1, 1] * 56.0 + Mi[1, 2]
-    offx = np.floor(0.5 * W - ccx)
-    offy = np.floor(0.5 * H - ccy)
-    for i in range(V):
+    offx = np.floor(0.5 * canvas - ccx)
+    offy = np.floor(0.5 * canvas - ccy)
+    for i in range(scr.shape[0]):
         scr[i, 0] += offx
         scr[i, 1] += offy
     scale_c2t = np.sqrt(M0[0, 0] * M0[0, 0] + M0[1, 0] * M0[1, 0])  # crop px per canvas px
+    true = np.empty((5, 2))
     det = np.empty((5, 2))
     for k in range(5):
-        out_clmk[k, 0] = scr[lmk[k], 0]
-        out_clmk[k, 1] = scr[lmk[k], 1]
-        det[k, 0] = scr[lmk[k], 0] + lnoise[k, 0] / scale_c2t
-        det[k, 1] = scr[lmk[k], 1] + lnoise[k, 1] / scale_c2t
+        true[k, 0] = scr[lmk[k], 0]
+        true[k, 1] = scr[lmk[k], 1]
+        det[k, 0] = true[k, 0] + lnoise[k, 0] / scale_c2t
+        det[k, 1] = true[k, 1] + lnoise[k, 1] / scale_c2t
     M = np.empty((2, 3))
     similarity_2d(det, template, M)
-    for r in range(2):
-        for c in range(3):
-            out_M[r, c] = M[r, c]
     for k in range(5):
-        x = out_clmk[k, 0]
-        y = out_clmk[k, 1]
-        out_lmk[k, 0] = M[0, 0] * x + M[0, 1] * y + M[0, 2]
-        out_lmk[k, 1] = M[1, 0] * x + M[1, 1] * y + M[1, 2]
-    # ---- normals (camera frame) and SH shading -> per-vertex sRGB colour
-    nrm = np.zeros((V, 3), np.float32)
-    for t in range(T):
+        out_lmk[k, 0] = M[0, 0] * true[k, 0] + M[0, 1] * true[k, 1] + M[0, 2]
+        out_lmk[k, 1] = M[1, 0] * true[k, 0] + M[1, 1] * true[k, 1] + M[1, 2]
+    return M
+
+
+@nb.njit(cache=True, fastmath=True)
+def _vertex_normals(cam, tris):
+    """Area-weighted (unnormalised) vertex normals in the camera frame."""
+    nrm = np.zeros((cam.shape[0], 3), np.float32)
+    for t in range(tris.shape[0]):
         i0, i1, i2 = tris[t, 0], tris[t, 1], tris[t, 2]
         e1x = cam[i1, 0] - cam[i0, 0]
         e1y = cam[i1, 1] - cam[i0, 1]
@@ -171,14 +201,52 @@ def _render_one(lamv, geo, alb, lnoise, tris, lmk, pivot, focal, dist, canvas, b
             nrm[v, 0] += nx
             nrm[v, 1] += ny
             nrm[v, 2] += nz
-    gam = lamv[227:254]
+    return nrm
+
+
+@nb.njit(cache=True, fastmath=True)
+def _key_light(gam):
+    """The directional part of the SH light: the band-1 coefficients are the irradiance
+    gradient, so -(g3, g1, -g2) points at the light (camera frame); its length per channel
+    is the light's strength. Returns the unit direction and the RGB strength."""
+    k = 2.0 * np.pi / np.sqrt(4.0 * np.pi)  # a1 * c1
+    d = np.zeros(3)
+    rgb = np.empty(3)
+    for c in range(3):
+        dx, dy, dz = -k * gam[9 + c], -k * gam[3 + c], k * gam[6 + c]
+        d[0] += dx / 3.0
+        d[1] += dy / 3.0
+        d[2] += dz / 3.0
+        rgb[c] = np.sqrt(dx * dx + dy * dy + dz * dz)
+    n = np.sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]) + 1e-9
+    for j in range(3):
+        d[j] /= n
+    return d, rgb
+
+
+@nb.njit(cache=True, fastmath=True)
+def _half_vector(light):
+    """Blinn's half vector between the light and the view direction (+z, towards the camera)."""
+    h = np.array([light[0], light[1], light[2] + 1.0])
+    n = np.sqrt(h[0] * h[0] + h[1] * h[1] + h[2] * h[2]) + 1e-9
+    return h / n
+
+
+@nb.njit(cache=True, fastmath=True)
+def _vertex_light(nrm, gam, occlusion, gloss):
+    """Per-vertex linear irradiance (Lambertian, second-order SH with the Deng et al. /
+    DiscoFaceGAN constants, dimmed by the baked occlusion) and Blinn-Phong specular of skin."""
     a0 = np.pi
     a1 = 2.0 * np.pi / np.sqrt(3.0)
     a2 = 2.0 * np.pi / np.sqrt(8.0)
     c0 = 1.0 / np.sqrt(4.0 * np.pi)
     c1 = np.sqrt(3.0) / np.sqrt(4.0 * np.pi)
     c2 = 3.0 * np.sqrt(5.0) / np.sqrt(12.0 * np.pi)
-    col = np.empty((V, 3), np.float32)
+    light, strength = _key_light(gam)
+    h = _half_vector(light)
+    V = nrm.shape[0]
+    irr = np.empty((V, 3), np.float32)
+    spec = np.empty((V, 3), np.float32)
     for i in range(V):
         nx, ny, nz = nrm[i, 0], nrm[i, 1], nrm[i, 2]
         ln = np.sqrt(nx * nx + ny * ny + nz * nz) + 1e-12
@@ -194,39 +262,52 @@ def _render_one(lamv, geo, alb, lnoise, tris, lmk, pivot, focal, dist, canvas, b
         y6 = a2 * c2 * 0.5 / np.sqrt(3.0) * (3.0 * nz * nz - 1.0)
         y7 = -a2 * c2 * nx * nz
         y8 = a2 * c2 * 0.5 * (nx * nx - ny * ny)
+        lit = nx * light[0] + ny * light[1] + nz * light[2] > 0.0
+        nh = max(nx * h[0] + ny * h[1] + nz * h[2], 0.0)
+        s = gloss[i] * nh**16 if lit else 0.0
         for c in range(3):
-            irr = (y0 * gam[c] + y1 * gam[3 + c] + y2 * gam[6 + c] + y3 * gam[9 + c] + y4 * gam[12 + c]
-                   + y5 * gam[15 + c] + y6 * gam[18 + c] + y7 * gam[21 + c] + y8 * gam[24 + c])
-            a = alb[3 * i + c]
-            a = min(max(a, 0.0), 1.0)
-            v = a * max(irr, 0.0)
-            v = min(max(v, 0.0), 1.0) * (lut.shape[0] - 1)
-            iv = min(int(v), lut.shape[0] - 2)
-            fv = v - iv
-            col[i, c] = lut[iv] + fv * (lut[iv + 1] - lut[iv])
-    # ---- rasterise (z-buffer; back faces culled)
+            e = (y0 * gam[c] + y1 * gam[3 + c] + y2 * gam[6 + c] + y3 * gam[9 + c] + y4 * gam[12 + c]
+                 + y5 * gam[15 + c] + y6 * gam[18 + c] + y7 * gam[21 + c] + y8 * gam[24 + c])
+            irr[i, c] = max(e, 0.0) * occlusion[i]
+            spec[i, c] = s * strength[c]
+    return irr, spec
+
+
+@nb.njit(cache=True, fastmath=True, inline="always")
+def _display(v, lut):
+    """Linear [0, 1] -> display value [0, 255] through the sRGB-like curve."""
+    v = min(max(v, 0.0), 1.0) * (lut.shape[0] - 1)
+    iv = min(int(v), lut.shape[0] - 2)
+    return lut[iv] + (v - iv) * (lut[iv + 1] - lut[iv])
+
+
+@nb.njit(cache=True, fastmath=True)
+def _rasterise(scr, tris, canvas):
+    """Z-buffer with back faces culled: per pixel the nearest triangle (-1: none) and the
+    barycentric weights w1, w2 of its second and third vertex."""
+    H = W = canvas
     depth = np.full((H, W), np.inf, np.float32)
     tid = np.full((H, W), -1, np.int32)
     b1 = np.empty((H, W), np.float32)
     b2 = np.empty((H, W), np.float32)
-    for t in range(T):
+    for t in range(tris.shape[0]):
         i0, i1, i2 = tris[t, 0], tris[t, 1], tris[t, 2]
-        x0, y0_, x1, y1_, x2, y2_ = scr[i0, 0], scr[i0, 1], scr[i1, 0], scr[i1, 1], scr[i2, 0], scr[i2, 1]
-        area = (x1 - x0) * (y2_ - y0_) - (x2 - x0) * (y1_ - y0_)
+        x0, y0, x1, y1, x2, y2 = scr[i0, 0], scr[i0, 1], scr[i1, 0], scr[i1, 1], scr[i2, 0], scr[i2, 1]
+        area = (x1 - x0) * (y2 - y0) - (x2 - x0) * (y1 - y0)
         if area >= -1e-9:
             continue
         xmin = max(int(np.ceil(min(x0, min(x1, x2)))), 0)
         xmax = min(int(np.floor(max(x0, max(x1, x2)))), W - 1)
-        ymin = max(int(np.ceil(min(y0_, min(y1_, y2_)))), 0)
-        ymax = min(int(np.floor(max(y0_, max(y1_, y2_)))), H - 1)
+        ymin = max(int(np.ceil(min(y0, min(y1, y2)))), 0)
+        ymax = min(int(np.floor(max(y0, max(y1, y2)))), H - 1)
         if xmin > xmax or ymin > ymax:
             continue
         inv = 1.0 / area
         z0, z1, z2 = scr[i0, 2], scr[i1, 2], scr[i2, 2]
         for yy in range(ymin, ymax + 1):
             for xx in range(xmin, xmax + 1):
-                w1 = ((xx - x0) * (y2_ - y0_) - (x2 - x0) * (yy - y0_)) * inv
-                w2 = ((x1 - x0) * (yy - y0_) - (xx - x0) * (y1_ - y0_)) * inv
+                w1 = ((xx - x0) * (y2 - y0) - (x2 - x0) * (yy - y0)) * inv
+                w2 = ((x1 - x0) * (yy - y0) - (xx - x0) * (y1 - y0)) * inv
                 w0 = 1.0 - w1 - w2
                 if w0 < 0.0 or w1 < 0.0 or w2 < 0.0:
                     continue
@@ -236,66 +317,110 @@ def _render_one(lamv, geo, alb, lnoise, tris, lmk, pivot, focal, dist, canvas, b
                     tid[yy, xx] = t
                     b1[yy, xx] = w1
                     b2[yy, xx] = w2
-    # ---- background parameters from noise dims 0..15
-    nz_ = lamv[254:286]
+    return tid, b1, b2
+
+
+@nb.njit(cache=True, fastmath=True)
+def _background(noise, canvas, img):
+    """Procedural backdrop from noise dims [0:16]: a two-colour gradient and three soft blobs."""
+    H = W = canvas
     ca = np.empty(3)
     cb = np.empty(3)
     for c in range(3):
-        ca[c] = 255.0 * min(max(0.45 + 0.18 * np.tanh(nz_[c]) + 0.22 * np.tanh(nz_[6]), 0.02), 0.98)
-        cb[c] = 255.0 * min(max(0.45 + 0.18 * np.tanh(nz_[3 + c]) + 0.22 * np.tanh(nz_[6]), 0.02), 0.98)
-    ang = np.pi * np.tanh(0.7 * nz_[7])
+        ca[c] = 255.0 * min(max(0.45 + 0.18 * np.tanh(noise[c]) + 0.22 * np.tanh(noise[6]), 0.02), 0.98)
+        cb[c] = 255.0 * min(max(0.45 + 0.18 * np.tanh(noise[3 + c]) + 0.22 * np.tanh(noise[6]), 0.02), 0.98)
+    ang = np.pi * np.tanh(0.7 * noise[7])
     gx = np.cos(ang) / W
     gy = np.sin(ang) / H
-    bx = np.empty(3)
-    by = np.empty(3)
-    bs = np.empty(3)
-    br = np.empty(3)
     ex = np.empty((3, W), np.float32)
     ey = np.empty((3, H), np.float32)
     for j in range(3):
-        bx[j] = W * (0.5 + 0.45 * np.tanh(nz_[8 + 2 * j]))
-        by[j] = H * (0.5 + 0.45 * np.tanh(nz_[9 + 2 * j]))
-        bs[j] = 70.0 * np.tanh(nz_[14 + (j % 2)]) * (1.0 if j != 2 else -1.0)
-        br[j] = 1.0 / (2.0 * (W * (0.12 + 0.05 * j)) ** 2)
+        bx = W * (0.5 + 0.45 * np.tanh(noise[8 + 2 * j]))
+        by = H * (0.5 + 0.45 * np.tanh(noise[9 + 2 * j]))
+        bs = 70.0 * np.tanh(noise[14 + (j % 2)]) * (1.0 if j != 2 else -1.0)
+        br = 1.0 / (2.0 * (W * (0.12 + 0.05 * j)) ** 2)
         for xx in range(W):
-            ex[j, xx] = np.exp(-((xx - bx[j]) ** 2) * br[j])
+            ex[j, xx] = np.exp(-((xx - bx) ** 2) * br)
         for yy in range(H):
-            ey[j, yy] = bs[j] * np.exp(-((yy - by[j]) ** 2) * br[j])
-    # ---- shade pixels into the canvas
-    img = np.empty((H, W, 3), np.float32)
-    cov = np.empty((H, W, 1), np.float32)
+            ey[j, yy] = bs * np.exp(-((yy - by) ** 2) * br)
+    for yy in range(H):
+        for xx in range(W):
+            s = min(max((xx - 0.5 * W) * gx + (yy - 0.5 * H) * gy + 0.5, 0.0), 1.0)
+            blob = 0.0
+            for j in range(3):
+                blob += ey[j, yy] * ex[j, xx]
+            for c in range(3):
+                img[yy, xx, c] = min(max((1.0 - s) * ca[c] + s * cb[c] + blob, 0.0), 255.0)
+
+
+@nb.njit(cache=True, fastmath=True)
+def _cornea(x, y, R, h, strength, out):
+    """The corneal reflex: a sharp highlight where the eyeball (a sphere of 1.2 cm radius about
+    the eye centre, posed with the head) mirrors the key light into the camera."""
+    dx = x - (EYE_X if x > 0 else -EYE_X)
+    dy = y - EYE_Y
+    rc = 1.2
+    dz = np.sqrt(max(rc * rc - dx * dx - dy * dy, 0.0))
+    nh = 0.0
+    for j in range(3):
+        nh += (R[j, 0] * dx + R[j, 1] * dy + R[j, 2] * dz) / rc * h[j]
+    s = 0.6 * max(nh, 0.0) ** 300
+    for c in range(3):
+        out[c] += s * (strength[c] + 0.3)
+
+
+@nb.njit(cache=True, fastmath=True)
+def _compose(tid, b1, b2, fm, alb_v, irr, spec, feats, params, R, light, strength, lut, img, cov):
+    """Shade the covered pixels of img: interpolated skin albedo, light and surface coordinates,
+    the per-pixel anatomy on top, then the display curve. cov = 1 there, 0 elsewhere."""
+    h = _half_vector(light)
+    H, W = tid.shape
+    tris = fm.tris
+    alb = np.empty(3)
+    lin = np.empty(3)
     for yy in range(H):
         for xx in range(W):
             t = tid[yy, xx]
-            if t >= 0:
-                w1 = b1[yy, xx]
-                w2 = b2[yy, xx]
-                w0 = 1.0 - w1 - w2
-                i0, i1, i2 = tris[t, 0], tris[t, 1], tris[t, 2]
-                for c in range(3):
-                    img[yy, xx, c] = w0 * col[i0, c] + w1 * col[i1, c] + w2 * col[i2, c]
-                cov[yy, xx, 0] = 1.0
-            else:
+            if t < 0:
                 cov[yy, xx, 0] = 0.0
-                if has_bg:
-                    for c in range(3):
-                        img[yy, xx, c] = bg[yy, xx, c]
-                else:
-                    s = (xx - 0.5 * W) * gx + (yy - 0.5 * H) * gy + 0.5
-                    s = min(max(s, 0.0), 1.0)
-                    blob = 0.0
-                    for j in range(3):
-                        blob += ey[j, yy] * ex[j, xx]
-                    for c in range(3):
-                        v = (1.0 - s) * ca[c] + s * cb[c] + blob
-                        img[yy, xx, c] = min(max(v, 0.0), 255.0)
-    # ---- warp to the aligned crop
-    h = out_img.shape[0]
-    w = out_img.shape[1]
+                continue
+            w1 = b1[yy, xx]
+            w2 = b2[yy, xx]
+            w0 = 1.0 - w1 - w2
+            i0, i1, i2 = tris[t, 0], tris[t, 1], tris[t, 2]
+            for c in range(3):
+                a = w0 * alb_v[3 * i0 + c] + w1 * alb_v[3 * i1 + c] + w2 * alb_v[3 * i2 + c]
+                alb[c] = min(max(a, 0.0), 1.0)
+            x = w0 * fm.surface[i0, 0] + w1 * fm.surface[i1, 0] + w2 * fm.surface[i2, 0]
+            y = w0 * fm.surface[i0, 1] + w1 * fm.surface[i1, 1] + w2 * fm.surface[i2, 1]
+            u = w0 * fm.surface[i0, 2] + w1 * fm.surface[i1, 2] + w2 * fm.surface[i2, 2]
+            if fm.tri_mouth[t]:  # the open mouth: cavity and teeth, in the lips' shadow
+                side = w0 * fm.mouth_side[i0] + w1 * fm.mouth_side[i1] + w2 * fm.mouth_side[i2]
+                mouth_interior(alb, side, x, feats)
+                for c in range(3):
+                    lin[c] = alb[c] * 0.6 * (w0 * irr[i0, c] + w1 * irr[i1, c] + w2 * irr[i2, c])
+            else:
+                eye = surface_albedo(alb, x, y, u, feats, params)
+                for c in range(3):
+                    e = w0 * irr[i0, c] + w1 * irr[i1, c] + w2 * irr[i2, c]
+                    s = w0 * spec[i0, c] + w1 * spec[i1, c] + w2 * spec[i2, c]
+                    lin[c] = alb[c] * e + s
+                if eye > 0.0:
+                    _cornea(x, y, R, h, strength, lin)
+            for c in range(3):
+                img[yy, xx, c] = _display(lin[c], lut)
+            cov[yy, xx, 0] = 1.0
+
+
+@nb.njit(cache=True, fastmath=True)
+def _warp_to_crop(img, cov, M, taps, out_img, out_mask):
+    """Area-filtered warp (taps x taps bilinear samples per crop pixel: the anti-aliasing of the
+    supersampled canvas) into uint8 crop and coverage mask."""
+    h, w = out_img.shape[0], out_img.shape[1]
     tmp = np.empty((h, w, 3), np.float32)
-    warp_one(img, M, tmp, True)
+    warp_one(img, M, tmp, True, taps)
     tm = np.empty((h, w, 1), np.float32)
-    warp_one(cov, M, tm, True)
+    warp_one(cov, M, tm, True, taps)
     for yy in range(h):
         for xx in range(w):
             for c in range(3):
@@ -303,12 +428,35 @@ def _render_one(lamv, geo, alb, lnoise, tris, lmk, pivot, focal, dist, canvas, b
             out_mask[yy, xx] = tm[yy, xx, 0] >= 0.5
 
 
+@nb.njit(cache=True, fastmath=True)
+def _render_one(lamv, geo, alb, lnoise, feats, params, fm, focal, dist, canvas, taps, bg, has_bg, template, lut,
+                out_img, out_mask, out_lmk):
+    """One image: pose -> projection -> alignment -> light -> raster -> background -> pixels -> warp."""
+    V = geo.shape[0] // 3
+    R = _rotation(lamv[_YAW], lamv[_PITCH], lamv[_ROLL])
+    cam = np.empty((V, 3), np.float32)
+    scr = np.empty((V, 3), np.float32)
+    _project(geo, R, fm.pivot, focal, dist, cam, scr)
+    M = _align(scr, fm.lmk, lnoise, template, canvas, out_lmk)
+    gam = lamv[_GAMMA0:_GAMMA0 + 27]
+    irr, spec = _vertex_light(_vertex_normals(cam, fm.tris), gam, fm.occlusion, fm.gloss)
+    light, strength = _key_light(gam)
+    tid, b1, b2 = _rasterise(scr, fm.tris, canvas)
+    img = np.empty((canvas, canvas, 3), np.float32)
+    if has_bg:
+        img[:] = bg
+    else:
+        _background(lamv[_NOISE0:_NOISE0 + _BG_NOISE], canvas, img)
+    cov = np.empty((canvas, canvas, 1), np.float32)
+    _compose(tid, b1, b2, fm, alb, irr, spec, feats, params, R, light, strength, lut, img, cov)
+    _warp_to_crop(img, cov, M, taps, out_img, out_mask)
+
+
 @nb.njit(cache=True, parallel=True)
-def _render_batch(lams, ex_s, ex_t, lnoise, mean_v, shape_b, shape_r, expr_b, expr_r, exs_b, exs_r, mean_a, tex_b,
-                  tex_r, ntex_b, ntex_r, ext_b, ext_r, tris, lmk, pivot, focal, dist, canvas, bgs, has_bg, template,
-                  lut, out_img, out_mask, out_lmk, out_M, out_clmk):
+def _render_batch(lams, ex_s, ex_t, lnoise, feats, params, fm, focal, dist, canvas, taps, bgs, has_bg, template,
+                  lut, out_img, out_mask, out_lmk):
     B = lams.shape[0]
-    N = mean_v.shape[0]
+    N = fm.mean_v.shape[0]
     n_chunks = (B + _CHUNK - 1) // _CHUNK
     for ci in nb.prange(n_chunks):
         b0 = ci * _CHUNK
@@ -317,19 +465,19 @@ def _render_batch(lams, ex_s, ex_t, lnoise, mean_v, shape_b, shape_r, expr_b, ex
         geo = np.empty((n, N), np.float32)
         alb = np.empty((n, N), np.float32)
         for g in range(n):
-            geo[g, :] = mean_v
-            alb[g, :] = mean_a
-        _add_chunk(geo, shape_b, shape_r, lams[b0:b1, 0:80])
-        _add_chunk(geo, expr_b, expr_r, lams[b0:b1, 160:224])
-        _add_chunk(geo, exs_b, exs_r, ex_s[b0:b1])
-        _add_chunk(alb, tex_b, tex_r, lams[b0:b1, 80:160])
-        _add_chunk(alb, ntex_b, ntex_r, lams[b0:b1, 270:286])
-        _add_chunk(alb, ext_b, ext_r, ex_t[b0:b1])
+            geo[g, :] = fm.mean_v
+            alb[g, :] = fm.mean_a
+        _add_chunk(geo, fm.shape_b, fm.shape_r, lams[b0:b1, _SHAPE0:_SHAPE0 + L.ID_SHAPE_DIM])
+        _add_chunk(geo, fm.expr_b, fm.expr_r, lams[b0:b1, _EXPR0:_EXPR0 + L.EXPRESSION_DIM])
+        _add_chunk(geo, fm.exs_b, fm.exs_r, ex_s[b0:b1])
+        _add_chunk(alb, fm.tex_b, fm.tex_r, lams[b0:b1, _TEX0:_TEX0 + L.ID_TEX_DIM])
+        _add_chunk(alb, fm.ntex_b, fm.ntex_r, lams[b0:b1, _NOISE0 + _BG_NOISE:_NOISE0 + L.NOISE_DIM])
+        _add_chunk(alb, fm.ext_b, fm.ext_r, ex_t[b0:b1])
         for g in range(n):
             b = b0 + g
             bg = bgs[b] if has_bg else bgs[0]
-            _render_one(lams[b], geo[g], alb[g], lnoise[b], tris, lmk, pivot, focal, dist, canvas, bg, has_bg,
-                        template, lut, out_img[b], out_mask[b], out_lmk[b], out_M[b], out_clmk[b])
+            _render_one(lams[b], geo[g], alb[g], lnoise[b], feats[b], params[b], fm, focal, dist, canvas, taps, bg,
+                        has_bg, template, lut, out_img[b], out_mask[b], out_lmk[b])
 
 
 # ----------------------------------------------------------------------------- public API
@@ -338,7 +486,7 @@ _FLAT_CACHE: dict = {}
 _SRGB_LUT = (255.0 * np.linspace(0.0, 1.0, 8193) ** (1.0 / 2.2)).astype(np.float32)
 
 
-def _flat(model: FaceModel):
+def _flat(model: FaceModel) -> FlatModel:
     key = id(model)
     hit = _FLAT_CACHE.get(key)
     if hit is not None and hit[0] is model:
@@ -346,35 +494,30 @@ def _flat(model: FaceModel):
     V = model.n_vertices
     c = np.ascontiguousarray
 
-    def ranges(b):
-        out = np.zeros((len(b), 2), np.int64)
-        for k in range(len(b)):
-            nz = np.flatnonzero(b[k])
+    def basis(b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(K, 3V) float32 and each row's [lo, hi) range of non-zeros (the kernels skip the rest)."""
+        flat = c(b.reshape(-1, V * 3), np.float32)
+        ranges = np.zeros((len(flat), 2), np.int64)
+        for k in range(len(flat)):
+            nz = np.flatnonzero(flat[k])
             if len(nz):
-                out[k] = nz[0], nz[-1] + 1
-        return out
+                ranges[k] = nz[0], nz[-1] + 1
+        return flat, ranges
 
-    flat = dict(
-        mean_v=c(model.vertices.reshape(-1), np.float32),
-        shape_b=c(model.shape_basis.reshape(-1, V * 3), np.float32),
-        expr_b=c(model.expression_basis.reshape(-1, V * 3), np.float32),
-        exs_b=c(model.extra_shape_basis.reshape(-1, V * 3), np.float32),
-        mean_a=c(model.mean_albedo.reshape(-1), np.float32),
-        tex_b=c(model.texture_basis.reshape(-1, V * 3), np.float32),
-        ntex_b=c(model.noise_texture_basis.reshape(-1, V * 3), np.float32),
-        ext_b=c(model.extra_texture_basis.reshape(-1, V * 3), np.float32),
-        tris=c(model.triangles, np.int32),
-        lmk=c(model.landmark_index, np.int64),
-        pivot=c(model.pivot, np.float64),
+    flat = FlatModel(
+        c(model.vertices.reshape(-1), np.float32), *basis(model.shape_basis), *basis(model.expression_basis),
+        *basis(model.extra_shape_basis), c(model.mean_albedo.reshape(-1), np.float32), *basis(model.texture_basis),
+        *basis(model.noise_texture_basis), *basis(model.extra_texture_basis), c(model.triangles, np.int32),
+        c(model.landmark_index, np.int64), c(model.pivot, np.float64), c(model.surface, np.float32),
+        c(model.mouth_side, np.float32), c(model.occlusion, np.float32), c(model.gloss, np.float32),
+        c((model.region["mouth_inside"][model.triangles] > 0.5).all(1)),
     )
-    for name in ("shape", "expr", "exs", "tex", "ntex", "ext"):
-        flat[name + "_r"] = ranges(flat[name + "_b"])
     _FLAT_CACHE[key] = (model, flat)
     return flat
 
 
 def render_faces(lam: np.ndarray, model: FaceModel | None = None, *, size=(112, 96), extra_shape=None,
-                 extra_texture=None, backgrounds=None, landmark_noise=None, supersample: float = 1.25) -> RenderResult:
+                 extra_texture=None, backgrounds=None, landmark_noise=None, supersample: float = SUPERSAMPLE) -> RenderResult:
     """Render aligned face crops from λ (B, 286).
 
     extra_shape / extra_texture: (B, E) coefficients of the model's extra (finer) identity bases
@@ -421,12 +564,12 @@ def render_faces(lam: np.ndarray, model: FaceModel | None = None, *, size=(112, 
     images = np.empty((B, h, w, 3), np.uint8)
     mask = np.empty((B, h, w), np.bool_)
     lmk = np.empty((B, 5, 2), np.float32)
-    Ms = np.empty((B, 2, 3), np.float64)
-    clmk = np.empty((B, 5, 2), np.float32)
     if B:
-        _render_batch(lam, es, et, ln, f["mean_v"], f["shape_b"], f["shape_r"], f["expr_b"], f["expr_r"],
-                      f["exs_b"][: es.shape[1]], f["exs_r"][: es.shape[1]], f["mean_a"], f["tex_b"], f["tex_r"],
-                      f["ntex_b"], f["ntex_r"], f["ext_b"][: et.shape[1]], f["ext_r"][: et.shape[1]], f["tris"],
-                      f["lmk"], f["pivot"], float(focal), CAMERA_DISTANCE, S, bgs, has_bg, tpl, _SRGB_LUT,
-                      images, mask, lmk, Ms, clmk)
-    return RenderResult(images=images, landmarks=lmk, mask=mask, transforms=Ms, canvas_landmarks=clmk)
+        fm = f._replace(exs_b=f.exs_b[: es.shape[1]], exs_r=f.exs_r[: es.shape[1]],
+                        ext_b=f.ext_b[: et.shape[1]], ext_r=f.ext_r[: et.shape[1]])
+        feats = np.ascontiguousarray(feature_albedo(lam[:, L.ID_TEX]))
+        params = np.ascontiguousarray(feature_params(lam))
+        taps = max(1, int(round(supersample)))
+        _render_batch(lam, es, et, ln, feats, params, fm, float(focal), CAMERA_DISTANCE, S, taps, bgs, has_bg, tpl,
+                      _SRGB_LUT, images, mask, lmk)
+    return RenderResult(images=images, landmarks=lmk, mask=mask)

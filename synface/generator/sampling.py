@@ -92,13 +92,18 @@ def factor_coefficients(settings: GenerationSettings, factor: str, identity: int
     return np.repeat(draws[:1], settings.per_id, axis=0)
 
 
+def mix_identities(settings: GenerationSettings, identity: int, partners: np.ndarray, phi: np.ndarray) -> np.ndarray:
+    """Identity parts (n, 160) of λ under identity mixup (eq. 1): φ·own + (1 − φ)·partner's."""
+    own = identity_coefficients(settings, identity)
+    mates = np.stack([identity_coefficients(settings, int(k)) for k in partners])
+    return phi[:, None] * own + (1 - phi[:, None]) * mates
+
+
 def identity_lambdas(settings: GenerationSettings, identity: int) -> tuple[np.ndarray, pd.DataFrame]:
     """λ (per_id, 286) of one identity's images and their soft labels (identity, image, partner, phi)."""
     partners, phi = mixup_labels(settings, identity)
-    own = identity_coefficients(settings, identity)
-    mates = np.stack([identity_coefficients(settings, int(k)) for k in partners])
     out = np.empty((settings.per_id, lam.LAMBDA_DIM), np.float32)
-    out[:, lam.IDENTITY] = phi[:, None] * own + (1 - phi[:, None]) * mates
+    out[:, lam.IDENTITY] = mix_identities(settings, identity, partners, phi)
     for factor in FACTORS:
         out[:, lam.FACTOR_SLICES[factor]] = factor_coefficients(settings, factor, identity)
     labels = pd.DataFrame(

@@ -21,8 +21,6 @@ from synface.realdomain.appearance import (Accessories, appearance_coefficients,
 from synface.realdomain.camera import Camera, develop, draw_camera, landmark_noise
 from synface.realdomain.priors import SCENE_NAMES
 
-SUPERSAMPLE = 1.25  # the synthetic generator's canvas resolution
-
 
 @dataclass(frozen=True)
 class Photo:
@@ -80,11 +78,11 @@ def render_photos(settings: ids.RealDomainSettings, keys: Sequence[tuple[int, in
         photos.append(draw_photo(settings, people[i], i, j))
     model = real_face_model(settings.extra_shape, settings.extra_texture)
     scenery = backgrounds([ids.stream_rng(settings, ids.S_BACKGROUND, i, j) for i, j in keys],
-                          [p.scene for p in photos], [p.lam[L.ILLUMINATION] for p in photos], canvas_size(SUPERSAMPLE))
+                          [p.scene for p in photos], [p.lam[L.ILLUMINATION] for p in photos], canvas_size())
     result = render_faces(
         np.stack([p.lam for p in photos]), model, size=size,
         extra_shape=np.stack([p.extra_shape for p in photos]), extra_texture=np.stack([p.extra_texture for p in photos]),
-        backgrounds=scenery, landmark_noise=np.stack([p.landmark_noise for p in photos]), supersample=SUPERSAMPLE,
+        backgrounds=scenery, landmark_noise=np.stack([p.landmark_noise for p in photos]),
     )
     scenes = np.stack([apply_accessories(result.images[b], result.landmarks[b], result.mask[b], p.accessories,
                                          people[keys[b][0]]) for b, p in enumerate(photos)])

@@ -1,0 +1,177 @@
+"""Realism: do face models trained on real photographs take the rendered faces for faces?
+
+dlib's HOG frontal face detector and its ResNet face recogniser never saw this generator, so
+they judge the 112x96 aligned crops independently (issue 10):
+
+- detection rate: the fraction of crops in which HOG, upsampled once (2x), finds a face;
+- identity AUC: ROC AUC of same- vs different-identity pairs over all pairs of crops,
+  scored by the negative distance of the recogniser's 128-d descriptors;
+- mixup ρ: for each identity, the Spearman ρ between φ and the descriptor distance to
+  its φ = 1 image along an identity-mixup sweep (every φ of the IM grid towards one IM
+  partner, all other factors fixed), averaged over identities. Negative: the face drifts
+  away from the identity as φ falls, as identity mixup's soft labels assume. Synthetic
+  only: real photos have no φ.
+
+The synthetic set is `synface render --no-im --factor all`'s; the real one is stand-in
+CASIA-WebFace photos (`synface.realdomain`). dlib serves this benchmark only, never the pipeline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import operator
+import time
+import warnings
+
+import numpy as np
+
+from synface.errors import SynfaceError
+from synface.evaluate.protocol import roc_auc
+from synface.io.atomic import atomic_path
+from synface.generator import lam
+from synface.generator.render import render_faces
+from synface.generator.sampling import PHI_GRID, GenerationSettings, identity_lambdas, mix_identities, mixup_labels
+from synface.generator.synthesize import IMAGE_SIZE, render_identities
+from synface.realdomain.casia import render_keys
+from synface.realdomain.identities import RealDomainSettings
+
+# metric -> (comparison, bound): the goals for both domains
+GOALS: dict[str, tuple[str, float]] = {"detection_rate": (">=", 0.95), "identity_auc": (">=", 0.90),
+                                       "mixup_rho": ("<=", -0.5)}
+_COMPARE = {">=": operator.ge, "<=": operator.le}
+INSTALL = ("bench realism needs dlib-bin and face-recognition-models (which needs setuptools<81), pinned in "
+           "requirements.lock: run `make setup`, or pip install dlib-bin face-recognition-models 'setuptools<81'")
+UPSAMPLE = 1  # one 2x step up: the crop's face is barely larger than HOG's 80 px window
+
+
+class Judge:
+    """dlib's detector, 5-point shape predictor and recogniser, loaded once."""
+
+    def __init__(self) -> None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # face_recognition_models imports deprecated pkg_resources
+                import dlib
+                import face_recognition_models as models
+        except ImportError as err:
+            raise SynfaceError(INSTALL) from err
+        self._rectangle = dlib.rectangle
+        self._detector = dlib.get_frontal_face_detector()
+        self._landmarks = dlib.shape_predictor(models.pose_predictor_five_point_model_location())
+        self._recogniser = dlib.face_recognition_model_v1(models.face_recognition_model_location())
+
+    def __call__(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per crop (n, h, w, 3 uint8 RGB): whether a face was found, and the 128-d descriptor.
+
+        The descriptor is of the best detection, or of the whole crop where none was found, so
+        that identity is judged on every image, not only on those the detector accepts.
+        """
+        found = np.zeros(len(images), bool)
+        descriptors = np.empty((len(images), 128))
+        whole = self._rectangle(0, 0, images.shape[2] - 1, images.shape[1] - 1)
+        for n, image in enumerate(images):
+            image = np.ascontiguousarray(image)
+            boxes, scores, _ = self._detector.run(image, UPSAMPLE)
+            found[n] = len(boxes) > 0
+            box = boxes[int(np.argmax(scores))] if found[n] else whole
+            descriptors[n] = self._recogniser.compute_face_descriptor(image, self._landmarks(image, box))
+        return found, descriptors
+
+
+@dataclasses.dataclass(frozen=True)
+class FaceSets:
+    """What the benchmark judges: ids x per_id crops, and (synthetic) one mixup sweep per identity."""
+
+    images: np.ndarray  # (n, 112, 96, 3) uint8
+    identities: np.ndarray  # (n,)
+    sweeps: np.ndarray | None  # (ids, len(PHI_GRID), 112, 96, 3) uint8, φ ascending; None: no φ (real)
+
+
+def mixup_sweep(settings: GenerationSettings, identity: int) -> np.ndarray:
+    """λ (len(PHI_GRID), 286): `identity` mixed with its first IM partner at each φ of the grid, all else fixed."""
+    one = dataclasses.replace(settings, per_id=1)
+    partner = mixup_labels(dataclasses.replace(one, identity_mixup=True), identity)[0][0]
+    sweep = np.repeat(identity_lambdas(one, identity)[0], len(PHI_GRID), axis=0)
+    sweep[:, lam.IDENTITY] = mix_identities(settings, identity, np.full(len(PHI_GRID), partner), PHI_GRID)
+    return sweep
+
+
+def render_sets(domain: str, n_ids: int, per_id: int, seed: int) -> FaceSets:
+    """The crops of identities 0..n_ids-1, images 0..per_id-1 of `domain`, plus the synthetic mixup sweeps."""
+    if domain == "real":
+        keys = [(i, j) for i in range(n_ids) for j in range(per_id)]
+        images, meta = render_keys(RealDomainSettings(seed=seed, dataset="real-train"), keys)
+        return FaceSets(images, meta["identity"].to_numpy(), None)
+    settings = GenerationSettings(n_ids, per_id, identity_mixup=False, factor="all", seed=seed)
+    images, meta = render_identities(settings, range(n_ids))
+    sweeps = render_faces(np.concatenate([mixup_sweep(settings, i) for i in range(n_ids)]), size=IMAGE_SIZE).images
+    return FaceSets(images, meta["identity"].to_numpy(), sweeps.reshape(n_ids, len(PHI_GRID), *sweeps.shape[1:]))
+
+
+def identity_auc(descriptors: np.ndarray, identities: np.ndarray) -> float:
+    """ROC AUC of all pairs of descriptors (n, d): same identity vs not, scored by −Euclidean distance."""
+    a, b = np.triu_indices(len(identities), k=1)
+    return roc_auc(-np.linalg.norm(descriptors[a] - descriptors[b], axis=1), identities[a] == identities[b])
+
+
+def mixup_rho(sweeps: np.ndarray, phi: np.ndarray) -> float:
+    """Mean over identities of Spearman ρ(φ, distance to the φ = 1 descriptor); sweeps (ids, len(phi), d)."""
+    from scipy.stats import spearmanr  # scipy.stats is slow to import: only when needed
+
+    distance = np.linalg.norm(sweeps - sweeps[:, [int(np.argmax(phi))]], axis=-1)
+    return float(np.mean([spearmanr(phi, d).statistic for d in distance]))
+
+
+def realism_metrics(found: np.ndarray, descriptors: np.ndarray, identities: np.ndarray,
+                    sweeps: np.ndarray | None) -> dict[str, float | None]:
+    """The three numbers from the judge's outputs; sweeps: (ids, len(PHI_GRID), d) descriptors or None."""
+    return {
+        "detection_rate": float(np.mean(found)),
+        "identity_auc": identity_auc(descriptors, identities),
+        "mixup_rho": None if sweeps is None else mixup_rho(sweeps, PHI_GRID),
+    }
+
+
+def measure(sets: FaceSets, judge: Judge) -> dict[str, float | None]:
+    """`realism_metrics` of the crops and sweeps of `sets` as `judge` sees them."""
+    found, descriptors = judge(sets.images)
+    sweeps = None
+    if sets.sweeps is not None:
+        sweeps = judge(sets.sweeps.reshape(-1, *sets.sweeps.shape[2:]))[1].reshape(*sets.sweeps.shape[:2], -1)
+    return realism_metrics(found, descriptors, sets.identities, sweeps)
+
+
+def goals_met(metrics: dict[str, float | None]) -> dict[str, bool | None]:
+    """Whether each metric meets its goal (None where the metric does not apply)."""
+    return {name: None if metrics[name] is None else bool(_COMPARE[op](metrics[name], bound))
+            for name, (op, bound) in GOALS.items()}
+
+
+def picture_sheet(sets: FaceSets, per_id: int) -> np.ndarray:
+    """The crops as one image: a row per identity, its images left to right."""
+    n, h, w, _ = sets.images.shape
+    rows = n // per_id
+    return sets.images.reshape(rows, per_id, h, w, 3).transpose(0, 2, 1, 3, 4).reshape(rows * h, per_id * w, 3)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.ids < 2 or args.per_id < 2:
+        raise SynfaceError(f"bench realism needs >= 2 identities of >= 2 images (same- and different-identity pairs), "
+                           f"got ids={args.ids} per_id={args.per_id}")
+    judge = Judge()  # first, so that a missing dlib fails before any rendering
+    start = time.perf_counter()
+    sets = render_sets(args.domain, args.ids, args.per_id, args.seed)
+    metrics = measure(sets, judge)
+    seconds = time.perf_counter() - start
+    if args.sheet is not None:
+        from PIL import Image
+
+        with atomic_path(args.sheet) as tmp:
+            Image.fromarray(picture_sheet(sets, args.per_id)).save(tmp, format="PNG")
+    goals = {name: f"{op} {bound}" for name, (op, bound) in GOALS.items()}
+    print(json.dumps({"benchmark": "realism", "domain": args.domain, "ids": args.ids, "per_id": args.per_id,
+                      "seed": args.seed, **metrics, "goals": goals, "met": goals_met(metrics),
+                      "seconds": round(seconds, 1)}))
+    return 0

@@ -1,0 +1,116 @@
+"""Per-pixel anatomy: features at hand-picked surface points, their identity tints, the noise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from synface.generator import lam as L
+from synface.generator.anatomy import (
+    P_HAIRLINE,
+    P_PUPIL,
+    feature_params,
+    mouth_interior,
+    surface_albedo,
+    value_noise,
+)
+from synface.generator.facemodel import (
+    EYE_X,
+    EYE_Y,
+    F_HAIR,
+    F_IRIS,
+    F_MOUTH,
+    F_SCLERA,
+    F_TEETH,
+    FEATURE_BASE,
+    HAIRLINE_Y,
+    build_face_model,
+    feature_albedo,
+    hairline,
+)
+
+SKIN = np.array([0.5, 0.31, 0.22])
+
+
+def albedo_at(x: float, y: float, u: float = 0.0, lam: np.ndarray | None = None) -> np.ndarray:
+    lam = np.zeros((1, L.LAMBDA_DIM)) if lam is None else lam
+    lam[0, L.ILLUMINATION.start : L.ILLUMINATION.start + 3] = 0.9
+    alb = SKIN.copy()
+    surface_albedo(alb, x, y, u, feature_albedo(lam[:, L.ID_TEX])[0], feature_params(lam)[0])
+    return alb
+
+
+def test_value_noise_is_deterministic_bounded_and_smooth():
+    xs = np.linspace(-5, 5, 401)
+    v = np.array([value_noise(x, 0.3 * x, 4) for x in xs])
+    assert np.all((v >= 0) & (v < 1)) and v.std() > 0.1
+    assert np.abs(np.diff(v)).max() < 0.1  # 40 samples per lattice cell: no jumps
+    assert value_noise(1.7, 2.2, 4) == value_noise(1.7, 2.2, 4) != value_noise(1.7, 2.2, 5)
+
+
+def test_hairline_is_one_function_for_arrays_and_scalars():
+    u = np.array([0.0, 1.0, np.pi])
+    np.testing.assert_allclose(hairline(u), [HAIRLINE_Y, hairline(1.0), 3.6 - 5.0])
+    assert hairline(0.3) > hairline(1.2) > hairline(2.5)  # highest at the front, lowest at the nape
+
+
+def test_eye_draws_pupil_iris_and_sclera_where_anatomy_puts_them():
+    pupil, iris, sclera = albedo_at(EYE_X, EYE_Y), albedo_at(EYE_X + 0.45, EYE_Y), albedo_at(EYE_X + 0.95, EYE_Y)
+    base = feature_albedo(np.zeros((1, 80)))[0]
+    assert pupil.max() < 0.02
+    assert np.allclose(iris, base[F_IRIS], rtol=0.6) and iris.max() < 0.2
+    assert np.allclose(sclera, base[F_SCLERA], rtol=0.35)
+    assert np.allclose(albedo_at(-EYE_X, EYE_Y), pupil)  # both eyes
+    cheek = albedo_at(4.3, -0.5)
+    np.testing.assert_allclose(cheek, SKIN, rtol=0.1)  # skin grain only
+
+
+def test_hair_above_the_hairline_and_its_shift():
+    assert np.allclose(albedo_at(0.0, HAIRLINE_Y + 1.5), FEATURE_BASE[F_HAIR], rtol=0.9)
+    assert albedo_at(0.0, HAIRLINE_Y + 1.5).max() < 0.15  # dark default hair over pale skin
+    receding = np.zeros((1, L.LAMBDA_DIM))
+    receding[0, L.ID_TEX.start + 10] = 2.0  # hairline component: +2.6 cm
+    assert feature_params(receding)[0, P_HAIRLINE] == pytest.approx(2.6)
+    np.testing.assert_allclose(albedo_at(0.0, HAIRLINE_Y + 1.5, lam=receding), SKIN, rtol=0.1)
+
+
+def test_identity_texture_tints_features():
+    tex = np.zeros((2, 80))
+    tex[1, 4] = 2.0  # iris brown -> blue/green
+    tex[1, 1] = 2.0  # hair dark -> fair
+    dark, tinted = feature_albedo(tex)
+    assert tinted[F_IRIS, 2] > dark[F_IRIS, 2] + 0.05
+    assert np.all(tinted[F_HAIR] > dark[F_HAIR])
+    assert np.all((feature_albedo(np.full((1, 80), 50.0)) <= 1.0))
+
+
+def test_pupil_constricts_in_bright_light():
+    lam = np.zeros((2, L.LAMBDA_DIM))
+    lam[:, L.ILLUMINATION.start : L.ILLUMINATION.start + 3] = np.array([[0.75], [1.05]])
+    dim, bright = feature_params(lam)[:, P_PUPIL]
+    assert 0.15 < bright < dim < 0.35
+
+
+def test_feature_params_blend_linearly_under_identity_mixup():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(2, L.LAMBDA_DIM))
+    mixed = feature_params(0.3 * a + 0.7 * b)[0]
+    np.testing.assert_allclose(mixed[1:], (0.3 * feature_params(a) + 0.7 * feature_params(b))[0, 1:])
+
+
+def test_open_mouth_has_teeth_behind_the_lips_and_a_dark_cavity():
+    feats = feature_albedo(np.zeros((1, 80)))[0]
+    teeth, cavity = np.empty(3), np.empty(3)
+    mouth_interior(teeth, 0.9, 0.3, feats)
+    mouth_interior(cavity, 0.4, 0.3, feats)
+    assert np.allclose(teeth, feats[F_TEETH], rtol=0.3) and np.allclose(cavity, feats[F_MOUTH])
+    side = np.empty(3)
+    mouth_interior(side, 0.9, 2.3, feats)  # beyond the canines: no teeth
+    np.testing.assert_allclose(side, feats[F_MOUTH])
+
+
+def test_baked_occlusion_darkens_hollows():
+    model = build_face_model()
+    occ, r = model.occlusion, model.region
+    assert 0.45 <= occ.min() and occ.max() <= 1.0
+    assert occ[r["eye_region"] > 0.5].mean() < occ[r["forehead"] > 0.5].mean()
