@@ -36,7 +36,8 @@ def albedo_at(x: float, y: float, u: float = 0.0, lam: np.ndarray | None = None)
     lam = np.zeros((1, L.LAMBDA_DIM)) if lam is None else lam
     lam[0, L.ILLUMINATION.start : L.ILLUMINATION.start + 3] = 0.9
     alb = SKIN.copy()
-    surface_albedo(alb, x, y, u, feature_albedo(lam[:, L.ID_TEX])[0], feature_params(lam)[0])
+    above = y - float(hairline(u))  # as FaceModel.surface stores it
+    surface_albedo(alb, x, y, np.cos(u), above, feature_albedo(lam[:, L.ID_TEX])[0], feature_params(lam)[0])
     return alb
 
 
@@ -48,10 +49,13 @@ def test_value_noise_is_deterministic_bounded_and_smooth():
     assert value_noise(1.7, 2.2, 4) == value_noise(1.7, 2.2, 4) != value_noise(1.7, 2.2, 5)
 
 
-def test_hairline_is_one_function_for_arrays_and_scalars():
-    u = np.array([0.0, 1.0, np.pi])
-    np.testing.assert_allclose(hairline(u), [HAIRLINE_Y, hairline(1.0), 3.6 - 5.0])
-    assert hairline(0.3) > hairline(1.2) > hairline(2.5)  # highest at the front, lowest at the nape
+def test_surface_coordinates_of_the_model():
+    model = build_face_model()
+    x, y, cu, above = model.surface.T
+    assert np.all(np.abs(cu) <= 1) and np.isclose(cu.max(), 1.0)
+    hair = model.region["hair"] > 0.9
+    assert np.all(above[hair] > 0) and np.all(above[model.landmark_index] < 0)  # hair above, eyes/nose/mouth below
+    assert hairline(0.3) > hairline(1.2) > hairline(2.5) and float(hairline(0.0)) == HAIRLINE_Y
 
 
 def test_eye_draws_pupil_iris_and_sclera_where_anatomy_puts_them():

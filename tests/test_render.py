@@ -56,8 +56,7 @@ def test_output_format_and_coverage(frontal):
     # centre of the crop (between eyes and mouth) is covered by the face
     assert r.mask[:, 45:95, 30:66].mean() > 0.99
     # a distinct flat background shows where the face is not
-    S = canvas_size()
-    bg = np.zeros((12, S, S, 3), np.uint8)
+    bg = np.zeros((12, *canvas_size(), 3), np.uint8)
     bg[..., 1] = 255
     g = render_faces(lam, backgrounds=bg).images
     green = (g[..., 1] > 250) & (g[..., 0] < 5) & (g[..., 2] < 5)

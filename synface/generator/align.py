@@ -99,45 +99,39 @@ def invert_affine(M, out):
 
 
 @nb.njit(cache=True, fastmath=True)
-def warp_one(src, M, out, replicate, taps=1):
-    """Inverse-mapped warp of one (H,W,C) float32 image into out (h,w,C) float32: the mean of
-    taps x taps bilinear samples spread evenly over each output pixel (taps=1: plain bilinear)."""
+def warp_one(src, M, out, replicate):
+    """Bilinear inverse-mapped warp of one (H,W,C) float32 image into out (h,w,C) float32."""
     Mi = np.empty((2, 3))
     invert_affine(M, Mi)
     H, W, C = src.shape
     h, w = out.shape[0], out.shape[1]
-    acc = np.empty(C)
     for y in range(h):
         for x in range(w):
+            sx = Mi[0, 0] * x + Mi[0, 1] * y + Mi[0, 2]
+            sy = Mi[1, 0] * x + Mi[1, 1] * y + Mi[1, 2]
+            if not replicate and (sx < -1.0 or sy < -1.0 or sx > W or sy > H):
+                for c in range(C):
+                    out[y, x, c] = 0.0
+                continue
+            x0 = int(np.floor(sx))
+            y0 = int(np.floor(sy))
+            fx = sx - x0
+            fy = sy - y0
             for c in range(C):
-                acc[c] = 0.0
-            for ty in range(taps):
-                oy = y + (ty + 0.5) / taps - 0.5
-                for tx in range(taps):
-                    ox = x + (tx + 0.5) / taps - 0.5
-                    sx = Mi[0, 0] * ox + Mi[0, 1] * oy + Mi[0, 2]
-                    sy = Mi[1, 0] * ox + Mi[1, 1] * oy + Mi[1, 2]
-                    if not replicate and (sx < -1.0 or sy < -1.0 or sx > W or sy > H):
-                        continue
-                    x0 = int(np.floor(sx))
-                    y0 = int(np.floor(sy))
-                    fx = sx - x0
-                    fy = sy - y0
-                    for dy in range(2):
-                        yy = y0 + dy
-                        wy = fy if dy == 1 else 1.0 - fy
-                        inside_y = 0 <= yy < H
-                        yy = min(max(yy, 0), H - 1)
-                        for dx in range(2):
-                            xx = x0 + dx
-                            wx = fx if dx == 1 else 1.0 - fx
-                            inside = inside_y and (0 <= xx < W)
-                            xx = min(max(xx, 0), W - 1)
-                            if inside or replicate:
-                                for c in range(C):
-                                    acc[c] += wy * wx * src[yy, xx, c]
-            for c in range(C):
-                out[y, x, c] = acc[c] / (taps * taps)
+                acc = 0.0
+                for dy in range(2):
+                    yy = y0 + dy
+                    wy = fy if dy == 1 else 1.0 - fy
+                    inside_y = 0 <= yy < H
+                    yy = min(max(yy, 0), H - 1)
+                    for dx in range(2):
+                        xx = x0 + dx
+                        wx = fx if dx == 1 else 1.0 - fx
+                        inside = inside_y and (0 <= xx < W)
+                        xx = min(max(xx, 0), W - 1)
+                        if inside or replicate:
+                            acc += wy * wx * src[yy, xx, c]
+                out[y, x, c] = acc
 
 
 @nb.njit(cache=True, parallel=True)

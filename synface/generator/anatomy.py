@@ -3,8 +3,9 @@
 A 112x96 crop resolves the iris, the lash line, single brow strokes, the vermilion border of
 the lips and the nostrils, but the morphable model has ~0.5 cm between vertices. So the mesh
 carries smooth skin albedo and shading, and this module draws the fine features per pixel,
-in the head's own surface coordinates (x, y on the un-deformed head, cm; u the azimuth), which
-every pixel interpolates from its triangle's vertices. The features therefore move with the
+in the head's own surface coordinates (FaceModel.surface: x, y on the un-deformed head in cm,
+the cosine of the azimuth, the height above the hairline), which every pixel interpolates from
+its triangle's vertices. The features therefore move with the
 geometry (identity shape, expression, pose), stay sharp at any canvas resolution, and their
 colours come from the identity's texture coefficients (`facemodel.FEATURE_TINTS`).
 
@@ -36,10 +37,8 @@ from synface.generator.facemodel import (
     MOUTH_X,
     MOUTH_Y,
     NOSE_TIP_Y,
-    TEXTURE_STD,
-    HAIRLINE_COMPONENT,
     BROW_COMPONENT,
-    hairline,
+    HAIRLINE_COMPONENT,
 )
 from synface.generator import lam as L
 
@@ -81,7 +80,7 @@ def _hash(ix, iy, seed):
     return (h & 0xFFFFFF) / 16777216.0
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def value_noise(x, y, seed):
     """Smooth value noise in [0, 1) with unit lattice spacing (bicubic-eased bilinear)."""
     fx = np.floor(x)
@@ -100,16 +99,10 @@ def value_noise(x, y, seed):
 
 
 @nb.njit(cache=True, inline="always")
-def _mix(alb, colour, w):
+def _mix(alb, feats, f, k, w):
+    """Mix feature f's albedo, scaled by k, into alb with weight w (no temporaries: per pixel)."""
     for c in range(3):
-        alb[c] = alb[c] + (colour[c] - alb[c]) * w
-
-
-@nb.njit(cache=True, inline="always")
-def _mix_scaled(alb, colour, k, w):
-    """Mix colour * k into alb with weight w (no temporary array: this runs per pixel)."""
-    for c in range(3):
-        alb[c] = alb[c] + (colour[c] * k - alb[c]) * w
+        alb[c] = alb[c] + (feats[f, c] * k - alb[c]) * w
 
 
 @nb.njit(cache=True, inline="always")
@@ -118,7 +111,7 @@ def _darken(alb, k):
         alb[c] *= k
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _skin_grain(alb, x, y, params):
     """Pores and fine grain of the skin (~2 mm), finer than the mesh; the coarser mottling of
     the person's skin is in the texture basis (the spot components), per vertex."""
@@ -128,7 +121,7 @@ def _skin_grain(alb, x, y, params):
     alb[2] *= 1.0 + 0.08 * grain
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _eye(alb, x, y, feats, params):
     """Palpebral fissure (sclera, iris with limbal ring and crypts, pupil), lash line, lid crease.
 
@@ -139,18 +132,19 @@ def _eye(alb, x, y, feats, params):
     hw = EYE_HALF_WIDTH
     w2 = 1.0 - (dx / hw) ** 2
     open_ = 0.0
-    if w2 > 0.0:
-        hh = w2**0.8 * (EYE_HALF_HEIGHT_UPPER if dy > 0 else EYE_HALF_HEIGHT_LOWER)
+    if w2 > 0.0 and abs(dy) < 1.2:
+        lid = w2**0.8  # the lid margins' almond profile
+        hh = lid * (EYE_HALF_HEIGHT_UPPER if dy > 0 else EYE_HALF_HEIGHT_LOWER)
         open_ = _ss(-0.05, 0.05, hh - abs(dy))
         if open_ > 0.0:
             skin0, skin1, skin2 = alb[0], alb[1], alb[2]
-            _mix_scaled(alb, feats[F_SCLERA], 1.0 - 0.3 * (dx / hw) ** 4, 1.0)  # eyeball turns away at the canthi
+            _mix(alb, feats, F_SCLERA, 1.0 - 0.3 * (dx / hw) ** 4, 1.0)  # eyeball turns away at the canthi
             r = np.sqrt(dx * dx + dy * dy)
             iris_r = 0.6
             if r < iris_r + 0.06:
                 crypts = value_noise(9.0 * np.arctan2(dy, dx), 14.0 * r, 7) - 0.5
                 ring = 1.0 - 0.55 * _ss(iris_r - 0.16, iris_r, r)  # darker limbal ring
-                _mix_scaled(alb, feats[F_IRIS], ring * (1.0 + 0.5 * crypts), 1.0 - _ss(iris_r - 0.03, iris_r + 0.03, r))
+                _mix(alb, feats, F_IRIS, ring * (1.0 + 0.5 * crypts), 1.0 - _ss(iris_r - 0.03, iris_r + 0.03, r))
                 pupil = params[P_PUPIL]
                 wp = 1.0 - _ss(pupil - 0.03, pupil + 0.03, r)
                 for c in range(3):
@@ -162,25 +156,26 @@ def _eye(alb, x, y, feats, params):
             alb[1] = skin1 + (alb[1] - skin1) * open_
             alb[2] = skin2 + (alb[2] - skin2) * open_
         # lash line along the upper lid (thicker outwards), thinner line on the lower lid
-        up = w2**0.8 * EYE_HALF_HEIGHT_UPPER
-        lo = w2**0.8 * EYE_HALF_HEIGHT_LOWER
+        up = lid * EYE_HALF_HEIGHT_UPPER
+        lo = lid * EYE_HALF_HEIGHT_LOWER
         thick = 0.035 + 0.03 * _ss(-0.4, 1.2, dx)
-        lash = 1.2 * np.exp(-0.5 * ((dy - up - 0.02) / thick) ** 2) * min(1.0, 0.5 + w2)
-        lower = 0.4 * np.exp(-0.5 * ((dy + lo + 0.01) / 0.03) ** 2) * w2
-        _mix(alb, feats[F_LASH], min(1.0, lash + lower))
-        # upper lid crease, a soft shadow line ~0.5 cm above the fissure
-        crease = np.exp(-0.5 * ((dy - up - 0.45) / 0.12) ** 2) * w2
-        _darken(alb, 1.0 - 0.25 * crease)
-    # lower-lid and inner-canthus shadow (the orbit's depth)
-    _darken(alb, 1.0 - 0.12 * np.exp(-0.5 * ((dy + 0.75) / 0.3) ** 2) * np.exp(-0.5 * (dx / 1.2) ** 2))
+        if abs(dy - up - 0.02) < 4.0 * thick:
+            lash = 1.2 * np.exp(-0.5 * ((dy - up - 0.02) / thick) ** 2) * min(1.0, 0.5 + w2)
+            _mix(alb, feats, F_LASH, 1.0, min(1.0, lash))
+        elif abs(dy + lo + 0.01) < 0.12:
+            _mix(alb, feats, F_LASH, 1.0, 0.4 * np.exp(-0.5 * ((dy + lo + 0.01) / 0.03) ** 2) * w2)
+        if abs(dy - up - 0.45) < 0.5:  # upper lid crease, a soft shadow line ~0.5 cm above the fissure
+            _darken(alb, 1.0 - 0.25 * np.exp(-0.5 * ((dy - up - 0.45) / 0.12) ** 2) * w2)
+    if abs(dy + 0.75) < 1.0 and abs(dx) < 3.0:  # lower-lid shadow (the orbit's depth)
+        _darken(alb, 1.0 - 0.12 * np.exp(-0.5 * (((dy + 0.75) / 0.3) ** 2 + (dx / 1.2) ** 2)))
     return open_
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _brow(alb, x, y, feats, params):
     """An arched band of short strokes slanting outwards, denser and thicker at the head."""
     ax = abs(x)
-    if ax < 0.7 or ax > 5.3:
+    if ax < 0.7 or ax > 5.3 or abs(y - BROW_Y) > 1.2:
         return
     bx = min(max((ax - 0.9) / 4.1, 0.0), 1.0)
     centre = BROW_Y + 0.45 * np.sin(np.pi * min(bx * 1.1, 1.0)) - 0.2
@@ -195,78 +190,81 @@ def _brow(alb, x, y, feats, params):
     strand = value_noise(along + params[P_ID_X], across, 3)
     density = min(max(params[P_BROW_DENSITY], 0.0), 1.0)
     w = band * min(1.0, max(0.0, 0.55 + 1.4 * (strand - 0.5)) * (0.7 + 0.6 * density) + 0.35 * density)
-    _mix(alb, feats[F_BROW], w)
+    _mix(alb, feats, F_BROW, 1.0, w)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _nose(alb, x, y):
     """Nostrils (dark openings under the tip) and the alar creases around the wings."""
     ax = abs(x)
+    if ax > 2.2 or y < NOSE_TIP_Y - 1.0:
+        return
     ny = NOSE_TIP_Y - 0.55
     nostril = ((ax - 0.55) / 0.32) ** 2 + ((y - ny) / 0.17) ** 2
-    _darken(alb, 1.0 - 0.8 * (1.0 - _ss(0.6, 1.1, nostril)))
+    if nostril < 1.1:
+        _darken(alb, 1.0 - 0.8 * (1.0 - _ss(0.6, 1.1, nostril)))
     r = np.sqrt((ax - 1.2) ** 2 + (y - (NOSE_TIP_Y - 0.3)) ** 2)
-    crease = np.exp(-0.5 * ((r - 0.55) / 0.1) ** 2) * _ss(0.9, 1.5, ax) * _ss(NOSE_TIP_Y - 0.7, NOSE_TIP_Y, y)
-    _darken(alb, 1.0 - 0.3 * crease)
+    if abs(r - 0.55) < 0.35:
+        crease = np.exp(-0.5 * ((r - 0.55) / 0.1) ** 2) * _ss(0.9, 1.5, ax) * _ss(NOSE_TIP_Y - 0.7, NOSE_TIP_Y, y)
+        _darken(alb, 1.0 - 0.3 * crease)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def _lips(alb, x, y, feats):
     """Vermilion of both lips: the upper one with a cupid's bow and philtral dip, both darker
     towards the mouth line; the line itself is the shadow between them."""
     ax = abs(x)
-    if ax > MOUTH_X + 0.3:
+    if ax > MOUTH_X + 0.3 or abs(y - MOUTH_Y) > 1.0:
         return
     t = ax / (MOUTH_X + 0.15)
     if t >= 1.0:
         return
     bow = 0.09 * np.exp(-0.5 * ((ax - 0.45) / 0.25) ** 2) - 0.07 * np.exp(-0.5 * (ax / 0.15) ** 2)
-    top = MOUTH_Y + 0.62 * (1.0 - t * t) ** 0.55 + bow
-    bottom = MOUTH_Y - 0.78 * (1.0 - t * t) ** 0.6
+    profile = np.sqrt(1.0 - t * t)  # the lips' outline, full at the centre, meeting at the corners
+    top = MOUTH_Y + 0.62 * profile + bow
+    bottom = MOUTH_Y - 0.78 * profile
     w = _ss(-0.04, 0.04, top - y) * _ss(-0.04, 0.04, y - bottom)
     if w > 0.0:
-        _mix_scaled(alb, feats[F_LIPS], 1.0 - 0.3 * np.exp(-0.5 * ((y - MOUTH_Y) / 0.18) ** 2), w)
+        _mix(alb, feats, F_LIPS, 1.0 - 0.3 * np.exp(-0.5 * ((y - MOUTH_Y) / 0.18) ** 2), w)
     _darken(alb, 1.0 - 0.6 * np.exp(-0.5 * ((y - MOUTH_Y) / 0.05) ** 2) * (1.0 - t**4))
 
 
-@nb.njit(cache=True)
-def _hair(alb, y, u, front, feats, params):
-    """Scalp hair above the person's hairline, with an irregular edge and strand texture."""
-    if front and y < 3.0 + params[P_HAIRLINE]:
-        return  # below the lowest front hairline (3.6 cm at the temples), noise included
-    edge = hairline(u) + params[P_HAIRLINE]
-    edge += 0.35 * (value_noise(6.0 * u + params[P_ID_Y], 0.0, 5) - 0.5)  # uneven hairline
-    w = _ss(-0.25, 0.25, y - edge)
+@nb.njit(cache=True, inline="always")
+def _hair(alb, x, y, above, feats, params):
+    """Scalp hair above the person's hairline (`above`: height over the mean hairline, cm),
+    with an irregular edge and strand texture."""
+    h = above - params[P_HAIRLINE]
+    if h < -0.45:
+        return  # below the hairline even with its widest notch
+    h -= 0.35 * (value_noise(0.9 * x + params[P_ID_Y], 0.0, 5) - 0.5)  # uneven hairline
+    w = _ss(-0.25, 0.25, h)
     if w <= 0.0:
         return
     # strands run back from the hairline: fine across (~2 mm), long along the elevation
-    strand = (value_noise(40.0 * u + 0.3 * y + params[P_ID_X], 0.5 * y, 6) - 0.5
-              + 0.5 * (value_noise(90.0 * u + params[P_ID_Y], 1.5 * y, 8) - 0.5))
-    _mix_scaled(alb, feats[F_HAIR], 1.0 + 1.1 * strand, w)
+    strand = (value_noise(5.5 * x + 0.3 * y + params[P_ID_X], 0.5 * y, 6) - 0.5
+              + 0.5 * (value_noise(12.0 * x + params[P_ID_Y], 1.5 * y, 8) - 0.5))
+    _mix(alb, feats, F_HAIR, 1.0 + 1.1 * strand, w)
 
 
-@nb.njit(cache=True)
+@nb.njit(cache=True, inline="always")
 def mouth_interior(alb, open_t, x, feats):
     """Inside the open mouth: teeth under the upper lip (and a little above the lower), dark
     oral cavity between. open_t: 0 at the lower lip edge, 1 at the upper."""
-    cavity = feats[F_MOUTH]
     for c in range(3):
-        alb[c] = cavity[c]
+        alb[c] = feats[F_MOUTH, c]
     front = _ss(1.9, 1.2, abs(x))  # teeth only between the canines
     teeth = front * max(_ss(0.55, 0.8, open_t), 0.7 * _ss(0.2, 0.05, open_t))
     gaps = 1.0 - 0.25 * np.exp(-0.5 * ((abs(x) % 0.45 - 0.225) / 0.03) ** 2)
-    tc = feats[F_TEETH]
-    for c in range(3):
-        alb[c] += (tc[c] * gaps - alb[c]) * teeth
+    _mix(alb, feats, F_TEETH, gaps, teeth)
 
 
-@nb.njit(cache=True)
-def surface_albedo(alb, x, y, u, feats, params):
-    """Modify the interpolated skin albedo `alb` (linear RGB, in place) by the features at
-    surface point (x, y, u). Returns the open-eye weight (for the corneal reflex)."""
+@nb.njit(cache=True, inline="always")
+def surface_albedo(alb, x, y, cu, above, feats, params):
+    """Modify the interpolated skin albedo `alb` (linear RGB, in place) by the features at the
+    surface point (x, y, cos azimuth, height above the hairline; FaceModel.surface). Returns the
+    open-eye weight (for the corneal reflex)."""
     open_eye = 0.0
-    front = np.cos(u) > 0.0  # the face side of the head
-    if front:
+    if cu > 0.0:  # the face side of the head
         if y > -11.0 and y < 9.5:
             _skin_grain(alb, x, y, params)
         if y > EYE_Y - 2.0 and y < BROW_Y + 1.5:
@@ -275,5 +273,5 @@ def surface_albedo(alb, x, y, u, feats, params):
         elif y > MOUTH_Y - 1.5 and y < NOSE_TIP_Y + 0.5:
             _nose(alb, x, y)
             _lips(alb, x, y, feats)
-    _hair(alb, y, u, front, feats, params)
+    _hair(alb, x, y, above, feats, params)
     return open_eye

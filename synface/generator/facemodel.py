@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 
-import numba as nb
 import numpy as np
 
 # ----------------------------------------------------------------------------- layout
@@ -82,7 +81,9 @@ class FaceModel:
     texture_std: np.ndarray  # (80,) bound on per-channel albedo change per unit coefficient
     expression_std: np.ndarray  # (64,) peak displacement per unit coefficient
     landmark_index: np.ndarray  # (5,) int32: left eye, right eye, nose tip, left/right mouth corner
-    surface: np.ndarray  # (V, 3) surface coordinates of the un-deformed head: x, y (cm), azimuth u
+    surface: np.ndarray  # (V, 4) where a vertex sits on the un-deformed head: x, y (cm), cos(azimuth)
+    # (1 ahead, -1 at the nape; interpolates across the back seam, unlike the azimuth) and the
+    # height above the mean hairline (cm): the per-pixel anatomy is drawn in these coordinates
     mouth_side: np.ndarray  # (V,) 1 on the upper lip's side of the mouth slit, 0 elsewhere
     occlusion: np.ndarray  # (V,) baked ambient occlusion in [0.45, 1]
     gloss: np.ndarray  # (V,) specular strength (oily T-zone high, hair low)
@@ -168,14 +169,12 @@ def vertex_normals(verts: np.ndarray, tris: np.ndarray) -> np.ndarray:
     return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-9)
 
 
-@nb.vectorize(["float64(float64)"], cache=True)
 def hairline(u):
-    """Height of the hairline as a function of azimuth (front u=0 .. back u=pi); a ufunc, so
-    the mesh (arrays) and the per-pixel hair (scalars in numba) share one definition."""
+    """Height of the hairline as a function of azimuth (front u=0 .. back u=pi)."""
     cu = np.cos(u)
-    if cu >= 0:
-        return 3.6 + (HAIRLINE_Y - 3.6) * cu**0.7
-    return 3.6 - 5.0 * (-cu) ** 1.3
+    front = 3.6 + (HAIRLINE_Y - 3.6) * np.maximum(cu, 0.0) ** 0.7
+    back = 3.6 - 5.0 * np.maximum(-cu, 0.0) ** 1.3
+    return np.where(cu >= 0, front, back)
 
 
 def feature_albedo(tex: np.ndarray) -> np.ndarray:
@@ -653,7 +652,7 @@ def build_face_model(extra_shape: int = 0, extra_texture: int = 0) -> FaceModel:
     noise_texture_basis = prep(noise_texture_basis)
     extra_shape_basis, extra_texture_basis = prep(extra_shape_basis), prep(extra_texture_basis)
     m = {k: v[perm] for k, v in m.items()}
-    surface = np.stack([info["xb"], info["yb"], info["U"]], 1)[perm]
+    surface = np.stack([info["xb"], info["yb"], np.cos(info["U"]), info["yb"] - hairline(info["U"])], 1)[perm]
     mouth_side = ((info["row"][perm] == info["i_mouth"] + 1) & (m["mouth_inside"] > 0.5)).astype(np.float32)
     occlusion = _cavity_occlusion(verts, tris, vertex_normals(verts, tris))
     gloss = 0.035 + 0.05 * np.clip(m["forehead"] + m["nose"], 0, 1)  # sebaceous T-zone shines

@@ -1,15 +1,18 @@
 """CPU renderer of the embedded face generator: λ -> aligned 112x96 face crops.
 
-Per image (all inside one numba kernel, images independent of each other):
+Per image (small numba stages, images independent of each other):
   3DMM geometry/albedo from λ -> head pose (yaw about y, pitch about x, roll about z) ->
-  perspective camera (portrait lens, ~1 m) -> per-vertex normals and Lambertian SH shading
-  (9 bands x RGB, Deng et al. / DiscoFaceGAN convention) -> z-buffer rasterisation at an
-  intermediate "canvas" resolution with a procedural background -> 5 landmarks projected ->
-  least-squares similarity onto the 112x96 template -> bilinear warp.
+  perspective camera (portrait lens, ~1 m) -> 5 landmarks -> least-squares similarity onto
+  the 112x96 template (from the detected, optionally noisy, landmarks, as an aligner would) ->
+  per-vertex light: second-order SH irradiance (Deng et al. / DiscoFaceGAN convention) times
+  baked occlusion, Blinn-Phong specular -> z-buffer rasterisation in the crop's frame at
+  SUPERSAMPLE x SUPERSAMPLE samples per pixel over a procedural background -> per sample:
+  interpolated skin albedo and light plus the per-pixel anatomy (synface.generator.anatomy),
+  corneal reflex -> box filter down to the crop (anti-aliased edges).
 
 The 32 noise dims: [0:16] the background (two gradient colours, gradient direction, three
-soft blobs); [16:32] coefficients of identity-independent fine albedo detail
-(FaceModel.noise_texture_basis: per-vertex high-frequency skin/hair texture).
+soft blobs); [16:32] identity-independent fine albedo detail (FaceModel.noise_texture_basis,
+per vertex; its first two also place the per-pixel skin grain).
 """
 
 from __future__ import annotations
@@ -21,15 +24,15 @@ import numba as nb
 import numpy as np
 
 from synface.generator import lam as L
-from synface.generator.align import TEMPLATE_112x96, invert_affine, similarity_2d, warp_one
+from synface.generator.align import TEMPLATE_112x96, similarity_2d
 from synface.generator.anatomy import feature_params, mouth_interior, surface_albedo
 from synface.generator.facemodel import EYE_X, EYE_Y, FaceModel, build_face_model, feature_albedo
 
 CAMERA_DISTANCE = 100.0  # cm from the head pivot
-BASE_CANVAS = 128  # canvas side at supersample 1 (template pixels)
-SUPERSAMPLE = 1.5  # canvas pixels per crop pixel; the warp averages 2x2 samples per crop pixel (anti-aliasing)
-EYE_MOUTH_TEMPLATE = 40.7  # template distance between eye midpoint and mouth midpoint (px)
-EYE_MOUTH_CM = 7.5
+SUPERSAMPLE = 2  # canvas samples per crop pixel and axis: each crop pixel averages 2x2 (anti-aliasing)
+# The alignment fixes the face's size in the crop; the focal length (screen units per unit of
+# tangent) only sets the screen scale, chosen near the template's: 40.7 px eye-mouth for 7.5 cm.
+FOCAL = 40.7 * (CAMERA_DISTANCE - 9.0) / 7.5
 
 
 @dataclass
@@ -39,9 +42,9 @@ class RenderResult:
     mask: np.ndarray  # (B, h, w) bool: pixel covered by the head (not background)
 
 
-def canvas_size(supersample: float = SUPERSAMPLE) -> int:
-    """Side of the square intermediate render (the `backgrounds` resolution)."""
-    return int(round(BASE_CANVAS * supersample))
+def canvas_size(size: tuple[int, int] = (112, 96), supersample: int = SUPERSAMPLE) -> tuple[int, int]:
+    """(height, width) of the supersampled canvas of a crop of `size` (the `backgrounds` resolution)."""
+    return size[0] * supersample, size[1] * supersample
 
 
 # ----------------------------------------------------------------------------- numba kernels
@@ -102,7 +105,7 @@ class FlatModel(NamedTuple):
     tris: np.ndarray  # (T, 3) int32
     lmk: np.ndarray  # (5,) landmark vertices
     pivot: np.ndarray  # (3,) head rotation centre
-    surface: np.ndarray  # (V, 3) surface coordinates x, y, u (anatomy is drawn in them)
+    surface: np.ndarray  # (V, 4) surface coordinates (anatomy is drawn in them)
     mouth_side: np.ndarray  # (V,) 1 on the upper side of the mouth slit
     occlusion: np.ndarray  # (V,) baked ambient occlusion
     gloss: np.ndarray  # (V,) specular strength
@@ -148,38 +151,30 @@ def _project(geo, R, pivot, focal, dist, cam, scr):
 
 
 @nb.njit(cache=True, fastmath=True)
-def _align(scr, lmk, lnoise, template, canvas, out_lmk):
-    """Centre the template's face in the canvas (shifting scr), estimate the canvas -> crop
-    similarity from the detected (noisy) landmarks, write the true landmarks in crop pixels."""
-    src = np.empty((5, 2))
-    for k in range(5):
-        src[k, 0] = scr[lmk[k], 0]
-        src[k, 1] = scr[lmk[k], 1]
-    M0 = np.empty((2, 3))
-    similarity_2d(src, template, M0)
-    Mi = np.empty((2, 3))
-    invert_affine(M0, Mi)
-    ccx = Mi[0, 0] * 48.0 + Mi[0, 1] * 56.0 + Mi[0, 2]
-    ccy = Mi[1, 0] * 48.0 + Mi[1, 1] * 56.0 + Mi[1, 2]
-    offx = np.floor(0.5 * canvas - ccx)
-    offy = np.floor(0.5 * canvas - ccy)
-    for i in range(scr.shape[0]):
-        scr[i, 0] += offx
-        scr[i, 1] += offy
-    scale_c2t = np.sqrt(M0[0, 0] * M0[0, 0] + M0[1, 0] * M0[1, 0])  # crop px per canvas px
+def _align(scr, lmk, lnoise, template, ss, out_lmk):
+    """Estimate the screen -> crop similarity from the detected (noisy) landmarks, as an aligner
+    would, and map every vertex into the supersampled crop frame (scr x, y in canvas samples:
+    crop pixel centre c sits at ss * (c + 0.5) - 0.5). Writes the true landmarks in crop pixels."""
     true = np.empty((5, 2))
-    det = np.empty((5, 2))
     for k in range(5):
         true[k, 0] = scr[lmk[k], 0]
         true[k, 1] = scr[lmk[k], 1]
-        det[k, 0] = true[k, 0] + lnoise[k, 0] / scale_c2t
-        det[k, 1] = true[k, 1] + lnoise[k, 1] / scale_c2t
+    M0 = np.empty((2, 3))
+    similarity_2d(true, template, M0)
+    px_per_unit = np.sqrt(M0[0, 0] * M0[0, 0] + M0[1, 0] * M0[1, 0])  # crop px per screen unit
+    det = np.empty((5, 2))
+    for k in range(5):
+        det[k, 0] = true[k, 0] + lnoise[k, 0] / px_per_unit
+        det[k, 1] = true[k, 1] + lnoise[k, 1] / px_per_unit
     M = np.empty((2, 3))
     similarity_2d(det, template, M)
     for k in range(5):
         out_lmk[k, 0] = M[0, 0] * true[k, 0] + M[0, 1] * true[k, 1] + M[0, 2]
         out_lmk[k, 1] = M[1, 0] * true[k, 0] + M[1, 1] * true[k, 1] + M[1, 2]
-    return M
+    for i in range(scr.shape[0]):
+        x, y = scr[i, 0], scr[i, 1]
+        scr[i, 0] = ss * (M[0, 0] * x + M[0, 1] * y + M[0, 2] + 0.5) - 0.5
+        scr[i, 1] = ss * (M[1, 0] * x + M[1, 1] * y + M[1, 2] + 0.5) - 0.5
 
 
 @nb.njit(cache=True, fastmath=True)
@@ -264,7 +259,10 @@ def _vertex_light(nrm, gam, occlusion, gloss):
         y8 = a2 * c2 * 0.5 * (nx * nx - ny * ny)
         lit = nx * light[0] + ny * light[1] + nz * light[2] > 0.0
         nh = max(nx * h[0] + ny * h[1] + nz * h[2], 0.0)
-        s = gloss[i] * nh**16 if lit else 0.0
+        nh *= nh
+        nh *= nh
+        nh *= nh
+        s = gloss[i] * nh * nh if lit else 0.0  # Blinn-Phong exponent 16 (broad skin sheen)
         for c in range(3):
             e = (y0 * gam[c] + y1 * gam[3 + c] + y2 * gam[6 + c] + y3 * gam[9 + c] + y4 * gam[12 + c]
                  + y5 * gam[15 + c] + y6 * gam[18 + c] + y7 * gam[21 + c] + y8 * gam[24 + c])
@@ -282,14 +280,12 @@ def _display(v, lut):
 
 
 @nb.njit(cache=True, fastmath=True)
-def _rasterise(scr, tris, canvas):
-    """Z-buffer with back faces culled: per pixel the nearest triangle (-1: none) and the
-    barycentric weights w1, w2 of its second and third vertex."""
-    H = W = canvas
-    depth = np.full((H, W), np.inf, np.float32)
-    tid = np.full((H, W), -1, np.int32)
-    b1 = np.empty((H, W), np.float32)
-    b2 = np.empty((H, W), np.float32)
+def _rasterise(scr, tris, depth, tid, b1, b2):
+    """Z-buffer with back faces culled: per sample the nearest triangle (tid, -1: none) and the
+    barycentric weights b1, b2 of its second and third vertex (buffers reused across images)."""
+    H, W = tid.shape
+    depth[:] = np.inf
+    tid[:] = -1
     for t in range(tris.shape[0]):
         i0, i1, i2 = tris[t, 0], tris[t, 1], tris[t, 2]
         x0, y0, x1, y1, x2, y2 = scr[i0, 0], scr[i0, 1], scr[i1, 0], scr[i1, 1], scr[i2, 0], scr[i2, 1]
@@ -317,13 +313,13 @@ def _rasterise(scr, tris, canvas):
                     tid[yy, xx] = t
                     b1[yy, xx] = w1
                     b2[yy, xx] = w2
-    return tid, b1, b2
 
 
 @nb.njit(cache=True, fastmath=True)
-def _background(noise, canvas, img):
-    """Procedural backdrop from noise dims [0:16]: a two-colour gradient and three soft blobs."""
-    H = W = canvas
+def _background(noise, tid, img):
+    """Procedural backdrop from noise dims [0:16], where no triangle covers the sample (tid < 0):
+    a two-colour gradient and three soft blobs."""
+    H, W = img.shape[0], img.shape[1]
     ca = np.empty(3)
     cb = np.empty(3)
     for c in range(3):
@@ -345,6 +341,8 @@ def _background(noise, canvas, img):
             ey[j, yy] = bs * np.exp(-((yy - by) ** 2) * br)
     for yy in range(H):
         for xx in range(W):
+            if tid[yy, xx] >= 0:
+                continue
             s = min(max((xx - 0.5 * W) * gx + (yy - 0.5 * H) * gy + 0.5, 0.0), 1.0)
             blob = 0.0
             for j in range(3):
@@ -370,9 +368,10 @@ def _cornea(x, y, R, h, strength, out):
 
 
 @nb.njit(cache=True, fastmath=True)
-def _compose(tid, b1, b2, fm, alb_v, irr, spec, feats, params, R, light, strength, lut, img, cov):
-    """Shade the covered pixels of img: interpolated skin albedo, light and surface coordinates,
-    the per-pixel anatomy on top, then the display curve. cov = 1 there, 0 elsewhere."""
+def _compose(tid, b1, b2, fm, alb_v, irr, spec, feats, params, R, light, strength, lut, img):
+    """Shade the covered pixels of img (canvas, 4 channels: RGB and coverage): interpolated skin
+    albedo, light and surface coordinates, the per-pixel anatomy on top, then the display curve.
+    Coverage is 1 there, 0 elsewhere."""
     h = _half_vector(light)
     H, W = tid.shape
     tris = fm.tris
@@ -382,7 +381,7 @@ def _compose(tid, b1, b2, fm, alb_v, irr, spec, feats, params, R, light, strengt
         for xx in range(W):
             t = tid[yy, xx]
             if t < 0:
-                cov[yy, xx, 0] = 0.0
+                img[yy, xx, 3] = 0.0
                 continue
             w1 = b1[yy, xx]
             w2 = b2[yy, xx]
@@ -391,16 +390,18 @@ def _compose(tid, b1, b2, fm, alb_v, irr, spec, feats, params, R, light, strengt
             for c in range(3):
                 a = w0 * alb_v[3 * i0 + c] + w1 * alb_v[3 * i1 + c] + w2 * alb_v[3 * i2 + c]
                 alb[c] = min(max(a, 0.0), 1.0)
-            x = w0 * fm.surface[i0, 0] + w1 * fm.surface[i1, 0] + w2 * fm.surface[i2, 0]
-            y = w0 * fm.surface[i0, 1] + w1 * fm.surface[i1, 1] + w2 * fm.surface[i2, 1]
-            u = w0 * fm.surface[i0, 2] + w1 * fm.surface[i1, 2] + w2 * fm.surface[i2, 2]
+            sf = fm.surface
+            x = w0 * sf[i0, 0] + w1 * sf[i1, 0] + w2 * sf[i2, 0]
+            y = w0 * sf[i0, 1] + w1 * sf[i1, 1] + w2 * sf[i2, 1]
             if fm.tri_mouth[t]:  # the open mouth: cavity and teeth, in the lips' shadow
                 side = w0 * fm.mouth_side[i0] + w1 * fm.mouth_side[i1] + w2 * fm.mouth_side[i2]
                 mouth_interior(alb, side, x, feats)
                 for c in range(3):
                     lin[c] = alb[c] * 0.6 * (w0 * irr[i0, c] + w1 * irr[i1, c] + w2 * irr[i2, c])
             else:
-                eye = surface_albedo(alb, x, y, u, feats, params)
+                cu = w0 * sf[i0, 2] + w1 * sf[i1, 2] + w2 * sf[i2, 2]
+                above = w0 * sf[i0, 3] + w1 * sf[i1, 3] + w2 * sf[i2, 3]
+                eye = surface_albedo(alb, x, y, cu, above, feats, params)
                 for c in range(3):
                     e = w0 * irr[i0, c] + w1 * irr[i1, c] + w2 * irr[i2, c]
                     s = w0 * spec[i0, c] + w1 * spec[i1, c] + w2 * spec[i2, c]
@@ -409,52 +410,53 @@ def _compose(tid, b1, b2, fm, alb_v, irr, spec, feats, params, R, light, strengt
                     _cornea(x, y, R, h, strength, lin)
             for c in range(3):
                 img[yy, xx, c] = _display(lin[c], lut)
-            cov[yy, xx, 0] = 1.0
+            img[yy, xx, 3] = 1.0
 
 
 @nb.njit(cache=True, fastmath=True)
-def _warp_to_crop(img, cov, M, taps, out_img, out_mask):
-    """Area-filtered warp (taps x taps bilinear samples per crop pixel: the anti-aliasing of the
-    supersampled canvas) into uint8 crop and coverage mask."""
+def _downsample(img, ss, out_img, out_mask):
+    """Box-filter the supersampled canvas (RGB + coverage) into the uint8 crop and its mask."""
     h, w = out_img.shape[0], out_img.shape[1]
-    tmp = np.empty((h, w, 3), np.float32)
-    warp_one(img, M, tmp, True, taps)
-    tm = np.empty((h, w, 1), np.float32)
-    warp_one(cov, M, tm, True, taps)
-    for yy in range(h):
-        for xx in range(w):
-            for c in range(3):
-                out_img[yy, xx, c] = np.uint8(min(max(np.floor(tmp[yy, xx, c] + 0.5), 0.0), 255.0))
-            out_mask[yy, xx] = tm[yy, xx, 0] >= 0.5
+    norm = 1.0 / (ss * ss)
+    for y in range(h):
+        for x in range(w):
+            r = g = b = cov = 0.0
+            for dy in range(ss):
+                for dx in range(ss):
+                    px = img[ss * y + dy, ss * x + dx]
+                    r += px[0]
+                    g += px[1]
+                    b += px[2]
+                    cov += px[3]
+            out_img[y, x, 0] = np.uint8(min(max(np.floor(r * norm + 0.5), 0.0), 255.0))
+            out_img[y, x, 1] = np.uint8(min(max(np.floor(g * norm + 0.5), 0.0), 255.0))
+            out_img[y, x, 2] = np.uint8(min(max(np.floor(b * norm + 0.5), 0.0), 255.0))
+            out_mask[y, x] = cov * norm >= 0.5
 
 
 @nb.njit(cache=True, fastmath=True)
-def _render_one(lamv, geo, alb, lnoise, feats, params, fm, focal, dist, canvas, taps, bg, has_bg, template, lut,
+def _render_one(lamv, geo, alb, lnoise, feats, params, fm, focal, dist, ss, bg, has_bg, template, lut, work,
                 out_img, out_mask, out_lmk):
-    """One image: pose -> projection -> alignment -> light -> raster -> background -> pixels -> warp."""
-    V = geo.shape[0] // 3
+    """One image: pose -> projection -> alignment -> light -> raster -> background -> pixels -> crop."""
+    cam, scr, depth, tid, b1, b2, img = work
     R = _rotation(lamv[_YAW], lamv[_PITCH], lamv[_ROLL])
-    cam = np.empty((V, 3), np.float32)
-    scr = np.empty((V, 3), np.float32)
     _project(geo, R, fm.pivot, focal, dist, cam, scr)
-    M = _align(scr, fm.lmk, lnoise, template, canvas, out_lmk)
+    _align(scr, fm.lmk, lnoise, template, ss, out_lmk)
     gam = lamv[_GAMMA0:_GAMMA0 + 27]
     irr, spec = _vertex_light(_vertex_normals(cam, fm.tris), gam, fm.occlusion, fm.gloss)
     light, strength = _key_light(gam)
-    tid, b1, b2 = _rasterise(scr, fm.tris, canvas)
-    img = np.empty((canvas, canvas, 3), np.float32)
+    _rasterise(scr, fm.tris, depth, tid, b1, b2)
     if has_bg:
-        img[:] = bg
+        img[:, :, :3] = bg
     else:
-        _background(lamv[_NOISE0:_NOISE0 + _BG_NOISE], canvas, img)
-    cov = np.empty((canvas, canvas, 1), np.float32)
-    _compose(tid, b1, b2, fm, alb, irr, spec, feats, params, R, light, strength, lut, img, cov)
-    _warp_to_crop(img, cov, M, taps, out_img, out_mask)
+        _background(lamv[_NOISE0:_NOISE0 + _BG_NOISE], tid, img)
+    _compose(tid, b1, b2, fm, alb, irr, spec, feats, params, R, light, strength, lut, img)
+    _downsample(img, ss, out_img, out_mask)
 
 
 @nb.njit(cache=True, parallel=True)
-def _render_batch(lams, ex_s, ex_t, lnoise, feats, params, fm, focal, dist, canvas, taps, bgs, has_bg, template,
-                  lut, out_img, out_mask, out_lmk):
+def _render_batch(lams, ex_s, ex_t, lnoise, feats, params, fm, focal, dist, ss, bgs, has_bg, template, lut,
+                  out_img, out_mask, out_lmk):
     B = lams.shape[0]
     N = fm.mean_v.shape[0]
     n_chunks = (B + _CHUNK - 1) // _CHUNK
@@ -473,11 +475,16 @@ def _render_batch(lams, ex_s, ex_t, lnoise, feats, params, fm, focal, dist, canv
         _add_chunk(alb, fm.tex_b, fm.tex_r, lams[b0:b1, _TEX0:_TEX0 + L.ID_TEX_DIM])
         _add_chunk(alb, fm.ntex_b, fm.ntex_r, lams[b0:b1, _NOISE0 + _BG_NOISE:_NOISE0 + L.NOISE_DIM])
         _add_chunk(alb, fm.ext_b, fm.ext_r, ex_t[b0:b1])
+        V = N // 3
+        H, W = ss * out_img.shape[1], ss * out_img.shape[2]
+        work = (np.empty((V, 3), np.float32), np.empty((V, 3), np.float32), np.empty((H, W), np.float32),
+                np.empty((H, W), np.int32), np.empty((H, W), np.float32), np.empty((H, W), np.float32),
+                np.empty((H, W, 4), np.float32))  # per-image buffers, allocated once per chunk
         for g in range(n):
             b = b0 + g
             bg = bgs[b] if has_bg else bgs[0]
-            _render_one(lams[b], geo[g], alb[g], lnoise[b], feats[b], params[b], fm, focal, dist, canvas, taps, bg,
-                        has_bg, template, lut, out_img[b], out_mask[b], out_lmk[b])
+            _render_one(lams[b], geo[g], alb[g], lnoise[b], feats[b], params[b], fm, focal, dist, ss, bg, has_bg,
+                        template, lut, work, out_img[b], out_mask[b], out_lmk[b])
 
 
 # ----------------------------------------------------------------------------- public API
@@ -517,13 +524,13 @@ def _flat(model: FaceModel) -> FlatModel:
 
 
 def render_faces(lam: np.ndarray, model: FaceModel | None = None, *, size=(112, 96), extra_shape=None,
-                 extra_texture=None, backgrounds=None, landmark_noise=None, supersample: float = SUPERSAMPLE) -> RenderResult:
+                 extra_texture=None, backgrounds=None, landmark_noise=None, supersample: int = SUPERSAMPLE) -> RenderResult:
     """Render aligned face crops from λ (B, 286).
 
     extra_shape / extra_texture: (B, E) coefficients of the model's extra (finer) identity bases
     (the model must have been built with at least E extra components; default: build one).
-    backgrounds: optional (B, S, S, 3) uint8 at the canvas resolution S = canvas_size(supersample)
-    (other sizes are resized bilinearly). landmark_noise: optional (B, 5, 2) offsets, in aligned-crop
+    backgrounds: optional (B, H, W, 3) uint8 behind the face in the crop's frame, at the canvas
+    resolution (H, W) = canvas_size(size, supersample) (other sizes are resized bilinearly). landmark_noise: optional (B, 5, 2) offsets, in aligned-crop
     pixels, added to the detected landmarks before the similarity is estimated (detector error).
     The returned landmarks are the true projected points mapped by that similarity.
     """
@@ -540,16 +547,15 @@ def render_faces(lam: np.ndarray, model: FaceModel | None = None, *, size=(112, 
     if es.shape[0] != B or et.shape[0] != B:
         raise ValueError("extra coefficients need one row per λ row")
     f = _flat(model)
-    S = canvas_size(supersample)
-    focal = EYE_MOUTH_TEMPLATE * S / BASE_CANVAS * (CAMERA_DISTANCE - 9.0) / EYE_MOUTH_CM
+    H, W = canvas_size(size, supersample)
     if backgrounds is not None:
         bgs = np.asarray(backgrounds)
-        if bgs.shape[1:3] != (S, S):
+        if bgs.shape[1:3] != (H, W):
             from synface.generator.align import warp_affine
 
-            sx, sy = bgs.shape[2] / S, bgs.shape[1] / S
+            sx, sy = bgs.shape[2] / W, bgs.shape[1] / H
             Ms = np.array([[1 / sx, 0, 0.5 / sx - 0.5], [0, 1 / sy, 0.5 / sy - 0.5]])
-            bgs = warp_affine(bgs, Ms, (S, S))
+            bgs = warp_affine(bgs, Ms, (H, W))
         bgs = np.ascontiguousarray(bgs, np.float32)
         has_bg = True
     else:
@@ -569,7 +575,6 @@ def render_faces(lam: np.ndarray, model: FaceModel | None = None, *, size=(112, 
                         ext_b=f.ext_b[: et.shape[1]], ext_r=f.ext_r[: et.shape[1]])
         feats = np.ascontiguousarray(feature_albedo(lam[:, L.ID_TEX]))
         params = np.ascontiguousarray(feature_params(lam))
-        taps = max(1, int(round(supersample)))
-        _render_batch(lam, es, et, ln, feats, params, fm, float(focal), CAMERA_DISTANCE, S, taps, bgs, has_bg, tpl,
+        _render_batch(lam, es, et, ln, feats, params, fm, FOCAL, CAMERA_DISTANCE, int(supersample), bgs, has_bg, tpl,
                       _SRGB_LUT, images, mask, lmk)
     return RenderResult(images=images, landmarks=lmk, mask=mask)

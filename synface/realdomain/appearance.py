@@ -265,14 +265,15 @@ def _clutter(rng: np.random.Generator, scene: int, light: np.ndarray, size: int,
     return k, top, bottom, gain
 
 
-def backgrounds(rngs: list[np.random.Generator], scenes: list[int], lights: list[np.ndarray], size: int) -> np.ndarray:
-    """Cluttered uint8 (B, size, size, 3) display-space backgrounds, one per photo, lit by its light."""
+def backgrounds(rngs: list[np.random.Generator], scenes: list[int], lights: list[np.ndarray],
+                size: tuple[int, int]) -> np.ndarray:
+    """Cluttered uint8 (B, height, width, 3) display-space backgrounds, one per photo, lit by its light."""
     B = len(rngs)
     shapes = np.zeros((B, _MAX_SHAPES, 10))
     counts = np.zeros(B, np.int64)
     top, bottom, gain = np.zeros((B, 3)), np.zeros((B, 3)), np.zeros((B, 3))
-    for b in range(B):
-        counts[b], top[b], bottom[b], gain[b] = _clutter(rngs[b], scenes[b], lights[b], size, shapes[b])
-    out = np.empty((B, size, size, 3), np.uint8)
+    for b in range(B):  # clutter scaled to the longer side, so shapes keep their proportions
+        counts[b], top[b], bottom[b], gain[b] = _clutter(rngs[b], scenes[b], lights[b], max(size), shapes[b])
+    out = np.empty((B, *size, 3), np.uint8)
     _draw_clutter(top, bottom, shapes, counts, gain, out)
     return out

@@ -78,7 +78,7 @@ def render_photos(settings: ids.RealDomainSettings, keys: Sequence[tuple[int, in
         photos.append(draw_photo(settings, people[i], i, j))
     model = real_face_model(settings.extra_shape, settings.extra_texture)
     scenery = backgrounds([ids.stream_rng(settings, ids.S_BACKGROUND, i, j) for i, j in keys],
-                          [p.scene for p in photos], [p.lam[L.ILLUMINATION] for p in photos], canvas_size())
+                          [p.scene for p in photos], [p.lam[L.ILLUMINATION] for p in photos], canvas_size(size))
     result = render_faces(
         np.stack([p.lam for p in photos]), model, size=size,
         extra_shape=np.stack([p.extra_shape for p in photos]), extra_texture=np.stack([p.extra_texture for p in photos]),
