@@ -14,15 +14,19 @@ from synface.realdomain.lfw import write_standin_lfw
 from synface.train.config import TrainConfig
 from synface.train.loop import train
 
-PAIRS_PER_FOLD = 30  # 10 folds: 600 pairs, SE 0.020 of an accuracy at the threshold
-EPOCHS = 4
-THRESHOLD = 0.55  # accuracy; chance is 0.5
-AUC_THRESHOLD = 0.6
+IDENTITIES = 40
+PAIRS_PER_FOLD = 30  # 10 folds: 600 pairs (300 genuine, 300 impostor)
+# 3 epochs: longer runs fit these 40 people and generalise worse (8 epochs: 0.52-0.67 accuracy).
+EPOCHS = 3
+# Chance is 0.5 for both. The AUC threshold is itself 3.8 SE above chance (SE 0.024 there); the
+# accuracy threshold only guards against a broken protocol (SE 0.020 at 0.53).
+AUC_THRESHOLD = 0.59
+THRESHOLD = 0.53
 
 
 def standin_data(root: Path) -> tuple[Path, Path]:
     """40 stand-in CASIA-WebFace identities and a 600-pair stand-in LFW of other people."""
-    generate_real_train(root / "real", 40, seed=5, progress=False)
+    generate_real_train(root / "real", IDENTITIES, seed=5, progress=False)
     write_standin_lfw(root / "lfwdir", 500, folds=10, pairs_per_fold=PAIRS_PER_FOLD, seed=6, progress=False)
     import_lfw(root / "lfwdir/lfw", root / "lfwdir/pairs.txt", root / "lfw", Alignment("none"))
     return root / "real", root / "lfw"
@@ -43,5 +47,5 @@ def standin(tmp_path_factory):
 
 def test_tiny_real_training_beats_chance_on_standin_lfw(tmp_path, standin):
     metrics = standin_run(tmp_path / "run", *standin, seed=0)
-    # Measured margins over seeds 0-9 and the default/avx2/avx512 kernels: `python -m tests.learning_margins`.
-    assert metrics["accuracy_mean"] > THRESHOLD and metrics["auc"] > AUC_THRESHOLD, metrics
+    # Margins over seeds 0-9 and kernel capabilities: `python -m tests.learning_margins` (README § Performance).
+    assert metrics["auc"] > AUC_THRESHOLD and metrics["accuracy_mean"] > THRESHOLD, metrics

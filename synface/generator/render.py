@@ -442,7 +442,7 @@ def _render_one(lamv, geo, alb, lnoise, feats, params, fm, focal, dist, ss, bg, 
     R = _rotation(lamv[_YAW], lamv[_PITCH], lamv[_ROLL])
     _project(geo, R, fm.pivot, focal, dist, cam, scr)
     _align(scr, fm.lmk, lnoise, template, ss, out_lmk)
-    gam = lamv[_GAMMA0:_GAMMA0 + 27]
+    gam = lamv[_GAMMA0:_GAMMA0 + L.ILLUMINATION_DIM]
     irr, spec = _vertex_light(_vertex_normals(cam, fm.tris), gam, fm.occlusion, fm.gloss)
     light, strength = _key_light(gam)
     _rasterise(scr, fm.tris, depth, tid, b1, b2)
