@@ -14,8 +14,6 @@ from synface.data.storage import Dataset, DatasetWriter, empty_metadata
 from synface.errors import SynfaceError
 from synface.evaluate.embed import load_model, pair_scores
 from synface.evaluate.protocol import evaluate_scores
-from synface.models.lresnet import build_backbone
-from synface.train import checkpoint as ckpt
 from synface.train import loop
 from synface.train.augment import augment, check_input_size, to_model_input
 from synface.train.config import TrainConfig

@@ -19,7 +19,9 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
+from synface.generator import lam as L
 from synface.generator.facemodel import (
+    BROW_COMPONENT,
     BROW_Y,
     EYE_HALF_HEIGHT_LOWER,
     EYE_HALF_HEIGHT_UPPER,
@@ -34,13 +36,11 @@ from synface.generator.facemodel import (
     F_MOUTH,
     F_SCLERA,
     F_TEETH,
+    HAIRLINE_COMPONENT,
     MOUTH_X,
     MOUTH_Y,
     NOSE_TIP_Y,
-    BROW_COMPONENT,
-    HAIRLINE_COMPONENT,
 )
-from synface.generator import lam as L
 
 # Per-image parameters of the features (feature_params): pupil radius, hairline shift, brow
 # density, and offsets of the identity's and the image's own noise fields.

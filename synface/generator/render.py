@@ -51,6 +51,12 @@ def canvas_size(size: tuple[int, int] = (112, 96), supersample: int = SUPERSAMPL
 _SHAPE0 = L.ID_SHAPE.start
 _TEX0 = L.ID_TEX.start
 _EXPR0 = L.EXPRESSION.start
+_YAW = L.POSE.start + L.YAW
+_PITCH = L.POSE.start + L.PITCH
+_ROLL = L.POSE.start + L.ROLL
+_GAMMA0 = L.ILLUMINATION.start
+_NOISE0 = L.NOISE.start
+_BG_NOISE = 16  # noise dims [0:16] drive the background, [16:32] the fine albedo detail
 _BLOCK = 4096  # vertex-coordinate block of the chunked basis combination
 _CHUNK = 8  # images sharing one pass over the bases (cache reuse only; results are per image)
 
@@ -75,14 +81,6 @@ def _add_chunk(out, basis, ranges, coefs):
                     o = out[g, lo:hi]
                     for j in range(hi - lo):  # zero-based: lets LLVM vectorise
                         o[j] += c * row[j]
-
-
-_YAW = L.POSE.start + L.YAW
-_PITCH = L.POSE.start + L.PITCH
-_ROLL = L.POSE.start + L.ROLL
-_GAMMA0 = L.ILLUMINATION.start
-_NOISE0 = L.NOISE.start
-_BG_NOISE = 16  # noise dims [0:16] drive the background, [16:32] the fine albedo detail
 
 
 class FlatModel(NamedTuple):

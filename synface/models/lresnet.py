@@ -16,7 +16,6 @@ One class covers the whole family, parametrised by blocks per stage, channels
 from __future__ import annotations
 
 import pickle
-import re
 from collections.abc import Mapping
 from pathlib import Path
 
