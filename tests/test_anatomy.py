@@ -24,12 +24,11 @@ from synface.generator.facemodel import (
     F_TEETH,
     FEATURE_BASE,
     HAIRLINE_Y,
+    SKIN,
     build_face_model,
     feature_albedo,
     hairline,
 )
-
-SKIN = np.array([0.5, 0.31, 0.22])
 
 
 def albedo_at(x: float, y: float, u: float = 0.0, lam: np.ndarray | None = None) -> np.ndarray:

@@ -13,7 +13,7 @@ import numpy as np  # noqa: E402
 from synface.figures.style import save_figure  # noqa: E402
 from synface.generator.render import render_faces  # noqa: E402
 from synface.generator.sampling import GenerationSettings, identity_lambdas  # noqa: E402
-from synface.realdomain.identities import RealDomainSettings  # noqa: E402
+from synface.realdomain.casia import real_train_settings  # noqa: E402
 from synface.realdomain.photos import render_photos  # noqa: E402
 
 ROWS = ("stand-in real (simulated CASIA-WebFace)", "synthetic (embedded generator)")
@@ -21,7 +21,7 @@ ROWS = ("stand-in real (simulated CASIA-WebFace)", "synthetic (embedded generato
 
 def sample_faces(n: int = 8, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """n stand-in real faces (first image of identities 0..n-1) and n synthetic faces (no IM)."""
-    real = render_photos(RealDomainSettings(seed=seed, dataset="real-train"), [(i, 0) for i in range(n)]).images
+    real = render_photos(real_train_settings(seed), [(i, 0) for i in range(n)]).images
     settings = GenerationSettings(n_ids=n, per_id=1, identity_mixup=False, seed=seed)
     synthetic = render_faces(np.concatenate([identity_lambdas(settings, i)[0] for i in range(n)])).images
     return real, synthetic

@@ -37,7 +37,6 @@ MOUTH_INSIDE = np.array([0.05, 0.012, 0.012], np.float32)
 HAIR = np.array([0.045, 0.03, 0.02], np.float32)
 SCLERA = np.array([0.60, 0.56, 0.53], np.float32)
 IRIS = np.array([0.085, 0.06, 0.045], np.float32)
-PUPIL = np.array([0.008, 0.006, 0.006], np.float32)
 
 # Features drawn per pixel (synface.generator.anatomy): their base albedo and the named texture
 # components (index, RGB direction) that tint them per identity; the mesh carries none of them.
@@ -299,10 +298,7 @@ def _masks(verts, info):
     inside = np.clip((hh - np.abs(dy)) / 0.08 + 0.5, 0, 1) * (np.abs(dx) < hw)
     m["eye_open"] = (inside * fr).astype(np.float32)
     r = np.hypot(dx + 0.0, dy)
-    m["iris"] = (np.clip((0.64 - r) / 0.12 + 0.5, 0, 1) * m["eye_open"]).astype(np.float32)
     m["pupil"] = (np.clip((0.25 - r) / 0.1 + 0.5, 0, 1) * m["eye_open"]).astype(np.float32)
-    lid_up = EYE_Y + np.clip(1.0 - (dx / (hw + 0.1)) ** 2, 0, None) ** 0.8 * EYE_HALF_HEIGHT_UPPER
-    m["lash"] = (np.exp(-0.5 * ((yb - lid_up - 0.04) / 0.09) ** 2) * (np.abs(dx) < hw + 0.15) * fr).astype(np.float32)
     m["eye_region"] = (_g(dx, 1.8) * _g(dy, 1.2) * fr).astype(np.float32)
     m["under_eye"] = (_g(dx, 1.1) * _g(yb - (EYE_Y - 0.9), 0.35) * fr).astype(np.float32)
     # brows: arched band

@@ -34,8 +34,7 @@ from synface.generator.render import render_faces
 from synface.generator.sampling import PHI_GRID, GenerationSettings, identity_lambdas, mix_identities, mixup_labels
 from synface.generator.synthesize import IMAGE_SIZE, render_identities
 from synface.io.atomic import atomic_path
-from synface.realdomain.casia import render_keys
-from synface.realdomain.identities import RealDomainSettings
+from synface.realdomain.casia import real_train_settings, render_keys
 
 # metric -> (comparison, bound): the goals for both domains
 GOALS: dict[str, tuple[str, float]] = {"detection_rate": (">=", 0.95), "identity_auc": (">=", 0.90),
@@ -102,7 +101,7 @@ def render_sets(domain: str, n_ids: int, per_id: int, seed: int) -> FaceSets:
     """The crops of identities 0..n_ids-1, images 0..per_id-1 of `domain`, plus the synthetic mixup sweeps."""
     if domain == "real":
         keys = [(i, j) for i in range(n_ids) for j in range(per_id)]
-        images, meta = render_keys(RealDomainSettings(seed=seed, dataset="real-train"), keys)
+        images, meta = render_keys(real_train_settings(seed), keys)
         return FaceSets(images, meta["identity"].to_numpy(), None)
     settings = GenerationSettings(n_ids, per_id, identity_mixup=False, factor="all", seed=seed)
     images, meta = render_identities(settings, range(n_ids))

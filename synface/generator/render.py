@@ -226,17 +226,16 @@ def _half_vector(light):
 
 
 @nb.njit(cache=True, fastmath=True)
-def _vertex_light(nrm, gam, occlusion, gloss):
+def _vertex_light(nrm, gam, light, strength, h, occlusion, gloss):
     """Per-vertex linear irradiance (Lambertian, second-order SH with the Deng et al. /
-    DiscoFaceGAN constants, dimmed by the baked occlusion) and Blinn-Phong specular of skin."""
+    DiscoFaceGAN constants, dimmed by the baked occlusion) and Blinn-Phong specular of skin
+    under the key light (`_key_light`; h its half vector)."""
     a0 = np.pi
     a1 = 2.0 * np.pi / np.sqrt(3.0)
     a2 = 2.0 * np.pi / np.sqrt(8.0)
     c0 = 1.0 / np.sqrt(4.0 * np.pi)
     c1 = np.sqrt(3.0) / np.sqrt(4.0 * np.pi)
     c2 = 3.0 * np.sqrt(5.0) / np.sqrt(12.0 * np.pi)
-    light, strength = _key_light(gam)
-    h = _half_vector(light)
     V = nrm.shape[0]
     irr = np.empty((V, 3), np.float32)
     spec = np.empty((V, 3), np.float32)
@@ -366,11 +365,10 @@ def _cornea(x, y, R, h, strength, out):
 
 
 @nb.njit(cache=True, fastmath=True)
-def _compose(tid, b1, b2, fm, alb_v, irr, spec, feats, params, R, light, strength, lut, img):
+def _compose(tid, b1, b2, fm, alb_v, irr, spec, feats, params, R, h, strength, lut, img):
     """Shade the covered pixels of img (canvas, 4 channels: RGB and coverage): interpolated skin
     albedo, light and surface coordinates, the per-pixel anatomy on top, then the display curve.
     Coverage is 1 there, 0 elsewhere."""
-    h = _half_vector(light)
     H, W = tid.shape
     tris = fm.tris
     alb = np.empty(3)
@@ -441,14 +439,15 @@ def _render_one(lamv, geo, alb, lnoise, feats, params, fm, focal, dist, ss, bg, 
     _project(geo, R, fm.pivot, focal, dist, cam, scr)
     _align(scr, fm.lmk, lnoise, template, ss, out_lmk)
     gam = lamv[_GAMMA0:_GAMMA0 + L.ILLUMINATION_DIM]
-    irr, spec = _vertex_light(_vertex_normals(cam, fm.tris), gam, fm.occlusion, fm.gloss)
     light, strength = _key_light(gam)
+    h = _half_vector(light)
+    irr, spec = _vertex_light(_vertex_normals(cam, fm.tris), gam, light, strength, h, fm.occlusion, fm.gloss)
     _rasterise(scr, fm.tris, depth, tid, b1, b2)
     if has_bg:
         img[:, :, :3] = bg
     else:
         _background(lamv[_NOISE0:_NOISE0 + _BG_NOISE], tid, img)
-    _compose(tid, b1, b2, fm, alb, irr, spec, feats, params, R, light, strength, lut, img)
+    _compose(tid, b1, b2, fm, alb, irr, spec, feats, params, R, h, strength, lut, img)
     _downsample(img, ss, out_img, out_mask)
 
 

@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from synface.errors import SynfaceError
 from synface.generator.browse import write_browsable_batches
-from synface.realdomain.casia import render_keys
+from synface.realdomain.casia import real_train_settings, render_keys
 from synface.realdomain.identities import RealDomainSettings
 
 
@@ -37,4 +37,4 @@ def write_browsable_real(n_ids: int, per_id: int, out: str | os.PathLike[str], *
     """Render `per_id` stand-in real photos of each of `n_ids` identities as JPEGs under `out` (atomically)."""
     if n_ids < 1 or per_id < 1:
         raise SynfaceError(f"identity and image counts must be positive, got ids={n_ids} per_id={per_id}")
-    return write_browsable_batches(iter_photos(RealDomainSettings(seed=seed, dataset="real-train"), n_ids, per_id), out)
+    return write_browsable_batches(iter_photos(real_train_settings(seed), n_ids, per_id), out)

@@ -26,6 +26,11 @@ IMAGE_SIZE = (112, 96)
 BATCH_IMAGES = 256
 
 
+def real_train_settings(seed: int = 0) -> ids.RealDomainSettings:
+    """The stand-in real domain's settings for stand-in CASIA-WebFace (its people and photos)."""
+    return ids.RealDomainSettings(seed=seed, dataset="real-train")
+
+
 def casia_folder(settings: ids.RealDomainSettings, index: int) -> str:
     """CASIA-style zero-padded folder number of identity `index`: increasing, with gaps, like CASIA's."""
     gap = int(ids.stream_rng(settings, ids.S_FOLDER, index).integers(0, 60))
@@ -54,7 +59,7 @@ def render_keys(settings: ids.RealDomainSettings, keys: Sequence[tuple[int, int]
 def generate_real_train(out: str | os.PathLike[str], n_ids: int, *, seed: int = 0, identities: range | None = None,
                         progress: bool = True) -> Path:
     """Write stand-in CASIA-WebFace of `n_ids` identities (or the `identities` shard of it) at `out`."""
-    settings = ids.RealDomainSettings(seed=seed, dataset="real-train")
+    settings = real_train_settings(seed)
     identities = identities if identities is not None else range(n_ids)
     if identities.start < 0 or identities.stop > n_ids:
         raise SynfaceError(f"identities {identities.start}..{identities.stop - 1} lie outside 0..{n_ids - 1}")
