@@ -15,6 +15,10 @@ from synface.generator.anatomy import (
     value_noise,
 )
 from synface.generator.facemodel import (
+    BROW_Y,
+    CANTHAL_TILT,
+    EYE_HALF_HEIGHT_UPPER,
+    EYE_OPENING,
     EYE_X,
     EYE_Y,
     F_HAIR,
@@ -116,4 +120,25 @@ def test_baked_occlusion_darkens_hollows():
     model = build_face_model()
     occ, r = model.occlusion, model.region
     assert 0.45 <= occ.min() and occ.max() <= 1.0
-    assert occ[r["eye_region"] > 0.5].mean() < occ[r["forehead"] > 0.5].mean()
+    x, y, cos_u = np.abs(model.surface[:, 0]), model.surface[:, 1], model.surface[:, 2]
+    socket = (cos_u > 0.5) & (np.abs(x - EYE_X) < 1.2) & (y > EYE_Y + 0.5) & (y < BROW_Y - 0.5)  # under the brow
+    assert socket.sum() > 20
+    assert occ[socket].mean() < occ[r["forehead"] > 0.5].mean() - 0.005
+
+
+def _open_eye_at(x: float, y: float, shape: dict[int, float]) -> float:
+    lam = np.zeros((1, L.LAMBDA_DIM))
+    for k, v in shape.items():
+        lam[0, L.ID_SHAPE.start + k] = v
+    alb = SKIN.copy()
+    params = feature_params(lam)[0]
+    return surface_albedo(alb, x, y, 1.0, -5.0, feature_albedo(lam[:, L.ID_TEX])[0], params)
+
+
+def test_identity_shapes_the_eye_opening_and_canthal_tilt():
+    above_centre = EYE_Y + EYE_HALF_HEIGHT_UPPER - 0.05  # just inside the mean upper lid
+    assert _open_eye_at(EYE_X, above_centre, {EYE_OPENING: 0.0}) > 0.9
+    assert _open_eye_at(EYE_X, above_centre, {EYE_OPENING: -2.0}) == 0.0  # a narrower fissure
+    assert _open_eye_at(EYE_X, above_centre + 0.1, {EYE_OPENING: 2.0}) > 0.9  # a wider one
+    lateral = (EYE_X + 1.1, EYE_Y + 0.25)  # near the outer canthus, above the mean axis
+    assert _open_eye_at(*lateral, {CANTHAL_TILT: 2.0}) > _open_eye_at(*lateral, {CANTHAL_TILT: -2.0})

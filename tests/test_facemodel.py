@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from synface.generator import lam as L
-from synface.generator.facemodel import build_face_model
+from synface.generator.facemodel import FEATURE_SHAPE_COMPONENTS, build_face_model
 
 
 @pytest.fixture(scope="module")
@@ -38,11 +38,15 @@ def test_shapes_and_finite(model):
     assert model.landmark_index.shape == (5,)
 
 
-def test_decaying_std(model):
-    assert np.all(np.diff(model.shape_std) < 0)
+def test_shape_spread_is_anthropometric_then_decaying(model):
+    named = len(model.shape_std) - 55  # the 25 named components carry population SDs (cm)
+    assert named == 25 and np.all((0.1 <= model.shape_std[:named]) & (model.shape_std[:named] <= 0.6))
+    assert np.all(np.diff(model.shape_std[named:]) < 0)
     assert np.all(np.diff(model.texture_std) < 0)
     peak = np.linalg.norm(model.shape_basis, axis=2).max(1)
-    np.testing.assert_allclose(peak, model.shape_std, rtol=1e-4)
+    on_mesh = np.setdiff1d(np.arange(len(peak)), FEATURE_SHAPE_COMPONENTS)
+    np.testing.assert_allclose(peak[on_mesh], model.shape_std[on_mesh], rtol=1e-4)
+    assert np.all(peak[FEATURE_SHAPE_COMPONENTS] == 0)  # they shape the per-pixel features
     assert np.all(np.abs(model.texture_basis).reshape(80, -1).max(1) <= model.texture_std * (1 + 1e-5))
 
 

@@ -21,7 +21,14 @@ import numpy as np
 
 from synface.generator import lam as L
 from synface.generator.facemodel import (
+    BROW_ARCH,
     BROW_COMPONENT,
+    BROW_HEIGHT,
+    BROW_THICKNESS,
+    CANTHAL_TILT,
+    EYE_OPENING,
+    LOWER_LIP,
+    UPPER_LIP,
     BROW_Y,
     EYE_HALF_HEIGHT_LOWER,
     EYE_HALF_HEIGHT_UPPER,
@@ -43,9 +50,12 @@ from synface.generator.facemodel import (
 )
 
 # Per-image parameters of the features (feature_params): pupil radius, hairline shift, brow
-# density, and offsets of the identity's and the image's own noise fields.
-P_PUPIL, P_HAIRLINE, P_BROW_DENSITY, P_ID_X, P_ID_Y, P_IMG_X, P_IMG_Y = range(7)
-N_PARAMS = 7
+# density, offsets of the identity's and the image's own noise fields, and the identity's
+# feature geometry: brow height (cm), arch (cm) and thickness (factor), eye opening (factor),
+# canthal tilt (slope), upper and lower lip height (factors).
+(P_PUPIL, P_HAIRLINE, P_BROW_DENSITY, P_ID_X, P_ID_Y, P_IMG_X, P_IMG_Y,
+ P_BROW_Y, P_BROW_ARCH, P_BROW_WIDTH, P_EYE_OPEN, P_EYE_TILT, P_LIP_TOP, P_LIP_BOTTOM) = range(14)
+N_PARAMS = 14
 _ID_DETAIL = (L.ID_TEX.start + 78, L.ID_TEX.start + 79)  # two fine spot components also place the
 _IMG_DETAIL = (L.NOISE.start + 16, L.NOISE.start + 17)  # identity's mottling; noise dims the grain
 
@@ -62,6 +72,16 @@ def feature_params(lam: np.ndarray) -> np.ndarray:
     p[:, P_BROW_DENSITY] = 0.5 + 0.25 * tex[:, BROW_COMPONENT]
     p[:, P_ID_X], p[:, P_ID_Y] = 7.0 * lam[:, _ID_DETAIL[0]], 7.0 * lam[:, _ID_DETAIL[1]]
     p[:, P_IMG_X], p[:, P_IMG_Y] = 7.0 * lam[:, _IMG_DETAIL[0]], 7.0 * lam[:, _IMG_DETAIL[1]]
+    # feature geometry, affine in λ, with population SDs (Farkas): brow height 0.3 cm, arch
+    # 0.15 cm, fissure height ~12 %, canthal tilt 4 +- 3 deg (as a slope), lip heights ~15 %
+    shape = lam[:, L.ID_SHAPE]
+    p[:, P_BROW_Y] = 0.3 * shape[:, BROW_HEIGHT]
+    p[:, P_BROW_ARCH] = 0.45 + 0.15 * shape[:, BROW_ARCH]
+    p[:, P_BROW_WIDTH] = 1.0 + 0.25 * shape[:, BROW_THICKNESS]
+    p[:, P_EYE_OPEN] = 1.0 + 0.12 * shape[:, EYE_OPENING]
+    p[:, P_EYE_TILT] = 0.07 + 0.052 * shape[:, CANTHAL_TILT]  # lateral canthus higher
+    p[:, P_LIP_TOP] = 1.0 + 0.15 * shape[:, UPPER_LIP]
+    p[:, P_LIP_BOTTOM] = 1.0 + 0.15 * shape[:, LOWER_LIP]
     return p
 
 
@@ -128,12 +148,12 @@ def _eye(alb, x, y, feats, params):
     Returns the weight of the open eye at this point (the renderer adds the corneal reflex there)."""
     ax = abs(x)
     dx = ax - EYE_X
-    dy = y - EYE_Y
+    dy = y - EYE_Y - params[P_EYE_TILT] * dx  # the fissure's axis rises towards the lateral canthus
     hw = EYE_HALF_WIDTH
     w2 = 1.0 - (dx / hw) ** 2
     open_ = 0.0
     if w2 > 0.0 and abs(dy) < 1.2:
-        lid = w2**0.8  # the lid margins' almond profile
+        lid = w2**0.8 * params[P_EYE_OPEN]  # the lid margins' almond profile
         hh = lid * (EYE_HALF_HEIGHT_UPPER if dy > 0 else EYE_HALF_HEIGHT_LOWER)
         open_ = _ss(-0.05, 0.05, hh - abs(dy))
         if open_ > 0.0:
@@ -175,11 +195,11 @@ def _eye(alb, x, y, feats, params):
 def _brow(alb, x, y, feats, params):
     """An arched band of short strokes slanting outwards, denser and thicker at the head."""
     ax = abs(x)
-    if ax < 0.7 or ax > 5.3 or abs(y - BROW_Y) > 1.2:
+    if ax < 0.7 or ax > 5.3 or abs(y - BROW_Y) > 1.8:
         return
     bx = min(max((ax - 0.9) / 4.1, 0.0), 1.0)
-    centre = BROW_Y + 0.45 * np.sin(np.pi * min(bx * 1.1, 1.0)) - 0.2
-    half = 0.45 * (1.0 - 0.5 * bx) * (0.8 + 0.4 * params[P_BROW_DENSITY])
+    centre = BROW_Y + params[P_BROW_Y] + params[P_BROW_ARCH] * np.sin(np.pi * min(bx * 1.1, 1.0)) - 0.2
+    half = 0.45 * (1.0 - 0.5 * bx) * (0.8 + 0.4 * params[P_BROW_DENSITY]) * params[P_BROW_WIDTH]
     d = (y - centre) / half
     band = np.exp(-0.5 * d**4) * _ss(0.7, 1.0, ax) * _ss(5.3, 4.8, ax)
     if band < 1e-3:
@@ -210,7 +230,7 @@ def _nose(alb, x, y):
 
 
 @nb.njit(cache=True, inline="always")
-def _lips(alb, x, y, feats):
+def _lips(alb, x, y, feats, params):
     """Vermilion of both lips: the upper one with a cupid's bow and philtral dip, both darker
     towards the mouth line; the line itself is the shadow between them."""
     ax = abs(x)
@@ -221,8 +241,8 @@ def _lips(alb, x, y, feats):
         return
     bow = 0.09 * np.exp(-0.5 * ((ax - 0.45) / 0.25) ** 2) - 0.07 * np.exp(-0.5 * (ax / 0.15) ** 2)
     profile = np.sqrt(1.0 - t * t)  # the lips' outline, full at the centre, meeting at the corners
-    top = MOUTH_Y + 0.62 * profile + bow
-    bottom = MOUTH_Y - 0.78 * profile
+    top = MOUTH_Y + (0.62 * profile + bow) * params[P_LIP_TOP]
+    bottom = MOUTH_Y - 0.78 * profile * params[P_LIP_BOTTOM]
     w = _ss(-0.04, 0.04, top - y) * _ss(-0.04, 0.04, y - bottom)
     if w > 0.0:
         _mix(alb, feats, F_LIPS, 1.0 - 0.3 * np.exp(-0.5 * ((y - MOUTH_Y) / 0.18) ** 2), w)
@@ -267,11 +287,11 @@ def surface_albedo(alb, x, y, cu, above, feats, params):
     if cu > 0.0:  # the face side of the head
         if y > -11.0 and y < 9.5:
             _skin_grain(alb, x, y, params)
-        if y > EYE_Y - 2.0 and y < BROW_Y + 1.5:
+        if y > EYE_Y - 2.0 and y < BROW_Y + 2.0:
             open_eye = _eye(alb, x, y, feats, params)
             _brow(alb, x, y, feats, params)
         elif y > MOUTH_Y - 1.5 and y < NOSE_TIP_Y + 0.5:
             _nose(alb, x, y)
-            _lips(alb, x, y, feats)
+            _lips(alb, x, y, feats, params)
     _hair(alb, x, y, above, feats, params)
     return open_eye

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 # ----------------------------------------------------------------------------- layout
-YC, B_HEAD, A_HEAD, C_FRONT, C_BACK = 1.0, 13.0, 7.3, 9.2, 10.0
+YC, B_HEAD, A_HEAD, C_FRONT, C_BACK = 1.0, 13.0, 6.7, 9.2, 10.0
 EYE_X, EYE_Y = 3.15, 2.5
 BROW_Y = 4.5
 NOSE_TIP_Y, SUBNASALE_Y = -1.5, -2.6
@@ -53,6 +53,11 @@ FEATURE_TINTS: dict[int, list[tuple[int, list[float]]]] = {
 }
 FEATURE_COMPONENTS = sorted({k for tints in FEATURE_TINTS.values() for k, _ in tints} | {5, 10})
 HAIRLINE_COMPONENT, BROW_COMPONENT = 10, 5  # hairline height (receding <-> low), brow density
+# Identity shape components that shape the per-pixel features instead of the mesh (anatomy.py;
+# the mesh component is zero): brow height, arch and thickness, eye opening and canthal tilt,
+# upper and lower lip height. They follow the 25 named mesh components.
+BROW_HEIGHT, BROW_ARCH, BROW_THICKNESS, EYE_OPENING, CANTHAL_TILT, UPPER_LIP, LOWER_LIP = range(25, 32)
+FEATURE_SHAPE_COMPONENTS = [BROW_HEIGHT, BROW_ARCH, BROW_THICKNESS, EYE_OPENING, CANTHAL_TILT, UPPER_LIP, LOWER_LIP]
 
 EXPRESSION_NAMES = [
     "jaw_open", "smile", "brow_raise", "brow_frown", "eye_close_left", "eye_close_right",
@@ -76,7 +81,7 @@ class FaceModel:
     noise_texture_basis: np.ndarray  # (16, V, 3) identity-independent fine albedo detail
     extra_shape_basis: np.ndarray  # (E_s, V, 3) finer identity detail (stand-in real domain)
     extra_texture_basis: np.ndarray  # (E_t, V, 3)
-    shape_std: np.ndarray  # (80,) peak displacement (cm) per unit coefficient, decreasing
+    shape_std: np.ndarray  # (80,) peak displacement (cm) per unit coefficient: population SDs, then decreasing
     texture_std: np.ndarray  # (80,) bound on per-channel albedo change per unit coefficient
     expression_std: np.ndarray  # (64,) peak displacement per unit coefficient
     landmark_index: np.ndarray  # (5,) int32: left eye, right eye, nose tip, left/right mouth corner
@@ -387,6 +392,10 @@ def _displacement(verts: np.ndarray, dx=0.0, dy=0.0, dz=0.0) -> np.ndarray:
 
 
 def _shape_components(verts, normals, info, m):
+    """The named identity shape components as (SD in cm, displacement field): the SD is the
+    population spread of the measure each one changes (adult anthropometry, Farkas: e.g.
+    bizygomatic breadth ~0.6 cm, i.e. 0.3 cm a side; palpebral fissure ~5 % of its width), so a
+    face a few SDs out is unusual, never a caricature."""
     xb, yb = info["xb"], info["yb"]
     ax = np.abs(xb)
     sgn = np.sign(xb)
@@ -399,32 +408,32 @@ def _shape_components(verts, normals, info, m):
     nose_reg = _g(xb, 1.4) * _ss(3.5, 1.5, yb) * _ss(-3.8, -2.8, yb) * fr
     nose_h = np.maximum(verts[:, 2] - 8.6, 0) * nose_reg
     lower = _ss(-1.0, -8.0, yb) * head
-    comps.append(vec(dx=xb / A_HEAD * head))  # face / head width
-    comps.append(vec(dy=np.minimum(yb - 2.0, 0) / 10.0 * head, dz=0.2 * lower * fr))  # face length
-    comps.append(vec(dx=xb / A_HEAD * _ss(-2.0, -8.0, yb) * head))  # jaw width
-    comps.append(vec(dy=-0.6 * _g(xb, 2.0) * _ss(-6.5, -9.0, yb) * fr, dz=0.8 * _g(xb, 2.0) * _g(yb - CHIN_Y, 1.5) * fr))  # chin
-    comps.append(vec(dz=nose_h / 2.5, dy=-0.3 * _g(xb, 1.2) * _g(yb - NOSE_TIP_Y, 0.8) * fr))  # nose projection/length
-    comps.append(vec(dx=xb * 0.6 * _g(xb, 1.6) * _g(yb - (NOSE_TIP_Y - 0.2), 1.0) * fr))  # nose width
-    comps.append(vec(dz=_g(xb, 0.8) * _g(yb - 1.5, 1.2) * fr))  # nose bridge
-    comps.append(vec(dx=sgn * eye_reg))  # eye spacing
-    comps.append(vec(dx=(ax - EYE_X) * sgn * eye_reg * 0.5, dy=(yb - EYE_Y) * eye_reg * 0.5))  # eye size
-    comps.append(vec(dz=-eye_reg))  # eye depth
-    comps.append(vec(dz=_g(ax - 3.0, 2.0) * _g(yb - BROW_Y, 0.7) * fr))  # brow ridge
-    comps.append(vec(dz=_g(ax - 4.3, 1.2) * _g(yb - 0.2, 1.1) * fr, dx=0.5 * sgn * _g(ax - 5.0, 1.2) * _g(yb - 0.2, 1.1) * fr))  # cheekbones
+    comps.append((0.3, vec(dx=xb / A_HEAD * head)))  # face / head width
+    comps.append((0.6, vec(dy=np.minimum(yb - 2.0, 0) / 10.0 * head, dz=0.2 * lower * fr)))  # face length
+    comps.append((0.35, vec(dx=xb / A_HEAD * _ss(-2.0, -8.0, yb) * head)))  # jaw width
+    comps.append((0.4, vec(dy=-0.6 * _g(xb, 2.0) * _ss(-6.5, -9.0, yb) * fr, dz=0.8 * _g(xb, 2.0) * _g(yb - CHIN_Y, 1.5) * fr)))  # chin
+    comps.append((0.3, vec(dz=nose_h / 2.5, dy=-0.3 * _g(xb, 1.2) * _g(yb - NOSE_TIP_Y, 0.8) * fr)))  # nose projection/length
+    comps.append((0.15, vec(dx=xb * 0.6 * _g(xb, 1.6) * _g(yb - (NOSE_TIP_Y - 0.2), 1.0) * fr)))  # nose width
+    comps.append((0.3, vec(dz=_g(xb, 0.8) * _g(yb - 1.5, 1.2) * fr)))  # nose bridge
+    comps.append((0.15, vec(dx=sgn * eye_reg)))  # eye spacing
+    comps.append((0.12, vec(dx=(ax - EYE_X) * sgn * eye_reg * 0.5, dy=(yb - EYE_Y) * eye_reg * 0.15)))  # eye size
+    comps.append((0.3, vec(dz=-eye_reg)))  # eye depth
+    comps.append((0.3, vec(dz=_g(ax - 3.0, 2.0) * _g(yb - BROW_Y, 0.7) * fr)))  # brow ridge
+    comps.append((0.4, vec(dz=_g(ax - 4.3, 1.2) * _g(yb - 0.2, 1.1) * fr, dx=0.5 * sgn * _g(ax - 5.0, 1.2) * _g(yb - 0.2, 1.1) * fr)))  # cheekbones
     lips_reg = m["mouth_width"] * _g(yb - MOUTH_Y, 0.7) * fr
-    comps.append(vec(dz=lips_reg, dy=0.4 * np.sign(yb - MOUTH_Y + 1e-6) * lips_reg))  # lip thickness
-    comps.append(vec(dz=np.maximum(yb - BROW_Y, 0) / 5.0 * fr * head))  # forehead slope
-    comps.append(vec(dx=xb * 0.35 * _g(xb, 2.8) * _g(yb - MOUTH_Y, 1.0) * fr))  # mouth width
-    comps.append(vec(dy=_g(xb, 3.0) * _g(yb - MOUTH_Y, 1.3) * fr))  # mouth height
-    comps.append(vec(dz=_g(ax - 4.2, 1.6) * _g(yb + 4.5, 1.6) * fr, dx=0.6 * sgn * _g(ax - 5.0, 1.6) * _g(yb + 4.5, 1.8) * fr))  # fuller cheeks
-    comps.append(vec(dz=np.minimum(verts[:, 2], 0) / C_BACK * head))  # head depth (back)
-    comps.append(vec(dy=_g(xb, 1.2) * _g(yb - NOSE_TIP_Y, 0.7) * fr))  # nose tip up/down
-    comps.append(vec(dx=sgn * _g(ax - 7.0, 1.2) * _g(yb - 1.2, 2.0) * (1 - fr) * head))  # ears
-    comps.append(vec(dy=eye_reg + 0.6 * _g(ax - 3.0, 2.0) * _g(yb - BROW_Y, 0.8) * fr))  # eye height
-    comps.append(vec(dz=_g(xb, 0.7) * _g(yb - 0.3, 0.8) * fr))  # nasal hump
-    comps.append(vec(dx=sgn * _g(ax - 5.0, 1.2) * _g(yb + 7.0, 1.4) * fr))  # jowls
-    comps.append(vec(dz=verts[:, 2].clip(0) / C_FRONT * _ss(4.0, 10.0, yb) * head))  # skull height/forehead round
-    comps.append(vec(dy=np.maximum(yb - 4.0, 0) / 10.0 * head))  # skull height
+    comps.append((0.2, vec(dz=lips_reg, dy=0.4 * np.sign(yb - MOUTH_Y + 1e-6) * lips_reg)))  # lip thickness
+    comps.append((0.5, vec(dz=np.maximum(yb - BROW_Y, 0) / 5.0 * fr * head)))  # forehead slope
+    comps.append((0.2, vec(dx=xb * 0.35 * _g(xb, 2.8) * _g(yb - MOUTH_Y, 1.0) * fr)))  # mouth width
+    comps.append((0.3, vec(dy=_g(xb, 3.0) * _g(yb - MOUTH_Y, 1.3) * fr)))  # mouth height
+    comps.append((0.5, vec(dz=_g(ax - 4.2, 1.6) * _g(yb + 4.5, 1.6) * fr, dx=0.6 * sgn * _g(ax - 5.0, 1.6) * _g(yb + 4.5, 1.8) * fr)))  # fuller cheeks
+    comps.append((0.6, vec(dz=np.minimum(verts[:, 2], 0) / C_BACK * head)))  # head depth (back)
+    comps.append((0.2, vec(dy=_g(xb, 1.2) * _g(yb - NOSE_TIP_Y, 0.7) * fr)))  # nose tip up/down
+    comps.append((0.4, vec(dx=sgn * _g(ax - 7.0, 1.2) * _g(yb - 1.2, 2.0) * (1 - fr) * head)))  # ears
+    comps.append((0.2, vec(dy=eye_reg + 0.6 * _g(ax - 3.0, 2.0) * _g(yb - BROW_Y, 0.8) * fr)))  # eye height
+    comps.append((0.2, vec(dz=_g(xb, 0.7) * _g(yb - 0.3, 0.8) * fr)))  # nasal hump
+    comps.append((0.4, vec(dx=sgn * _g(ax - 5.0, 1.2) * _g(yb + 7.0, 1.4) * fr)))  # jowls
+    comps.append((0.4, vec(dz=verts[:, 2].clip(0) / C_FRONT * _ss(4.0, 10.0, yb) * head)))  # skull height/forehead round
+    comps.append((0.5, vec(dy=np.maximum(yb - 4.0, 0) / 10.0 * head)))  # skull height
     return comps
 
 
@@ -566,11 +575,13 @@ def build_face_model(extra_shape: int = 0, extra_texture: int = 0) -> FaceModel:
 
     # identity shape: named components, then symmetric smooth bumps of decreasing radius
     rng = np.random.default_rng(1234)
-    comps = _shape_components(verts, normals, info, m)
+    named_std, comps = zip(*_shape_components(verts, normals, info, m))
     n_named = len(comps)
-    comps += _bumps(rng, verts, normals, info, SHAPE_DIM - n_named, lambda k: 2.6 * 0.975**k)
+    comps = list(comps) + _bumps(rng, verts, normals, info, SHAPE_DIM - n_named, lambda k: 2.6 * 0.975**k)
     shape_std = (0.75 / (1.0 + 0.15 * np.arange(SHAPE_DIM))).astype(np.float32)
+    shape_std[:n_named] = named_std
     shape_basis = np.stack([_normalise_peak(c) * s for c, s in zip(comps, shape_std)])
+    shape_basis[FEATURE_SHAPE_COMPONENTS] = 0.0
 
     # texture
     rng = np.random.default_rng(5678)

@@ -32,6 +32,9 @@ class Priors:
     smile_index: int = lam.EXPRESSION_SMILE
     ambient: tuple[float, float] = (0.75, 1.05)  # SH band-0 intensity range
     tint: float = 0.05  # per-channel colour variation of natural light
+    # SH band-1 mean (y, z, x terms): light comes on average from above (sky, ceilings: gamma_1 < 0
+    # lights upward-facing normals) and from the camera's side (photographers face the light)
+    directional_mean: tuple[float, float, float] = (-0.2, 0.1, 0.0)
     directional_std: float = 0.14  # SH band-1 (light direction) spread; larger leaves half-black faces
     detail_std: float = 0.08  # SH band-2
 
@@ -61,7 +64,7 @@ class Priors:
         sh = np.concatenate(
             [
                 np.ones((n, 1, 1)),
-                rng.normal(0.0, self.directional_std, (n, 3, 1)),
+                rng.normal(np.array(self.directional_mean)[:, None], self.directional_std, (n, 3, 1)),
                 rng.normal(0.0, self.detail_std, (n, 5, 1)),
             ],
             axis=1,

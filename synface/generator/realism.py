@@ -3,7 +3,9 @@
 dlib's HOG frontal face detector and its ResNet face recogniser never saw this generator, so
 they judge the 112x96 aligned crops independently (issue 10):
 
-- detection rate: the fraction of crops in which HOG, upsampled once (2x), finds a face;
+- detection rate: the fraction of crops in which HOG, upsampled once (2x), finds a face; also
+  among the near-frontal crops (|yaw| <= FRONTAL_DEG), which separates how face-like the
+  faces are from how many of them the pose priors turn beyond a frontal detector's range;
 - identity AUC: ROC AUC of same- vs different-identity pairs over all pairs of crops,
   scored by the negative distance of the recogniser's 128-d descriptors;
 - mixup ρ: for each identity, the Spearman ρ between φ and the descriptor distance to
@@ -43,6 +45,7 @@ _COMPARE = {">=": operator.ge, "<=": operator.le}
 INSTALL = ("bench realism needs dlib-bin and face-recognition-models (which needs setuptools<81), pinned in "
            "requirements.lock: run `make setup`, or pip install dlib-bin face-recognition-models 'setuptools<81'")
 UPSAMPLE = 1  # one 2x step up: the crop's face is barely larger than HOG's 80 px window
+FRONTAL_DEG = 20.0
 
 
 class Judge:
@@ -85,6 +88,7 @@ class FaceSets:
 
     images: np.ndarray  # (n, 112, 96, 3) uint8
     identities: np.ndarray  # (n,)
+    yaw_deg: np.ndarray  # (n,) head yaw of each crop
     sweeps: np.ndarray | None  # (ids, len(PHI_GRID), 112, 96, 3) uint8, φ ascending; None: no φ (real)
 
 
@@ -102,11 +106,13 @@ def render_sets(domain: str, n_ids: int, per_id: int, seed: int) -> FaceSets:
     if domain == "real":
         keys = [(i, j) for i in range(n_ids) for j in range(per_id)]
         images, meta = render_keys(real_train_settings(seed), keys)
-        return FaceSets(images, meta["identity"].to_numpy(), None)
+        return FaceSets(images, meta["identity"].to_numpy(), meta["yaw_deg"].to_numpy(), None)
     settings = GenerationSettings(n_ids, per_id, identity_mixup=False, factor="all", seed=seed)
     images, meta = render_identities(settings, range(n_ids))
+    yaw = np.rad2deg(np.concatenate([identity_lambdas(settings, i)[0][:, lam.POSE.start + lam.YAW] for i in range(n_ids)]))
     sweeps = render_faces(np.concatenate([mixup_sweep(settings, i) for i in range(n_ids)]), size=IMAGE_SIZE).images
-    return FaceSets(images, meta["identity"].to_numpy(), sweeps.reshape(n_ids, len(PHI_GRID), *sweeps.shape[1:]))
+    return FaceSets(images, meta["identity"].to_numpy(), yaw,
+                    sweeps.reshape(n_ids, len(PHI_GRID), *sweeps.shape[1:]))
 
 
 def identity_auc(descriptors: np.ndarray, identities: np.ndarray) -> float:
@@ -123,11 +129,14 @@ def mixup_rho(sweeps: np.ndarray, phi: np.ndarray) -> float:
     return float(np.mean([spearmanr(phi, d).statistic for d in distance]))
 
 
-def realism_metrics(found: np.ndarray, descriptors: np.ndarray, identities: np.ndarray,
+def realism_metrics(found: np.ndarray, descriptors: np.ndarray, identities: np.ndarray, yaw_deg: np.ndarray,
                     sweeps: np.ndarray | None) -> dict[str, float | None]:
-    """The three numbers from the judge's outputs; sweeps: (ids, len(PHI_GRID), d) descriptors or None."""
+    """The numbers from the judge's outputs; sweeps: (ids, len(PHI_GRID), d) descriptors or None."""
+    frontal = np.abs(yaw_deg) <= FRONTAL_DEG
     return {
         "detection_rate": float(np.mean(found)),
+        "detection_rate_frontal": float(np.mean(found[frontal])) if frontal.any() else None,
+        "frontal_share": float(np.mean(frontal)),
         "identity_auc": identity_auc(descriptors, identities),
         "mixup_rho": None if sweeps is None else mixup_rho(sweeps, PHI_GRID),
     }
@@ -139,7 +148,7 @@ def measure(sets: FaceSets, judge: Judge) -> dict[str, float | None]:
     sweeps = None
     if sets.sweeps is not None:
         sweeps = judge(sets.sweeps.reshape(-1, *sets.sweeps.shape[2:]))[1].reshape(*sets.sweeps.shape[:2], -1)
-    return realism_metrics(found, descriptors, sets.identities, sweeps)
+    return realism_metrics(found, descriptors, sets.identities, sets.yaw_deg, sweeps)
 
 
 def goals_met(metrics: dict[str, float | None]) -> dict[str, bool | None]:
