@@ -25,14 +25,12 @@ from synface.generator.facemodel import (
     BROW_COMPONENT,
     BROW_HEIGHT,
     BROW_THICKNESS,
-    CANTHAL_TILT,
-    EYE_OPENING,
-    LOWER_LIP,
-    UPPER_LIP,
     BROW_Y,
+    CANTHAL_TILT,
     EYE_HALF_HEIGHT_LOWER,
     EYE_HALF_HEIGHT_UPPER,
     EYE_HALF_WIDTH,
+    EYE_OPENING,
     EYE_X,
     EYE_Y,
     F_BROW,
@@ -44,9 +42,11 @@ from synface.generator.facemodel import (
     F_SCLERA,
     F_TEETH,
     HAIRLINE_COMPONENT,
+    LOWER_LIP,
     MOUTH_X,
     MOUTH_Y,
     NOSE_TIP_Y,
+    UPPER_LIP,
 )
 
 # Per-image parameters of the features (feature_params): pupil radius, hairline shift, brow
