@@ -18,6 +18,11 @@ include: "rules/tables.smk"
 include: "rules/figures.smk"
 
 
+if config["world"] == "embedded":
+
+    include: "rules/tuning.smk"
+
+
 # Every paper target, and the JSON of every accuracy that `dvc metrics show` reads.
 rule paper:
     default_target: True

@@ -1,5 +1,17 @@
 # Helpers only: the software environment, the experiment grid and input functions.
-from synface.experiments import TEST_SETS, Experiments, model_path
+from synface.experiments import (
+    CHOSEN,
+    SPLITS,
+    TEST_SETS,
+    Experiments,
+    dev_metrics_path,
+    evaluation_set_path,
+    metrics_path,
+    model_path,
+    run_folder,
+    steps_path,
+    unique,
+)
 
 
 conda: "../workflow/envs/synface.yaml"
@@ -10,8 +22,11 @@ EXPERIMENTS = Experiments(config)
 
 wildcard_constraints:
     base="|".join(EXPERIMENTS.base_sets) or "none",
-    test_set="|".join(TEST_SETS),
     generated_test_set="|".join(EXPERIMENTS.generated_test_sets),
+    split="|".join(SPLITS),
+    candidate="|".join(c for c in EXPERIMENTS.tuning_candidates if c != CHOSEN)
+    or "none",
+    tuned="|".join(EXPERIMENTS.tuning_candidates) or "none",
     train="|".join(EXPERIMENTS.training_sets),
     seed=r"\d+",
     table="|".join(EXPERIMENTS.tables),
@@ -48,3 +63,35 @@ def training_settings(wildcards):
 
 def table_metrics(wildcards):
     return EXPERIMENTS.table_metrics(wildcards.table)
+
+
+# The training curves figure: per table, each of its training sets' steps files over seeds.
+TRAINING_CURVES = {
+    table: {
+        train: [steps_path(train, seed) for seed in EXPERIMENTS.seeds]
+        for train in unique(row["train"] for row in rows)
+    }
+    for table, rows in EXPERIMENTS.tables.items()
+}
+
+
+def training_curve_files(wildcards):
+    return unique(
+        f for sets in TRAINING_CURVES.values() for files in sets.values() for f in files
+    )
+
+
+def evaluation_protocol(wildcards):
+    """The LFW-style protocol of a generated test or dev set."""
+    return EXPERIMENTS.protocol(wildcards.split)
+
+
+def tuning_settings(wildcards):
+    return EXPERIMENTS.training_settings(
+        wildcards.train, int(wildcards.seed), wildcards.candidate
+    )
+
+
+def tuning_model(wildcards):
+    """A tuning run's model: the grid's own for the chosen settings."""
+    return f"{run_folder(wildcards.train, wildcards.seed, wildcards.tuned)}/model.pt"

@@ -1,4 +1,5 @@
-# Datasets: synthetic base sets (rendered in identity shards) and the generated test sets.
+# Datasets: synthetic base sets (rendered in identity shards) and the generated evaluation sets
+# (data/test/: the test sets; data/dev/: the dev split, same protocol, other people).
 # The real data comes from rules/real_{world}.smk.
 
 
@@ -43,11 +44,11 @@ rule synthetic_set:
 
 rule test_set_folder:
     output:
-        temp(directory("work/lfw_layout/{generated_test_set}")),
+        temp(directory("work/lfw_layout/{split}/{generated_test_set}")),
     log:
-        "logs/data/{generated_test_set}_layout.log",
+        "logs/data/{split}/{generated_test_set}_layout.log",
     benchmark:
-        "benchmarks/data/{generated_test_set}_layout.tsv"
+        "benchmarks/data/{split}/{generated_test_set}_layout.tsv"
     conda:
         "../workflow/envs/synface.yaml"
     threads: 2
@@ -55,20 +56,20 @@ rule test_set_folder:
         mem_mb=3000,
         runtime=30,
     params:
-        protocol=config["test_sets"],
+        protocol=evaluation_protocol,
     script:
         "../workflow/scripts/test_set_folder.py"
 
 
 rule test_set:
     input:
-        "work/lfw_layout/{generated_test_set}",
+        "work/lfw_layout/{split}/{generated_test_set}",
     output:
-        directory("data/test/{generated_test_set}"),
+        directory("data/{split}/{generated_test_set}"),
     log:
-        "logs/data/{generated_test_set}.log",
+        "logs/data/{split}/{generated_test_set}.log",
     benchmark:
-        "benchmarks/data/{generated_test_set}.tsv"
+        "benchmarks/data/{split}/{generated_test_set}.tsv"
     conda:
         "../workflow/envs/synface.yaml"
     threads: 1

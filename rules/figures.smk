@@ -118,3 +118,30 @@ rule figure_feature_distribution:
         profile=config["world"],
     script:
         "../workflow/scripts/figure_feature_distribution.py"
+
+
+rule figure_training_curves:
+    input:
+        training_curve_files,
+    output:
+        report(
+            "results/figures/training_curves.png",
+            caption="../workflow/report/training_curves.rst",
+            category="Figures",
+            subcategory="training_curves",
+        ),
+    log:
+        "logs/figures/training_curves.log",
+    benchmark:
+        "benchmarks/figures/training_curves.tsv"
+    conda:
+        "../workflow/envs/synface.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        runs=TRAINING_CURVES,
+        profile=config["world"],
+    script:
+        "../workflow/scripts/figure_training_curves.py"

@@ -7,6 +7,7 @@ rule train:
     output:
         model="models/{train}/seed{seed}/model.pt",
         log="models/{train}/seed{seed}/log.csv",
+        steps="models/{train}/seed{seed}/steps.csv",
     log:
         "logs/train/{train}/seed{seed}.log",
     benchmark:
@@ -24,22 +25,26 @@ rule train:
         "../workflow/scripts/train.py"
 
 
+# One job per model, loading it once, over every test set: Snakemake outputs cannot follow which
+# test sets the tables read for each training set.
 rule evaluate:
     input:
         model="models/{train}/seed{seed}/model.pt",
-        dataset="data/test/{test_set}",
+        datasets=expand("data/test/{test_set}", test_set=TEST_SETS),
     output:
-        "results/metrics/{train}/seed{seed}/{test_set}.json",
+        [metrics_path("{train}", "{seed}", test_set) for test_set in TEST_SETS],
     log:
-        "logs/evaluate/{train}/seed{seed}/{test_set}.log",
+        "logs/evaluate/{train}/seed{seed}.log",
     benchmark:
-        "benchmarks/evaluate/{train}/seed{seed}/{test_set}.tsv"
+        "benchmarks/evaluate/{train}/seed{seed}.tsv"
     conda:
         "../workflow/envs/synface.yaml"
     threads: 1
     resources:
         mem_mb=2000,
-        runtime=20,
+        runtime=20 * len(TEST_SETS),
+    params:
+        test_sets=TEST_SETS,
     script:
         "../workflow/scripts/evaluate.py"
 

@@ -24,6 +24,8 @@ DATASET_PARAMS = ["world", "scale", "generator", "real_domain", "test_sets", "ex
 MODEL_PARAMS = [*DATASET_PARAMS, "seeds", "model", "training"]
 # Figures of the generator and the data render faces directly: they read no run results.
 RENDERED_FIGURES = {"samples", "identity_mixup", "factor_variation"}
+# Figures of the training runs themselves (their steps files), not of their metrics.
+TRAINING_FIGURES = {"training_curves"}
 
 
 def dataset_paths(experiments: Experiments) -> list[str]:
@@ -34,6 +36,13 @@ def dataset_paths(experiments: Experiments) -> list[str]:
 def _stage(cmd_targets: list[str], configfile: str, deps: list[str], params: list[str], **extra: Any) -> dict[str, Any]:
     cmd = f"snakemake --cores all {' '.join(cmd_targets)} --configfile {configfile}"  # --configfile takes several values: last
     return {"cmd": cmd, "deps": [*CODE, *deps], "params": [{configfile: params}], **extra}
+
+
+def _target_deps(name: str) -> list[str]:
+    """What a paper target's stage reads besides the code: nothing, the models, or the metrics."""
+    if name in RENDERED_FIGURES:
+        return []
+    return ["models"] if name in TRAINING_FIGURES else ["results/metrics", "results/features"]
 
 
 def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
@@ -58,7 +67,7 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
         stages[f"{'figure' if is_figure else 'table'}_{name}"] = _stage(
             [target],
             configfile,
-            [] if name in RENDERED_FIGURES else ["results/metrics", "results/features"],
+            _target_deps(name),
             ["experiments", "figures", "world"],
             outs=[target],
         )

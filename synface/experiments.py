@@ -24,6 +24,10 @@ from typing import Any
 from synface.errors import SynfaceError
 
 TEST_SETS = ("lfw", "syn_lfw")
+SPLITS = ("test", "dev")  # generated evaluation sets: the test sets, and the dev split to choose settings on
+# The `training` keys a run reads (TrainConfig fields of the same names).
+TRAINING_KEYS = ("head", "scale", "margin", "epochs", "min_steps", "warmup", "batch", "lr")
+CHOSEN, DOUBLED = "chosen", "chosen_x2"  # tuning: the `training` section, and it at twice its length
 _COUNT = r"(\d+(?:\.\d+)?K?)"
 _SYN = re.compile(rf"^Syn_{_COUNT}_(\d+)(?:_(none|expression|illumination|pose))?(_IM)?$")
 _REAL = re.compile(rf"^Real(?:_{_COUNT}_(\d+))?$")
@@ -69,8 +73,10 @@ class Experiments:
         self.seeds: list[int] = list(config["seeds"])
         self.tables: dict[str, list[dict[str, Any]]] = config["experiments"]
         self.mix_synthetic: str = config["domain_mixup"]["synthetic"]
+        self.tuning: Mapping[str, Any] = config.get("tuning", {}) if config["world"] == "embedded" else {}
         self.training_sets = {name: self.parse(name) for name in self._training_set_names()}
         self.base_sets = self._base_sets()
+        self._check_dev_split()
 
     def scaled(self, paper_ids: str) -> int:
         return max(2, round(paper_count(paper_ids) / self.divisor))
@@ -93,6 +99,7 @@ class Experiments:
     def _training_set_names(self) -> list[str]:
         features = self.config["feature_distribution"]
         names: list[str] = [features["observer"], *(s["name"] for s in features["sets"])]
+        names += [name for name in self.tuning.get("sets", []) if name not in names]
         for table, rows in self.tables.items():
             for row in rows:
                 if "train" not in row:
@@ -122,6 +129,24 @@ class Experiments:
         """Test sets rendered by the pipeline; the paper world imports the real LFW instead."""
         return TEST_SETS if self.config["world"] == "embedded" else ("syn_lfw",)
 
+    def _check_dev_split(self) -> None:
+        """The dev sets' people are drawn from (dataset, seed) streams: the same seed as the test
+        sets would give LFW-dev the people of LFW (and Syn-LFW-dev those of Syn-LFW). Stand-in
+        CASIA-WebFace and the synthetic training sets draw from other datasets' streams."""
+        dev, test = self.config["dev_sets"]["seed"], self.config["test_sets"]["seed"]
+        if dev == test:
+            raise SynfaceError(
+                f"dev_sets.seed = test_sets.seed = {dev}: LFW-dev and Syn-LFW-dev would hold the people of the "
+                "test sets LFW and Syn-LFW; give the dev split its own seed"
+            )
+
+    def protocol(self, split: str) -> dict[str, int]:
+        """The LFW-style protocol of a generated evaluation set: the test sets', with the dev seed for "dev"."""
+        protocol = dict(self.config["test_sets"])
+        if split == "dev":
+            protocol["seed"] = int(self.config["dev_sets"]["seed"])
+        return protocol
+
     @property
     def real_train_identities(self) -> int:
         """Identities of the stand-in CASIA-WebFace (its paper count, scaled)."""
@@ -147,22 +172,73 @@ class Experiments:
             inputs["real"] = "data/real/real_train"
         return inputs
 
-    def training_settings(self, training_set: str, seed: int) -> dict[str, Any]:
-        """TrainConfig keyword arguments of one run, apart from its output folder and data paths."""
+    def training_settings(self, training_set: str, seed: int, candidate: str | None = None) -> dict[str, Any]:
+        """TrainConfig keyword arguments of one run, apart from its output folder and data paths;
+        `candidate`: a tuning candidate's settings (TUNED: the chosen ones at twice their length)."""
         ts = self.training_sets[training_set]
-        model, training = self.config["model"], self.config["training"]
+        model, training = self.config["model"], self.tuning_training(candidate)
         return {
             "syn_subset": ts.syn_subset,
             "real_subset": ts.real_subset,
             "arch": model["arch"],
             "input_hw": tuple(model["input"]),
             "embedding": model["embedding"],
-            "head": training["head"],
-            "epochs": training["epochs"],
-            "batch": training["batch"],
-            "lr": training["lr"],
+            **{key: training[key] for key in TRAINING_KEYS},
             "seed": int(seed),
         }
+
+    def tuning_training(self, candidate: str | None) -> dict[str, Any]:
+        """The `training` section as a candidate sees it: overridden by its settings; DOUBLED: twice as long."""
+        training = dict(self.config["training"])
+        if candidate == DOUBLED:
+            training["epochs"] *= 2
+            training["min_steps"] *= 2
+        elif candidate is not None:
+            if candidate not in self.tuning_candidates:
+                raise SynfaceError(f"tuning.candidates: no candidate {candidate!r} (have {', '.join(self.tuning_candidates)})")
+            training.update(self.config["tuning"]["candidates"].get(candidate, {}))
+        return training
+
+    @property
+    def tuning_candidates(self) -> list[str]:
+        """CHOSEN (the `training` section), DOUBLED (it at twice the length), then the configured candidates."""
+        return [CHOSEN, DOUBLED, *self.tuning.get("candidates", {})] if self.tuning else []
+
+    def convergence_ends(self) -> dict[str, tuple[str, str]]:
+        """Per table, its smallest and largest training set by images in an epoch (the primary set:
+        the synthetic part where there is one; the whole real set counts as largest; ties: table order)."""
+        def images(name: str) -> float:
+            ts = self.training_sets[name]
+            subset = ts.syn_subset or ts.real_subset
+            return float("inf") if subset is None else subset[0] * subset[1]
+
+        ends = {}
+        for table, rows in self.tables.items():
+            ordered = sorted((row["train"] for row in rows), key=images)
+            ends[table] = (ordered[0], ordered[-1])
+        return ends
+
+    def convergence_sets(self) -> list[str]:
+        return unique(name for ends in self.convergence_ends().values() for name in ends)
+
+    def tuning_metrics_files(self) -> list[str]:
+        return [dev_metrics_path(c, t, s, test) for c, t, s in self.tuning_runs() for test in TEST_SETS]
+
+    def tuning_steps(self) -> list[str]:
+        return [f"{run_folder(t, s, c)}/steps.csv" for c, t, s in self.tuning_runs()]
+
+    def tuning_runs(self) -> list[tuple[str, str, int]]:
+        """Every (candidate, training set, seed) of the tuning study: the candidates on `tuning.sets`,
+        the chosen settings and their doubled length also on the convergence sets."""
+        if not self.tuning:
+            return []
+        runs = []
+        for candidate in self.tuning_candidates:
+            sets = self.tuning["sets"]
+            if candidate in (CHOSEN, DOUBLED):
+                sets = unique([*sets, *self.convergence_sets()])
+            runs += [(candidate, name, int(seed)) for name in sets for seed in self.tuning["seeds"]]
+        return runs
 
     @staticmethod
     def test_sets(row: Mapping[str, Any]) -> list[str]:
@@ -193,6 +269,7 @@ class Experiments:
         return [model_path(train, seed) for train, seed in self.runs()]
 
     def metrics_files(self) -> list[str]:
+        """The metrics files the tables read; their models' evaluate jobs also write the other test sets'."""
         return [metrics_path(*key) for key in self.metrics_needed()]
 
     def metrics_needed(self) -> list[tuple[str, int, str]]:
@@ -211,8 +288,31 @@ def model_path(training_set: str, seed: int) -> str:
     return f"models/{training_set}/seed{seed}/model.pt"
 
 
-def metrics_path(training_set: str, seed: int, test_set: str) -> str:
-    """Where the LFW-protocol metrics of one run on one test set live."""
+def steps_path(training_set: str, seed: int) -> str:
+    """The per-step training losses of one run (the training curves figure reads them)."""
+    return f"models/{training_set}/seed{seed}/steps.csv"
+
+
+def run_folder(training_set: str, seed: int | str, candidate: str = CHOSEN) -> str:
+    """The folder of one run; a tuning candidate's under models/tuning/ (the chosen settings' runs
+    are the grid's own, so the tuning study reuses them)."""
+    if candidate == CHOSEN:
+        return f"models/{training_set}/seed{seed}"
+    return f"models/tuning/{candidate}/{training_set}/seed{seed}"
+
+
+def evaluation_set_path(test_set: str, split: str = "test") -> str:
+    """An evaluation set: data/test/lfw, ... and the dev split's data/dev/lfw, ..."""
+    return f"data/{split}/{test_set}"
+
+
+def dev_metrics_path(candidate: str, training_set: str, seed: int | str, test_set: str) -> str:
+    """The dev-split metrics of one tuning run."""
+    return f"results/tuning/metrics/{candidate}/{training_set}/seed{seed}/{test_set}.json"
+
+
+def metrics_path(training_set: str, seed: int | str, test_set: str) -> str:
+    """Where the LFW-protocol metrics of one run on one test set live (a seed of "{seed}": the rule's pattern)."""
     return f"results/metrics/{training_set}/seed{seed}/{test_set}.json"
 
 

@@ -13,17 +13,18 @@ import pandas as pd
 import pytest
 import yaml
 
-from synface.analysis.claims import claims_frame, write_claims
+from synface.analysis.claims import EQUIVALENCE_MARGIN, Comparison, claims_frame, gain, gt, verdict, write_claims
 from synface.analysis.features import feature_distribution, load_feature_distribution, spread, subsample
 from synface.analysis.metrics import Summary, load_metrics, paper_summaries, summaries
 from synface.analysis.summary import metrics_summary
-from synface.analysis.tables import TABLES, write_table
+from synface.analysis.tables import TABLES, table_frame, write_table
 from synface.errors import SynfaceError
 from synface.experiments import Experiments
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "config/config.yaml").read_text())
 SEED_OFFSET = {0: -0.01, 1: 0.0, 2: 0.01}  # sample std over seeds = 1.00 point (ddof=1)
+T_975_2 = 4.302652729911275  # t_{0.975} with 2 degrees of freedom (3 seeds), from a t table
 
 
 def paper_minus(points: float) -> Callable[[str, int, str], float]:
@@ -111,6 +112,14 @@ def test_the_same_run_twice_is_rejected(files):
         load_metrics([files[0], files[0]])
 
 
+def test_t_interval_of_three_seeds_at_80_81_82():
+    low, high = Summary("x", 81.0, 1.0, 3).ci95  # mean 81, sample std 1
+    half = T_975_2 * 1.0 / math.sqrt(3)
+    assert (low, high) == pytest.approx((81.0 - half, 81.0 + half))
+    assert all(math.isnan(b) for b in Summary("x", 81.0, math.nan, 1).ci95)
+    assert Summary("x", 81.0, 0.0, 3).ci95 == (81.0, 81.0)
+
+
 # --- tables --------------------------------------------------------------------------------
 
 
@@ -126,6 +135,8 @@ def test_width_depth_table_holds_known_numbers_in_paper_order(files, tmp_path):
         "test",
         "accuracy",
         "std",
+        "ci_low",
+        "ci_high",
         "seeds",
         "paper",
         "delta",
@@ -135,6 +146,7 @@ def test_width_depth_table_holds_known_numbers_in_paper_order(files, tmp_path):
     assert list(table["im"]) == [False, True] * 9
     assert (table["std"] == 1.0).all() and (table["seeds"] == 3).all()
     assert table["delta"].tolist() == pytest.approx([-10.0] * 18)
+    assert (table["ci_high"] - table["ci_low"]).tolist() == pytest.approx([2 * T_975_2 / math.sqrt(3)] * 18, abs=0.011)
     first = table.iloc[1]
     assert (first["train"], first["accuracy"], first["paper"], first["profile"]) == (
         "Syn_1K_50_IM",
@@ -142,6 +154,12 @@ def test_width_depth_table_holds_known_numbers_in_paper_order(files, tmp_path):
         87.53,
         "embedded",
     )
+    assert (first["ci_low"], first["ci_high"]) == (75.05, 80.01)  # 77.53 ± 4.303 · 1/√3
+
+
+def test_table_interval_is_empty_with_one_seed():
+    table = table_frame("width_depth", CONFIG, paper_summaries(CONFIG), "paper")
+    assert table["ci_low"].isna().all() and table["ci_high"].isna().all()
 
 
 def test_cross_domain_has_a_row_per_test_set_and_mix_counts_as_im(files, tmp_path):
@@ -208,15 +226,73 @@ def test_the_rules_say_yes_on_the_paper_numbers():
     table = verdicts(paper_like())
     assert (table["paper_holds"] == "yes").all()
     assert (table.drop(index=6)["holds"] == "yes").all()
-    assert table.loc[6, "holds"] == "not tested"
-    assert table.loc[2, "evidence"].startswith("9/9 hold, 8/9 beyond 1 SE")  # (e): +0.10 < SE 0.41
-    assert table.loc[2, "holds_beyond_se"] == "partly"
-    assert "(e): 88.32 vs 88.22 (Δ +0.10, SE 0.41)" in table.loc[2, "evidence"]
+    assert table.loc[6, "holds"] == table.loc[6, "verdict"] == "not tested"
+    # std 0.5 over 3 seeds: Welch df 4, half-width 2.776 · √(2 · 0.25/3) = 1.13 for a one-row-each comparison
+    assert table.loc[2, "evidence"].startswith("9/9 hold by mean, 6 supported, 3 inconclusive")
+    assert table.loc[2, "verdict"] == "inconclusive"
+    assert "(e): 88.32 vs 88.22 (Δ +0.10 [95% CI -1.03, +1.23], inconclusive)" in table.loc[2, "evidence"]
+    assert table.loc[7, "verdict"] == "supported"  # incl. "none ≥ expression", Δ +0.83 within the margin
 
 
 def test_single_seed_leaves_the_noise_verdict_open():
     table = verdicts(paper_like(std=math.nan, n=1))
-    assert (table.drop(index=6)["holds_beyond_se"] == "n/a (one seed)").all()
+    assert (table.drop(index=6)["verdict"] == "inconclusive (one seed)").all()
+    assert "CI" not in table.loc[2, "evidence"]
+
+
+def test_welch_df_and_interval_of_a_hand_example():
+    a, b = Summary("a", 82.0, 2.0, 4), Summary("b", 80.0, 1.0, 3)  # s²/n: 1 and 1/3
+    c = gt("a vs b", a, b)
+    assert c.se == pytest.approx(math.sqrt(4 / 3))
+    assert c.df == pytest.approx((4 / 3) ** 2 / (1 / 3 + (1 / 3) ** 2 / 2))  # = 32/7
+    from scipy.stats import t
+
+    half = t.ppf(0.975, 32 / 7) * math.sqrt(4 / 3)
+    assert c.ci95 == pytest.approx((2.0 - half, 2.0 + half))
+    # a row's sign in its side does not change its share of the variance
+    drop = Comparison("gain", gain(a, b), ((1.0, Summary("z", 0.0, 0.0, 3)),))
+    assert (drop.se, drop.df) == pytest.approx((c.se, c.df))
+
+
+def seeds3(mean: float, std: float = 0.5) -> Summary:
+    return Summary(f"{mean}", mean, std, 3)
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "ties_hold", "expected"),
+    [
+        (seeds3(80.5), seeds3(80.0), False, "inconclusive"),  # Δ +0.5, CI ± 1.13 straddles 0
+        (seeds3(83.0), seeds3(80.0), False, "supported"),
+        (seeds3(80.0), seeds3(83.0), False, "contradicted"),
+        (seeds3(80.0, 0.1), seeds3(80.2, 0.1), True, "supported"),  # Δ -0.2, CI [-0.43, +0.03] within the margin
+        (seeds3(80.0, 2.0), seeds3(80.2, 2.0), True, "inconclusive"),  # CI reaches far past the margin
+        (seeds3(80.0), seeds3(83.0), True, "contradicted"),
+    ],
+)
+def test_comparison_outcome_follows_its_interval(left, right, ties_hold, expected):
+    comparison = gt("x", left, right, ties_hold=ties_hold)
+    assert comparison.outcome == expected
+    assert f"{expected})" in comparison.text()
+
+
+def test_tie_margin_is_one_accuracy_point():
+    assert EQUIVALENCE_MARGIN == 1.0
+    assert gt("x", seeds3(80.0, 0.1), seeds3(81.0, 0.1), ties_hold=True).outcome == "contradicted"
+    assert gt("x", seeds3(80.0, 0.3), seeds3(80.6, 0.3), ties_hold=True).outcome == "inconclusive"  # low -1.28
+
+
+def test_claim_verdict_from_its_comparisons():
+    assert verdict(["supported", "supported"]) == "supported"
+    assert verdict(["supported", "inconclusive"]) == "inconclusive"
+    assert verdict(["supported", "inconclusive", "contradicted"]) == "contradicted"
+    assert verdict(["supported", None]) == "inconclusive (one seed)"
+    assert verdict([None, "contradicted"]) == "contradicted"
+
+
+def test_a_claim_with_one_contradicted_comparison_is_contradicted():
+    claim = verdicts(with_lfw(paper_like(std=0.1), Mix_1K_10=90.0)).loc[8]  # below the synthetic set alone
+    assert (claim["holds"], claim["verdict"]) == ("partly", "contradicted")
+    assert "Mix_1K_10 vs Syn: 90.00 vs 91.97 (Δ -1.97 [95% CI" in claim["evidence"]
 
 
 @pytest.mark.parametrize(
@@ -249,11 +325,13 @@ def test_each_claim_fails_when_its_evidence_is_reversed(claim, changes, expected
     assert table.loc[claim, "paper_holds"] == "yes"
 
 
-def test_claim_9_beyond_noise_needs_a_difference_above_the_pooled_se():
-    close = with_lfw(paper_like(std=2.0), Mix_2K_10=95.06)  # Δ 0.01 vs SE 1.63
-    far = with_lfw(paper_like(std=0.1), Mix_2K_10=96.0)
-    assert verdicts(close).loc[9, ["holds", "holds_beyond_se"]].tolist() == ["yes", "no"]
-    assert verdicts(far).loc[9, ["holds", "holds_beyond_se"]].tolist() == ["yes", "yes"]
+def test_claim_9_verdict_needs_an_interval_clear_of_zero():
+    close = with_lfw(paper_like(std=2.0), Mix_2K_10=95.06)  # Δ +0.01, CI ± 4.5
+    far = with_lfw(paper_like(std=0.1), Mix_2K_10=96.0)  # Δ +0.95, CI ± 0.23
+    reversed_ = with_lfw(paper_like(std=0.1), Mix_2K_10=94.0)
+    assert verdicts(close).loc[9, ["holds", "verdict"]].tolist() == ["yes", "inconclusive"]
+    assert verdicts(far).loc[9, ["holds", "verdict"]].tolist() == ["yes", "supported"]
+    assert verdicts(reversed_).loc[9, ["holds", "verdict"]].tolist() == ["no", "contradicted"]
 
 
 def features_with(spreads: list[float], offsets: list[float]) -> dict:
@@ -284,7 +362,7 @@ def features_with(spreads: list[float], offsets: list[float]) -> dict:
 
 def test_claim_6_reads_spread_and_closeness_to_real():
     holds = verdicts(paper_like(), features_with([0.2, 0.3, 0.4], [3.0, 2.0, 1.0])).loc[6]
-    assert (holds["holds"], holds["holds_beyond_se"]) == ("yes", "n/a (one seed)")
+    assert (holds["holds"], holds["verdict"]) == ("yes", "inconclusive (one seed)")
     assert "spread Syn_1 (85.00%) vs Syn_0 (80.00%): 0.300 vs 0.200" in holds["evidence"]
     assert verdicts(paper_like(), features_with([0.4, 0.3, 0.2], [1.0, 2.0, 3.0])).loc[6, "holds"] == "no"
     assert verdicts(paper_like(), features_with([0.2, 0.3, 0.4], [1.0, 2.0, 3.0])).loc[6, "holds"] == "partly"

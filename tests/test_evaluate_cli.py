@@ -13,6 +13,7 @@ from synface.cli import main
 from synface.data.storage import DatasetWriter, empty_metadata
 from synface.errors import SynfaceError
 from synface.evaluate.embed import protocol_folds
+from synface.evaluate.verify import evaluate_model, evaluate_model_on
 from synface.models.lresnet import build_backbone
 from synface.train import checkpoint as ckpt
 
@@ -48,14 +49,13 @@ def test_scores_file_gives_the_hand_computed_protocol_result(tmp_path, capsys):
     assert json.loads((tmp_path / "m.json").read_text()) == metrics
 
 
-@pytest.fixture
-def pair_dataset(tmp_path):
+def write_pair_dataset(path, seed=0):
     """12 identities x 4 random images; 10 folds of 2 genuine + 2 impostor pairs."""
     n_ids, per_id = 12, 4
     meta = empty_metadata(n_ids * per_id)
     meta["identity"] = np.repeat(np.arange(n_ids), per_id)
     meta["image"] = np.tile(np.arange(per_id), n_ids)
-    rng = np.random.default_rng(0)
+    rng = np.random.default_rng(seed)
     rows = []
     for fold in range(10):
         a = fold % n_ids
@@ -64,11 +64,15 @@ def pair_dataset(tmp_path):
             (a * per_id, ((a + 1) % n_ids) * per_id, False, fold),
             (a * per_id + 1, ((a + 5) % n_ids) * per_id + 2, False, fold),
         ]
-    path = tmp_path / "lfw"
     with DatasetWriter(path, 64, 64) as w:
         w.append(rng.integers(0, 256, (n_ids * per_id, 64, 64, 3), dtype=np.uint8), meta)
         w.set_pairs(pd.DataFrame(rows, columns=["left", "right", "same", "fold"]))
     return path
+
+
+@pytest.fixture
+def pair_dataset(tmp_path):
+    return write_pair_dataset(tmp_path / "lfw")
 
 
 def model_file(path, arch="lresnet10e_ir_tiny", claimed_arch=None):
@@ -101,6 +105,14 @@ def test_model_on_pair_dataset_end_to_end(tmp_path, pair_dataset, capsys):
     )
     assert code == 0
     assert not np.allclose(pd.read_csv(flipped_out)["score"], scores["score"])
+
+
+def test_one_loaded_model_over_several_datasets_equals_one_evaluation_each(tmp_path, pair_dataset):
+    model = model_file(tmp_path / "model.pt")
+    other = write_pair_dataset(tmp_path / "syn_lfw", seed=1)
+    together = evaluate_model_on(model, [pair_dataset, other], threads=1)
+    assert together == [evaluate_model(model, pair_dataset, threads=1), evaluate_model(model, other, threads=1)]
+    assert together[0] != together[1]
 
 
 def test_pairs_must_come_in_contiguous_equal_folds():

@@ -76,3 +76,47 @@ def test_dvc_yaml_owns_each_path_once_and_no_paper_target_reads_another(name):
 def test_committed_dvc_yaml_is_generated_from_the_default_config():
     committed = yaml.safe_load((ROOT / "dvc.yaml").read_text())
     assert committed == dvc_stages(_config(), "config/config.yaml"), "run `synface dvc-yaml` after changing config"
+
+
+def test_a_dev_split_with_the_test_sets_seed_is_refused_naming_both():
+    config = _config()
+    config["dev_sets"]["seed"] = config["test_sets"]["seed"]
+    with pytest.raises(SynfaceError, match=r"dev_sets.seed = test_sets.seed .*LFW-dev .*LFW and Syn-LFW"):
+        Experiments(config)
+
+
+def test_the_dev_split_shares_the_test_protocol_but_not_its_people():
+    ex = Experiments(_config())
+    test, dev = ex.protocol("test"), ex.protocol("dev")
+    assert {k: v for k, v in dev.items() if k != "seed"} == {k: v for k, v in test.items() if k != "seed"}
+    assert dev["seed"] != test["seed"]
+
+
+def test_convergence_sets_are_each_tables_smallest_and_largest():
+    ends = Experiments(_config()).convergence_ends()
+    assert ends["cross_domain"] == ("Syn_10K_50", "Real")  # the whole real set counts as largest
+    assert ends["width_depth"][0] == "Syn_10K_2"  # 200 identities x 2 images, the fewest
+    assert ends["domain_mixup"][0] == "Real_1K_10"
+
+
+def test_tuning_candidates_override_the_chosen_settings_and_the_doubled_run_is_twice_as_long():
+    config = _config()
+    ex = Experiments(config)
+    chosen = ex.training_settings("Real", 0)
+    doubled = ex.training_settings("Real", 0, "chosen_x2")
+    assert (doubled["epochs"], doubled["min_steps"]) == (2 * chosen["epochs"], 2 * chosen["min_steps"])
+    name, overrides = next(iter(config["tuning"]["candidates"].items()))
+    candidate = ex.training_settings("Real", 0, name)
+    assert all(candidate[k] == v for k, v in overrides.items())
+    assert all(candidate[k] == chosen[k] for k in chosen if k not in overrides)
+    runs = ex.tuning_runs()
+    assert {("chosen", t, 0) for t in ex.convergence_sets()} <= set(runs)
+    assert {("chosen_x2", t, 0) for t in ex.convergence_sets()} <= set(runs)
+    with pytest.raises(SynfaceError, match="no candidate 'nope'"):
+        ex.training_settings("Real", 0, "nope")
+
+
+def test_the_paper_world_has_no_tuning_study():
+    config = _config()
+    config["world"] = "paper"
+    assert Experiments(config).tuning_runs() == []

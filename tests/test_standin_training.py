@@ -18,9 +18,10 @@ IDENTITIES = 40
 PAIRS_PER_FOLD = 30  # 10 folds: 600 pairs (300 genuine, 300 impostor)
 # 3 epochs: longer runs fit these 40 people and generalise worse (8 epochs: 0.52-0.67 accuracy).
 EPOCHS = 3
-# Chance is 0.5 for both. The AUC threshold is itself 3.8 SE above chance (SE 0.024 there); the
-# accuracy threshold only guards against a broken protocol (SE 0.020 at 0.53).
-AUC_THRESHOLD = 0.59
+# Chance is 0.5 for both. The AUC threshold is itself 3.4 SE above chance (SE 0.024 there) and
+# 4.2 SE below the weakest of seeds 0-9 (`python -m tests.learning_margins`); the accuracy
+# threshold only guards against a broken protocol (SE 0.020 at 0.53).
+AUC_THRESHOLD = 0.58
 THRESHOLD = 0.53
 
 

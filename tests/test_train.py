@@ -163,6 +163,25 @@ def test_lr_milestones_follow_the_paper():
     assert TrainConfig(out=".", syn=".", epochs=6).lr_milestones() == [4, 5, 6]
 
 
+def test_a_step_floor_lengthens_small_sets_only():
+    cfg = TrainConfig(out=".", syn=".", epochs=6, min_steps=100)
+    assert cfg.run_epochs(steps_per_epoch=50) == 6  # 300 steps already
+    assert cfg.run_epochs(steps_per_epoch=7) == 15  # ceil(100 / 7): 105 steps
+    assert cfg.lr_milestones(15) == [9, 12, 14]
+
+
+def test_lr_warms_up_linearly_then_drops_at_the_milestone_epochs(tmp_path, data):
+    cfg = quick(tmp_path, data, epochs=2, min_steps=0, warmup=0.25)
+    trainer = loop.Trainer(cfg, TrainData(cfg, torch.device("cpu")), torch.device("cpu"))
+    per_epoch = trainer.data.steps_per_epoch
+    warm = round(0.25 * trainer.epochs * per_epoch)
+    factors = [trainer.lr_factor(step) for step in range(trainer.epochs * per_epoch)]
+    np.testing.assert_allclose(factors[:warm], (np.arange(warm) + 1) / warm)
+    milestones = [m * per_epoch for m in cfg.lr_milestones(trainer.epochs)]
+    expected = [0.1 ** sum(step >= m for m in milestones) for step in range(warm, len(factors))]
+    np.testing.assert_allclose(factors[warm:], expected)
+
+
 def _weights(model_file):
     return torch.load(model_file, weights_only=True)["state_dict"]
 
@@ -191,6 +210,47 @@ def test_resumed_run_ends_identical_to_uninterrupted_run(tmp_path, data, monkeyp
     # the same run with another seed differs (so the equality above is not vacuous)
     other = _weights(loop.train(quick(tmp_path / "c", data, seed=1)))
     assert not torch.equal(a["fc.3.weight"], other["fc.3.weight"])
+
+
+def test_steps_file_survives_a_kill_between_checkpoint_and_logs(tmp_path, data, monkeypatch):
+    whole = quick(tmp_path / "a", data)
+    loop.train(whole)
+    crash_cfg = quick(tmp_path / "b", data)
+    real_save = loop.ckpt.save
+
+    def killed_after_first_checkpoint(path, payload):
+        real_save(path, payload)
+        if payload["format"] == loop.ckpt.CHECKPOINT_FORMAT:
+            raise KeyboardInterrupt  # epoch 1's checkpoint is written, its logs are not
+
+    monkeypatch.setattr(loop.ckpt, "save", killed_after_first_checkpoint)
+    with pytest.raises(KeyboardInterrupt):
+        loop.train(crash_cfg)
+    assert not (crash_cfg.out / "steps.csv").exists()
+    monkeypatch.undo()
+    loop.train(crash_cfg)  # epoch 1's steps come back from the checkpoint
+    assert (crash_cfg.out / "steps.csv").read_bytes() == (whole.out / "steps.csv").read_bytes()
+    steps = pd.read_csv(whole.out / "steps.csv")
+    log = pd.read_csv(whole.out / "log.csv")
+    assert list(steps.columns) == ["step", "epoch", "loss", "lr"]
+    assert steps["step"].tolist() == list(range(1, 11)) and steps["epoch"].tolist() == [1] * 5 + [2] * 5
+    per_epoch = steps.groupby("epoch")
+    np.testing.assert_allclose(per_epoch["loss"].mean(), log["loss"], rtol=1e-5)
+    np.testing.assert_array_equal(per_epoch["lr"].first(), log["lr"])
+
+
+def test_checkpoint_without_step_losses_is_stale(tmp_path, data):
+    cfg = quick(tmp_path, data, epochs=1)
+    loop.train(cfg)
+    path = cfg.out / "checkpoint.pt"
+    payload = torch.load(path, weights_only=True)
+    for row in payload["log"]:  # as written before steps were logged
+        del row["step_losses"], row["step_lrs"]
+    torch.save(payload, path)
+    with pytest.raises(SynfaceError, match=r"different settings \(no per-step losses\)"):
+        loop.train(cfg)
+    loop.train(cfg, discard_stale=True)  # trains again from scratch
+    assert len(pd.read_csv(cfg.out / "steps.csv")) == 5
 
 
 def test_files_load_with_weights_only(tmp_path, data):
@@ -330,12 +390,18 @@ def test_bench_train_prints_one_json_line(capsys):
             "2",
         ]
     )
-    out = capsys.readouterr().out
+    out, err = capsys.readouterr()
     assert code == 0 and len(out.splitlines()) == 1
     result = json.loads(out)
     assert result["images_per_s"] > 0 and result["ratio"] == pytest.approx(
         result["images_per_s"] / result["bare_images_per_s"]
     )
+    # fp32 and bf16 side by side; the top-level numbers are those of the precision training uses here
+    assert {k: result[result["backbone"]][k] for k in ("images_per_s", "bare_images_per_s", "ratio")} == {
+        k: result[k] for k in ("images_per_s", "bare_images_per_s", "ratio")
+    }
+    assert result["bf16"]["images_per_s"] > 0 and result["fp32"]["images_per_s"] > 0
+    assert isinstance(result["bf16_native"], bool) and "native bf16" in err
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the refusal without CUDA")

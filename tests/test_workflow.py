@@ -8,6 +8,8 @@ from pathlib import Path
 
 import yaml
 
+from synface.experiments import Experiments
+
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
@@ -20,6 +22,15 @@ def test_every_manifest_target_has_a_producing_rule():
     manifest = yaml.safe_load((ROOT / "config/config.yaml").read_text())["manifest"]
     run = _snakemake("--dry-run", *manifest)
     assert run.returncode == 0, run.stderr
+
+
+def test_evaluation_is_one_job_per_model_that_a_table_reads():
+    config = yaml.safe_load((ROOT / "config/smoke.yaml").read_text())
+    runs = {(train, seed) for train, seed, _ in Experiments(config).metrics_needed()}
+    run = _snakemake("--dry-run", "--forceall", "--configfile", "config/smoke.yaml", "--quiet", "rules")  # target: paper
+    assert run.returncode == 0, run.stderr
+    counts = dict(line.split() for line in run.stdout.splitlines() if line.startswith("evaluate "))
+    assert int(counts["evaluate"]) == len(runs)
 
 
 def test_schema_rejects_a_misspelt_key(tmp_path):

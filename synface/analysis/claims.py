@@ -5,11 +5,19 @@ be a signed sum of rows, e.g. a gain). The same code runs on our summaries and o
 numbers from the config, so `paper_evidence` and `paper_holds` show what the rule says about the
 paper itself (it should say yes).
 
-Verdict `holds`: yes when every comparison holds by the means over seeds, partly when at least
-half do, no otherwise. `holds_beyond_se` applies the same thresholds but counts a comparison only
-when its difference exceeds one pooled standard error, √Σ(sᵢ²/nᵢ) over the rows involved (sᵢ the
-sample std over seeds); "n/a" when some row has a single seed. For "no better than" statements
-(ties hold, e.g. saturation) that asks for a decline beyond one SE, stricter than the statement.
+`holds`, by the means over seeds: yes when every comparison holds, partly when at least half do,
+no otherwise.
+
+`verdict`, against the seed-to-seed noise: each comparison's difference Δ gets a 95 % confidence
+interval from Welch's t over seeds, Δ ± t_{0.975, df}·se with se² = Σ c²sᵢ²/nᵢ over the rows
+involved (c the row's signed weight in its side, sᵢ its sample std over nᵢ seeds) and the
+Welch–Satterthwaite df = (Σ c²sᵢ²/nᵢ)² / Σ (c²sᵢ²/nᵢ)²/(nᵢ − 1). A comparison is supported when
+the interval lies above 0, contradicted when it lies below 0, inconclusive otherwise. A "no better
+than" statement (ties hold, e.g. saturation) is contradicted when the interval lies below 0 and
+supported when its lower bound is above −EQUIVALENCE_MARGIN (any gain it allows is too small to
+matter), inconclusive otherwise. A claim is contradicted when any comparison is, supported when
+every one is, inconclusive otherwise; "inconclusive (one seed)" when a row has a single seed (no
+interval), "not tested" when the configured grid lacks a row.
 This table reports; it steers nothing.
 """
 
@@ -19,12 +27,12 @@ import math
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import pandas as pd
 
 from synface.analysis.features import load_feature_distribution
-from synface.analysis.metrics import Summary, paper_summaries, summaries
+from synface.analysis.metrics import Summary, confidence_interval, paper_summaries, summaries
 from synface.analysis.tables import uses_identity_mixup, write_csv
 from synface.errors import SynfaceError
 from synface.experiments import Experiments
@@ -36,11 +44,16 @@ COLUMNS = [
     "paper_evidence",
     "rule",
     "holds",
-    "holds_beyond_se",
+    "verdict",
     "paper_holds",
     "profile",
 ]
+# Accuracy points: the smallest difference the claims care about, so a "no better than" statement
+# is supported once the confidence interval rules out a gain of this size.
+EQUIVALENCE_MARGIN = 1.0
 Side = tuple[tuple[float, Summary], ...]
+Outcome = Literal["supported", "inconclusive", "contradicted"]
+OUTCOMES: tuple[Outcome, ...] = ("supported", "inconclusive", "contradicted")
 
 
 @dataclass(frozen=True)
@@ -62,22 +75,49 @@ class Comparison:
         return self.value(self.left) - self.value(self.right)
 
     @property
+    def _variances(self) -> list[tuple[float, int]]:
+        """(c²·sᵢ²/nᵢ, nᵢ) of every row involved: its share of the variance of the difference."""
+        return [(c * c * s.variance_of_mean, s.n) for c, s in self.left + self.right]
+
+    @property
     def se(self) -> float:
-        return math.sqrt(sum(c * c * s.variance_of_mean for c, s in self.left + self.right))
+        return math.sqrt(sum(v for v, _ in self._variances))
+
+    @property
+    def df(self) -> float:
+        """Welch–Satterthwaite degrees of freedom (NaN with a single-seed row or no spread at all)."""
+        terms = self._variances
+        if any(n < 2 for _, n in terms):
+            return math.nan
+        denominator = sum(v * v / (n - 1) for v, n in terms)
+        return sum(v for v, _ in terms) ** 2 / denominator if denominator > 0 else math.nan
+
+    @property
+    def ci95(self) -> tuple[float, float]:
+        return confidence_interval(self.diff, self.se, self.df)
 
     @property
     def holds(self) -> bool:
         return self.diff > 0 or (self.ties_hold and self.diff == 0)
 
     @property
-    def beyond_se(self) -> bool | None:
-        return None if math.isnan(self.se) else self.diff > self.se
+    def outcome(self) -> Outcome | None:
+        """What the 95 % interval says of the statement; None without one (a single-seed row)."""
+        low, high = self.ci95
+        if math.isnan(low):
+            return None
+        if high < 0:
+            return "contradicted"
+        if low > (-EQUIVALENCE_MARGIN if self.ties_hold else 0.0):
+            return "supported"
+        return "inconclusive"
 
     def text(self) -> str:
         d = self.digits
-        se = "" if math.isnan(self.se) else f", SE {self.se:.{d}f}"
+        (low, high), outcome = self.ci95, self.outcome
+        ci = "" if outcome is None else f" [95% CI {low:+.{d}f}, {high:+.{d}f}], {outcome}"
         return (
-            f"{self.label}: {self.value(self.left):.{d}f} vs {self.value(self.right):.{d}f} (Δ {self.diff:+.{d}f}{se})"
+            f"{self.label}: {self.value(self.left):.{d}f} vs {self.value(self.right):.{d}f} (Δ {self.diff:+.{d}f}{ci})"
         )
 
 
@@ -89,9 +129,19 @@ def gain(high: Summary, low: Summary) -> Side:
     return ((1.0, high), (-1.0, low))
 
 
-def verdict(flags: list[bool]) -> str:
+def by_means(flags: list[bool]) -> str:
+    """The `holds` verdict: yes when every comparison holds, partly when at least half do, no otherwise."""
     k, n = sum(flags), len(flags)
     return "yes" if k == n else "partly" if 2 * k >= n else "no"
+
+
+def verdict(outcomes: list[Outcome | None]) -> str:
+    """The claim's verdict from its comparisons' outcomes (see the module doc)."""
+    if "contradicted" in outcomes:  # decided by that comparison, whatever the single-seed rows say
+        return "contradicted"
+    if None in outcomes:
+        return "inconclusive (one seed)"
+    return "supported" if all(o == "supported" for o in outcomes) else "inconclusive"
 
 
 class MissingRow(SynfaceError):
@@ -312,16 +362,13 @@ def _rule(criterion: str, n: int) -> str:
 
 
 def _verdicts(comparisons: list[Comparison]) -> tuple[str, str, str]:
-    """(evidence, holds, holds_beyond_se) of one claim in one world."""
+    """(evidence, holds, verdict) of one claim in one world."""
     held = [c.holds for c in comparisons]
-    beyond = [c.beyond_se for c in comparisons]
-    counts = f"{sum(held)}/{len(held)} hold"
-    if any(b is None for b in beyond):
-        beyond_verdict = "n/a (one seed)"
-    else:
-        counts += f", {sum(beyond)}/{len(beyond)} beyond 1 SE"
-        beyond_verdict = verdict([bool(b) for b in beyond])
-    return f"{counts}: " + "; ".join(c.text() for c in comparisons), verdict(held), beyond_verdict
+    outcomes = [c.outcome for c in comparisons]
+    counts = [f"{sum(held)}/{len(held)} hold by mean"]
+    counts += [f"{outcomes.count(o)} {o}" for o in OUTCOMES if o in outcomes]
+    evidence = ", ".join(counts) + ": " + "; ".join(c.text() for c in comparisons)
+    return evidence, by_means(held), verdict(outcomes)
 
 
 def claims_frame(
@@ -346,9 +393,9 @@ def claims_frame(
                 comparisons, missing = [], f"the configured grid cannot test it: {err}"
                 paper_evidence, paper_holds = "", "not tested"
         if comparisons:
-            evidence, holds, beyond = _verdicts(comparisons)
+            evidence, holds, claim_verdict = _verdicts(comparisons)
         else:
-            evidence, holds, beyond = missing, "not tested", "not tested"
+            evidence, holds, claim_verdict = missing, "not tested", "not tested"
         records.append(
             {
                 "claim": claim.number,
@@ -357,7 +404,7 @@ def claims_frame(
                 "paper_evidence": paper_evidence,
                 "rule": _rule(claim.criterion, len(comparisons)) if comparisons else claim.criterion,
                 "holds": holds,
-                "holds_beyond_se": beyond,
+                "verdict": claim_verdict,
                 "paper_holds": paper_holds,
                 "profile": profile,
             }

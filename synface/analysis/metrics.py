@@ -1,9 +1,10 @@
 """Metrics files of the LFW protocol → a tidy table → per-training-set summaries over seeds.
 
 A metrics file `results/metrics/{train}/seed{seed}/{test}.json` holds one evaluation (accuracy as
-a fraction). Summaries are in percent: the mean over seeds and the sample standard deviation over
-seeds (ddof=1; NaN with a single seed), so the spread shown is the run-to-run spread of training,
-not the fold-to-fold spread inside one evaluation.
+a fraction). Summaries are in percent: the mean over seeds, the sample standard deviation over
+seeds (ddof=1; NaN with a single seed) and the 95 % confidence interval of the mean (Student t with
+n − 1 degrees of freedom), so the spread shown is the run-to-run spread of training, not the
+fold-to-fold spread inside one evaluation.
 """
 
 from __future__ import annotations
@@ -36,6 +37,23 @@ class Summary:
     def variance_of_mean(self) -> float:
         """Squared standard error of the mean (NaN with fewer than two seeds)."""
         return self.std**2 / self.n if self.n > 1 else math.nan
+
+    @property
+    def ci95(self) -> tuple[float, float]:
+        """95 % confidence interval of the mean over seeds: mean ± t_{0.975, n−1}·s/√n (NaN with one seed)."""
+        return confidence_interval(self.mean, math.sqrt(self.variance_of_mean), self.n - 1)
+
+
+def confidence_interval(centre: float, se: float, df: float) -> tuple[float, float]:
+    """Two-sided 95 % Student t interval centre ± t_{0.975, df}·se; NaN bounds when se is NaN."""
+    if math.isnan(se):
+        return math.nan, math.nan
+    if se == 0:  # no spread over seeds: the interval is the point (and Welch's df is undefined)
+        return centre, centre
+    from scipy.stats import t  # scipy.stats is slow to import: only when needed
+
+    half = float(t.ppf(0.975, df)) * se
+    return centre - half, centre + half
 
 
 def _read(path: str | os.PathLike[str]) -> dict[str, Any]:

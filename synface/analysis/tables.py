@@ -5,8 +5,10 @@ config and test set, in the config's (= the paper's) order. Width/depth therefor
 (a) w/o IM, (a) w/ IM, (b) w/o IM, ... with the `im` column telling them apart.
 
 Columns: table, row (paper label), train (set name), im (identity mixup in the synthetic part),
-test, accuracy (mean over seeds, %), std (sample std over seeds, ddof=1, %), seeds (count),
-paper (%), delta (ours − paper), profile (the run profile, e.g. "embedded" or "paper").
+test, accuracy (mean over seeds, %), std (sample std over seeds, ddof=1, %), ci_low and ci_high
+(95 % confidence interval of the mean, Student t with seeds − 1 degrees of freedom, %; empty with
+one seed), seeds (count), paper (%), delta (ours − paper), profile (the run profile, e.g.
+"embedded" or "paper").
 """
 
 from __future__ import annotations
@@ -24,7 +26,21 @@ from synface.experiments import Experiments
 from synface.io.atomic import atomic_path
 
 TABLES = ("cross_domain", "width_depth", "domain_mixup", "attributes")
-COLUMNS = ["table", "row", "train", "im", "test", "accuracy", "std", "seeds", "paper", "delta", "profile"]
+COLUMNS = [
+    "table",
+    "row",
+    "train",
+    "im",
+    "test",
+    "accuracy",
+    "std",
+    "ci_low",
+    "ci_high",
+    "seeds",
+    "paper",
+    "delta",
+    "profile",
+]
 
 
 def uses_identity_mixup(experiments: Experiments, train: str) -> bool:
@@ -45,6 +61,7 @@ def table_frame(
         for test in experiments.test_sets(row):
             ours = results[(row["train"], test)]
             paper = float(row.get("paper", {}).get(test, math.nan))
+            ci_low, ci_high = ours.ci95
             records.append(
                 {
                     "table": table,
@@ -54,6 +71,8 @@ def table_frame(
                     "test": test,
                     "accuracy": round(ours.mean, 2),
                     "std": round(ours.std, 2),
+                    "ci_low": round(ci_low, 2),
+                    "ci_high": round(ci_high, 2),
                     "seeds": ours.n,
                     "paper": paper,
                     "delta": round(ours.mean - paper, 2),

@@ -57,8 +57,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_model_arguments(p)
     p.add_argument("--embedding", type=int, default=DEFAULTS.embedding, help="embedding size (default %(default)s)")
-    p.add_argument("--head", choices=HEADS, default=DEFAULTS.head, help="margin head (default %(default)s, s=30 m=0.5)")
+    p.add_argument("--head", choices=HEADS, default=DEFAULTS.head, help="margin head (default %(default)s)")
+    p.add_argument("--scale", type=float, help="the head's logit scale s (default: the head's, 30)")
+    p.add_argument("--margin", type=float, help="the head's margin m (default: the head's, ArcFace 0.5, CosFace 0.4)")
     p.add_argument("--epochs", type=int, default=DEFAULTS.epochs, help="default %(default)s; LR x0.1 at 60/75/90 %%")
+    p.add_argument("--min-steps", type=int, default=DEFAULTS.min_steps,
+                   help="floor on SGD steps: a small set trains more epochs to reach it (default %(default)s)")
+    p.add_argument("--warmup", type=float, default=DEFAULTS.warmup,
+                   help="linear LR warm-up, fraction of the steps (default %(default)s)")
     p.add_argument("--batch", type=int, default=DEFAULTS.batch, help="batch size (default %(default)s)")
     p.add_argument("--lr", type=float, default=DEFAULTS.lr, help="initial learning rate (default %(default)s)")
     p.add_argument("--seed", type=int, default=DEFAULTS.seed, help="default %(default)s")
@@ -84,7 +90,11 @@ def _run(args: argparse.Namespace) -> int:
         input_hw=args.input,
         embedding=args.embedding,
         head=args.head,
+        scale=args.scale,
+        margin=args.margin,
         epochs=args.epochs,
+        min_steps=args.min_steps,
+        warmup=args.warmup,
         batch=args.batch,
         lr=args.lr,
         seed=args.seed,

@@ -7,7 +7,6 @@ values. Files are written atomically, so a run killed mid-write keeps the previo
 
 from __future__ import annotations
 
-import collections
 import os
 import random
 from pathlib import Path
@@ -53,18 +52,13 @@ def set_rng_state(state: dict[str, Any]) -> None:
 
 
 def scheduler_state(scheduler: torch.optim.lr_scheduler.LRScheduler) -> dict[str, Any]:
-    """The scheduler's state_dict with MultiStepLR's Counter of milestones as a plain dict."""
-    state = dict(scheduler.state_dict())
-    if isinstance(state.get("milestones"), collections.Counter):
-        state["milestones"] = dict(state["milestones"])
-    return state
+    """The scheduler's state_dict (LambdaLR's: plain values, as `weights_only` loading needs; the
+    LR function itself is rebuilt from the config)."""
+    return dict(scheduler.state_dict())
 
 
 def load_scheduler_state(scheduler: torch.optim.lr_scheduler.LRScheduler, state: dict[str, Any]) -> None:
-    state = dict(state)
-    if isinstance(state.get("milestones"), dict):
-        state["milestones"] = collections.Counter(state["milestones"])
-    scheduler.load_state_dict(state)
+    scheduler.load_state_dict(dict(state))
 
 
 def _cpu(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -109,7 +103,7 @@ def checkpoint_payload(
     optimizer: torch.optim.Optimizer,
     scheduler: torch.optim.lr_scheduler.LRScheduler,
     config: dict[str, Any],
-    log: list[dict[str, float]],
+    log: list[dict[str, Any]],
 ) -> dict[str, Any]:
     """Everything a run needs to continue after `epoch` completed epochs exactly as if never stopped."""
     return {

@@ -35,7 +35,11 @@ class TrainConfig:
     input_hw: tuple[int, int] = (112, 96)
     embedding: int = 512
     head: str = "arcface"
+    scale: float | None = None  # the head's logit scale s; None: the head's default
+    margin: float | None = None  # the head's margin m; None: the head's default
     epochs: int = 40
+    min_steps: int = 0  # floor on SGD steps: a set too small for it at `epochs` trains more epochs
+    warmup: float = 0.0  # linear LR warm-up over this fraction of the run's steps
     batch: int = 512
     lr: float = 0.1
     momentum: float = 0.9
@@ -77,6 +81,14 @@ class TrainConfig:
                 raise SynfaceError(f"{name} must be >= 1, got {getattr(self, name)}")
         if not self.lr > 0:
             raise SynfaceError(f"lr must be > 0, got {self.lr}")
+        if self.min_steps < 0:
+            raise SynfaceError(f"min_steps must be >= 0, got {self.min_steps}")
+        if not 0.0 <= self.warmup <= 0.5:
+            raise SynfaceError(f"warmup must be a fraction of the steps in [0, 0.5], got {self.warmup}")
+        for name in ("scale", "margin"):
+            value = getattr(self, name)
+            if value is not None and not (value > 0 if name == "scale" else value >= 0):
+                raise SynfaceError(f"{name} must be {'> 0' if name == 'scale' else '>= 0'}, got {value}")
         if self.threads is not None and self.threads < 1:
             raise SynfaceError(f"threads must be >= 1, got {self.threads}")
 
@@ -84,12 +96,18 @@ class TrainConfig:
     def domain_mixup(self) -> bool:
         return self.syn is not None and self.real is not None
 
-    def lr_milestones(self) -> list[int]:
-        """Epochs after which the LR drops x0.1: the first epoch end at or after 60 %, 75 % and 90 % of the run.
+    def run_epochs(self, steps_per_epoch: int) -> int:
+        """Epochs of the run: `epochs`, or more where that leaves fewer than `min_steps` steps."""
+        return max(self.epochs, math.ceil(self.min_steps / steps_per_epoch))
+
+    def lr_milestones(self, epochs: int | None = None) -> list[int]:
+        """Epochs after which the LR drops x0.1: the first epoch end at or after 60 %, 75 % and 90 % of
+        the run's `epochs` (default: the configured ones).
 
         Short runs can share a milestone (two drops at once), as MultiStepLR allows.
         """
-        return [math.ceil(round(f * self.epochs, 6)) for f in LR_DROP_FRACTIONS]
+        epochs = self.epochs if epochs is None else epochs
+        return [math.ceil(round(f * epochs, 6)) for f in LR_DROP_FRACTIONS]
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON/`weights_only`-safe values (paths as strings, tuples as lists)."""

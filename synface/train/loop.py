@@ -4,14 +4,16 @@
 
     checkpoint.pt  after every epoch (model, head, optimizer, scheduler, RNG states, log)
     log.csv        epoch, loss, lr, images_per_s, seconds (one row per finished epoch)
+    steps.csv      step, epoch, loss, lr (one row per SGD step of the finished epochs)
     model.pt       at the end: backbone weights + config (what `synface evaluate` loads)
 
 Started again on the same folder, a run continues from its last checkpoint and ends
-with the same weights as an uninterrupted run (the epoch's batches depend only on
-(seed, epoch), and the global RNG that drives dropout is restored). Optimiser settings
+with the same weights, log.csv and steps.csv as an uninterrupted run (the epoch's batches
+depend only on (seed, epoch), and the global RNG that drives dropout is restored). Optimiser settings
 follow the official code: one SGD group for backbone and head alike (momentum 0.9,
 weight decay 5e-4 on every parameter, BN and head included), LR x0.1 at 60/75/90 % of
-the epochs (paper: 24, 30, 36 of 40).
+the epochs (paper: 24, 30, 36 of 40), optionally after a linear warm-up; a run has at least
+`min_steps` steps (`TrainConfig.run_epochs`).
 
 Where the official code differs from the paper or from this trainer:
 - its configs use LR 0.05 (experiments/WebFace.yaml) and 0.2 at batch 4 x 64 (run.sh),
@@ -31,6 +33,7 @@ import io
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 from tqdm import tqdm
@@ -53,6 +56,7 @@ from synface.train.loader import Batch, TrainData
 from synface.train.mixup import mixup_logits, mixup_loss
 
 LOG_COLUMNS = ["epoch", "loss", "lr", "images_per_s", "seconds"]
+STEP_COLUMNS = ["step", "epoch", "loss", "lr"]
 HEAD_CLASSES = {"arcface": ArcMarginProduct, "cosface": CosMarginProduct}
 # On CUDA, reading the loss every step would stall the pipeline; check finiteness this often.
 CUDA_CHECK_EVERY = 25
@@ -65,14 +69,24 @@ class Trainer:
         self.config, self.data, self.device = config, data, device
         torch.manual_seed(config.seed)  # identical initial weights for a given seed
         self.backbone = prepare_model(build_backbone(config.arch, config.input_hw, config.embedding), device)
-        self.head = HEAD_CLASSES[config.head](config.embedding, data.num_classes).to(device)
+        head_args = {k: v for k, v in (("s", config.scale), ("m", config.margin)) if v is not None}
+        self.head = HEAD_CLASSES[config.head](config.embedding, data.num_classes, **head_args).to(device)
         self.optimizer = torch.optim.SGD(
             [*self.backbone.parameters(), *self.head.parameters()],
             lr=config.lr,
             momentum=config.momentum,
             weight_decay=config.weight_decay,
         )
-        self.scheduler = torch.optim.lr_scheduler.MultiStepLR(self.optimizer, config.lr_milestones(), gamma=0.1)
+        self.epochs = config.run_epochs(data.steps_per_epoch)
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self.lr_factor)
+
+    def lr_factor(self, step: int) -> float:
+        """LR / base LR before SGD step `step` (from 0): a linear warm-up over the first `warmup` of
+        the steps, then x0.1 at each milestone epoch's end (`TrainConfig.lr_milestones`)."""
+        per_epoch = self.data.steps_per_epoch
+        warmup = round(self.config.warmup * self.epochs * per_epoch)
+        drops = sum(step >= m * per_epoch for m in self.config.lr_milestones(self.epochs))
+        return min(1.0, (step + 1) / warmup if warmup else 1.0) * 0.1**drops
 
     def step(self, batch: Batch) -> torch.Tensor:
         """One SGD step on a batch; returns the (detached) loss."""
@@ -85,22 +99,28 @@ class Trainer:
         self.optimizer.step()
         return loss.detach()
 
-    def train_epoch(self, epoch: int, max_steps: int | None = None) -> dict[str, float]:
-        """One pass over the primary set (or `max_steps` of it); the LR schedule advances only on a full epoch."""
+    def train_epoch(self, epoch: int, max_steps: int | None = None) -> dict[str, Any]:
+        """One pass over the primary set (or `max_steps` of it); the LR schedule advances per step.
+
+        The log row carries the epoch's per-step losses and LRs: the checkpoint holds them, so a
+        resumed run rebuilds steps.csv exactly."""
         self.backbone.train()
         self.head.train()
         lr = self.optimizer.param_groups[0]["lr"]
         check_every = CUDA_CHECK_EVERY if self.device.type == "cuda" else 1
         steps = self.data.steps_per_epoch if max_steps is None else min(max_steps, self.data.steps_per_epoch)
         losses: list[torch.Tensor] = []
+        step_lrs: list[float] = []
         checked = 0
         start = time.perf_counter()
         bar = tqdm(
-            total=steps, desc=f"epoch {epoch + 1}/{self.config.epochs}", file=sys.stderr, leave=False, unit="step"
+            total=steps, desc=f"epoch {epoch + 1}/{self.epochs}", file=sys.stderr, leave=False, unit="step"
         )
         with bar, contextlib.closing(self.data.batches(epoch, steps)) as batches:
             for s, batch in enumerate(batches):
+                step_lrs.append(self.optimizer.param_groups[0]["lr"])
                 losses.append(self.step(batch))
+                self.scheduler.step()
                 if (s + 1) % check_every == 0 or s + 1 == steps:
                     recent = torch.stack(losses[checked:]).cpu()
                     bad = (~torch.isfinite(recent)).nonzero()
@@ -114,17 +134,18 @@ class Trainer:
                     checked = len(losses)
         synchronize(self.device)
         seconds = time.perf_counter() - start
-        if max_steps is None:
-            self.scheduler.step()
+        stacked = torch.stack(losses)
         return {
             "epoch": epoch + 1,
-            "loss": float(torch.stack(losses).mean()),
+            "loss": float(stacked.mean()),
             "lr": lr,
             "images_per_s": steps * self.config.batch / seconds,
             "seconds": seconds,
+            "step_losses": stacked.tolist(),
+            "step_lrs": step_lrs,
         }
 
-    def checkpoint(self, epoch: int, log: list[dict[str, float]]) -> dict:
+    def checkpoint(self, epoch: int, log: list[dict[str, Any]]) -> dict:
         return ckpt.checkpoint_payload(
             epoch=epoch,
             backbone=self.backbone,
@@ -143,7 +164,7 @@ class Trainer:
         ckpt.set_rng_state(payload["rng"])
 
 
-def log_csv(rows: list[dict[str, float]]) -> str:
+def log_csv(rows: list[dict[str, Any]]) -> str:
     """The per-epoch log as CSV text with a fixed float format."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
@@ -151,6 +172,25 @@ def log_csv(rows: list[dict[str, float]]) -> str:
     for row in rows:
         writer.writerow([row["epoch"], *(f"{row[c]:.6g}" for c in LOG_COLUMNS[1:])])
     return buf.getvalue()
+
+
+def steps_csv(rows: list[dict[str, Any]]) -> str:
+    """Every SGD step of the per-epoch log as CSV text, steps counted from 1 over the run;
+    9 significant digits write a float32 loss exactly."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(STEP_COLUMNS)
+    step = 0
+    for row in rows:
+        for loss, lr in zip(row["step_losses"], row["step_lrs"], strict=True):
+            step += 1
+            writer.writerow([step, row["epoch"], f"{loss:.9g}", f"{lr:.6g}"])
+    return buf.getvalue()
+
+
+def _write_logs(out: Path, log: list[dict[str, Any]]) -> None:
+    write_text(out / "log.csv", log_csv(log))
+    write_text(out / "steps.csv", steps_csv(log))
 
 
 def _resume_point(config: TrainConfig, *, discard_stale: bool) -> dict | None:
@@ -162,6 +202,9 @@ def _resume_point(config: TrainConfig, *, discard_stale: bool) -> dict | None:
     payload = ckpt.load(path, ckpt.CHECKPOINT_FORMAT)
     saved = TrainConfig.from_dict(payload["config"]).result_settings()
     changed = sorted(k for k, v in config.result_settings().items() if saved.get(k) != v)
+    # a checkpoint from before steps were logged cannot rebuild steps.csv
+    if any(not {"step_losses", "step_lrs"} <= row.keys() for row in payload["log"]):
+        changed.append("no per-step losses")
     if changed and discard_stale:
         return None
     if changed:
@@ -179,16 +222,16 @@ def train(config: TrainConfig, *, discard_stale: bool = False) -> Path:
         data = TrainData(config, device)  # every input check happens here, before any training
         trainer = Trainer(config, data, device)
         resumed = _resume_point(config, discard_stale=discard_stale)
-        log: list[dict[str, float]] = []
+        log: list[dict[str, Any]] = []
         start = 0
         if resumed is not None:
             trainer.restore(resumed)
             start, log = int(resumed["epoch"]), list(resumed["log"])
-            write_text(config.out / "log.csv", log_csv(log))  # a kill may have come between checkpoint and log
-        for epoch in range(start, config.epochs):
+            _write_logs(config.out, log)  # a kill may have come between checkpoint and logs
+        for epoch in range(start, trainer.epochs):
             log.append(trainer.train_epoch(epoch))
             ckpt.save(ckpt.checkpoint_path(config.out), trainer.checkpoint(epoch + 1, log))
-            write_text(config.out / "log.csv", log_csv(log))
+            _write_logs(config.out, log)
         model_file = ckpt.model_path(config.out)
         ckpt.save(model_file, ckpt.model_payload(trainer.backbone, config.to_dict()))
         return model_file

@@ -1,11 +1,12 @@
 import json
 
-from synface.evaluate.verify import evaluate_model
+from synface.evaluate.verify import evaluate_model_on
 from synface.io.atomic import write_text
 from synface.workflow import log_to
 
 with log_to(snakemake.log[0]):
     w = snakemake.wildcards
-    metrics = evaluate_model(snakemake.input.model, snakemake.input.dataset, threads=snakemake.threads)
-    record = {"train": w.train, "seed": int(w.seed), "test": w.test_set, **metrics}
-    write_text(snakemake.output[0], json.dumps(record, indent=1, sort_keys=True) + "\n")
+    results = evaluate_model_on(snakemake.input.model, snakemake.input.datasets, threads=snakemake.threads)
+    for test, metrics, out in zip(snakemake.params.test_sets, results, snakemake.output, strict=True):
+        record = {"train": w.train, "seed": int(w.seed), "test": test, **metrics}
+        write_text(out, json.dumps(record, indent=1, sort_keys=True) + "\n")

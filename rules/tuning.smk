@@ -1,0 +1,95 @@
+# The tuning study (embedded world): candidate training settings scored on the dev split, and the
+# chosen settings at twice their length (the convergence check). Never reads a test set.
+
+
+rule tuning_train:
+    input:
+        unpack(training_inputs),
+    output:
+        model="models/tuning/{candidate}/{train}/seed{seed}/model.pt",
+        log="models/tuning/{candidate}/{train}/seed{seed}/log.csv",
+        steps="models/tuning/{candidate}/{train}/seed{seed}/steps.csv",
+    log:
+        "logs/tuning/train/{candidate}/{train}/seed{seed}.log",
+    benchmark:
+        "benchmarks/tuning/train/{candidate}/{train}/seed{seed}.tsv"
+    conda:
+        "../workflow/envs/synface.yaml"
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=120,
+    params:
+        settings=tuning_settings,
+    script:
+        "../workflow/scripts/train.py"
+
+
+rule tuning_evaluate:
+    input:
+        model=tuning_model,
+        datasets=[evaluation_set_path(test_set, "dev") for test_set in TEST_SETS],
+    output:
+        [
+            dev_metrics_path("{tuned}", "{train}", "{seed}", test_set)
+            for test_set in TEST_SETS
+        ],
+    log:
+        "logs/tuning/evaluate/{tuned}/{train}/seed{seed}.log",
+    benchmark:
+        "benchmarks/tuning/evaluate/{tuned}/{train}/seed{seed}.tsv"
+    conda:
+        "../workflow/envs/synface.yaml"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=20 * len(TEST_SETS),
+    params:
+        test_sets=TEST_SETS,
+    script:
+        "../workflow/scripts/evaluate.py"
+
+
+rule tuning_table:
+    input:
+        metrics=EXPERIMENTS.tuning_metrics_files(),
+        steps=EXPERIMENTS.tuning_steps(),
+    output:
+        table=report(
+            "results/tuning/embedded.csv",
+            caption="../workflow/report/tuning.rst",
+            category="Tuning",
+        ),
+        convergence=report(
+            "results/tuning/convergence.csv",
+            caption="../workflow/report/convergence.rst",
+            category="Tuning",
+        ),
+        figure=report(
+            "results/tuning/embedded.png",
+            caption="../workflow/report/tuning_figure.rst",
+            category="Tuning",
+        ),
+    log:
+        "logs/tuning/table.log",
+    benchmark:
+        "benchmarks/tuning/table.tsv"
+    conda:
+        "../workflow/envs/synface.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        runs=EXPERIMENTS.tuning_runs(),
+        candidates={
+            c: EXPERIMENTS.tuning_training(c) for c in EXPERIMENTS.tuning_candidates
+        },
+        ends=EXPERIMENTS.convergence_ends(),
+    script:
+        "../workflow/scripts/tuning.py"
+
+
+rule tuning:
+    input:
+        rules.tuning_table.output,

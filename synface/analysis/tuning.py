@@ -1,0 +1,152 @@
+"""The tuning study on the dev split: which training settings, and are the runs converged?
+
+Two tables from the dev-split metrics and the runs' per-step losses (steps.csv):
+
+- `results/tuning/embedded.csv`, one row per (candidate, training set, dev set): dev accuracy
+  (mean, std over the tuning seeds), the run's length in steps and epochs, its final training
+  loss and how flat the loss is at the end (`end_slope`: the relative fall of the mean loss from
+  the second-last to the last tenth of the steps; a converged run falls by a few % at most);
+- `results/tuning/convergence.csv`, one row per (table, smallest/largest training set, dev set):
+  dev accuracy with the chosen settings and with twice their length, and whether doubling moved
+  it by less than CONVERGENCE_POINTS.
+
+The dev split measures accuracy only: no claim is computed here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from synface.analysis.metrics import load_metrics
+from synface.analysis.tables import write_csv
+from synface.errors import SynfaceError
+from synface.experiments import CHOSEN, DOUBLED, TEST_SETS, dev_metrics_path, run_folder
+
+CONVERGENCE_POINTS = 0.5  # doubling the length may move dev accuracy by less than this (issue 11)
+END_WINDOW = 0.1  # the loss's flatness is judged on the last two tenths of the steps
+TUNING_COLUMNS = ["candidate", "settings", "train", "test", "accuracy", "std", "seeds", "steps", "epochs",
+                  "final_loss", "end_slope"]
+CONVERGENCE_COLUMNS = ["table", "train", "role", "test", "accuracy", "accuracy_x2", "delta", "converged"]
+
+
+def describe(training: Mapping[str, Any]) -> str:
+    """A candidate's settings in one short line."""
+    floor = f", >= {training['min_steps']} steps" if training["min_steps"] else ""
+    warmup = f", warm-up {100 * training['warmup']:g} %" if training["warmup"] else ""
+    return (f"{training['head']} s={training['scale']:g} m={training['margin']:g}, {training['epochs']} epochs{floor}"
+            f"{warmup}, batch {training['batch']}, lr {training['lr']:g}")
+
+
+def read_steps(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """A run's steps.csv (step, epoch, loss, lr), checked."""
+    try:
+        frame = pd.read_csv(path)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        raise SynfaceError(f"{path}: cannot read the per-step losses ({err})") from err
+    missing = [c for c in ("step", "epoch", "loss") if c not in frame.columns]
+    if missing or frame.empty:
+        raise SynfaceError(f"{path}: per-step losses need columns step, epoch, loss and one row per step")
+    return frame
+
+
+def loss_summary(losses: np.ndarray) -> tuple[float, float]:
+    """(final loss, end slope): the mean loss of the last tenth of the steps, and its relative fall
+    from the tenth before: (mean(second-last tenth) - mean(last tenth)) / mean(last tenth)."""
+    window = max(1, round(END_WINDOW * len(losses)))
+    last = float(np.mean(losses[-window:]))
+    before = float(np.mean(losses[-2 * window : -window])) if len(losses) >= 2 * window else last
+    return last, (before - last) / last
+
+
+def tuning_frame(runs: Sequence[tuple[str, str, int]], candidates: Mapping[str, Mapping[str, Any]],
+                 metrics: pd.DataFrame, steps: Mapping[tuple[str, str, int], pd.DataFrame]) -> pd.DataFrame:
+    """The tuning table (module doc) from the runs, their settings, dev metrics and per-step losses."""
+    records = []
+    for candidate in dict.fromkeys(c for c, _, _ in runs):
+        for train in dict.fromkeys(t for c, t, _ in runs if c == candidate):
+            seeds = [s for c, t, s in runs if c == candidate and t == train]
+            run_steps = [steps[(candidate, train, s)] for s in seeds]
+            summaries = [loss_summary(f["loss"].to_numpy()) for f in run_steps]
+            for test in TEST_SETS:
+                acc = 100.0 * metrics.loc[[(candidate, train, s, test) for s in seeds], "accuracy"].to_numpy()
+                records.append({
+                    "candidate": candidate,
+                    "settings": describe(candidates[candidate]),
+                    "train": train,
+                    "test": test,
+                    "accuracy": round(float(acc.mean()), 2),
+                    "std": round(float(acc.std(ddof=1)), 2) if len(acc) > 1 else np.nan,
+                    "seeds": len(acc),
+                    "steps": int(np.mean([len(f) for f in run_steps])),
+                    "epochs": int(np.mean([f["epoch"].max() for f in run_steps])),
+                    "final_loss": round(float(np.mean([s[0] for s in summaries])), 3),
+                    "end_slope": round(float(np.mean([s[1] for s in summaries])), 4),
+                })
+    return pd.DataFrame(records, columns=TUNING_COLUMNS)
+
+
+def convergence_frame(tuning: pd.DataFrame, ends: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """Per table, its (smallest, largest) training set: dev accuracy at the chosen length and at twice it."""
+    by_run = tuning.set_index(["candidate", "train", "test"])["accuracy"]
+    records = []
+    for table, trains in ends.items():
+        for role, train in zip(("smallest", "largest"), trains, strict=True):
+            for test in TEST_SETS:
+                missing = [c for c in (CHOSEN, DOUBLED) if (c, train, test) not in by_run.index]
+                if missing:
+                    raise SynfaceError(f"tuning: no {' or '.join(missing)} run of {train} on {test}-dev; "
+                                       "the convergence check needs both lengths")
+                base, doubled = by_run[(CHOSEN, train, test)], by_run[(DOUBLED, train, test)]
+                records.append({"table": table, "train": train, "role": role, "test": test, "accuracy": base,
+                                "accuracy_x2": doubled, "delta": round(doubled - base, 2),
+                                "converged": bool(abs(doubled - base) < CONVERGENCE_POINTS)})
+    return pd.DataFrame(records, columns=CONVERGENCE_COLUMNS)
+
+
+def load_runs(runs: Sequence[tuple[str, str, int]]) -> tuple[pd.DataFrame, dict[tuple[str, str, int], pd.DataFrame]]:
+    """The dev metrics (indexed by candidate, train, seed, test) and per-step losses of the runs."""
+    parts = []
+    for candidate in dict.fromkeys(c for c, _, _ in runs):  # one candidate's files describe each run once
+        keys = [(candidate, t, s, test) for c, t, s in runs if c == candidate for test in TEST_SETS]
+        part = load_metrics(dev_metrics_path(*key) for key in keys)
+        part.index = pd.MultiIndex.from_tuples(keys)  # load_metrics keeps the files' order
+        parts.append(part)
+    frame = pd.concat(parts)
+    steps = {(c, t, s): read_steps(f"{run_folder(t, s, c)}/steps.csv") for c, t, s in runs}
+    return frame, steps
+
+
+def tuning_figure(tuning: pd.DataFrame, out: str | os.PathLike[str]) -> None:
+    """Dev accuracy of every candidate on every tuning set, one panel per dev set."""
+    from synface.figures.style import plt, save_figure
+
+    fig, axes = plt.subplots(1, len(TEST_SETS), figsize=(6.0 * len(TEST_SETS), 4.2), squeeze=False)
+    for ax, test in zip(axes[0], TEST_SETS, strict=True):
+        part = tuning[tuning["test"] == test]
+        trains = list(dict.fromkeys(part["train"]))
+        candidates = list(dict.fromkeys(part["candidate"]))
+        for k, candidate in enumerate(candidates):
+            rows = part[part["candidate"] == candidate].set_index("train")
+            xs = [trains.index(t) + (k - (len(candidates) - 1) / 2) * 0.8 / len(candidates) for t in rows.index]
+            ax.errorbar(xs, rows["accuracy"], yerr=rows["std"].fillna(0.0), fmt="o", capsize=3, label=candidate)
+        ax.set_xticks(range(len(trains)), trains, rotation=30, ha="right")
+        ax.set_ylabel("dev accuracy (%)")
+        ax.set_title(f"{test.replace('_', '-').upper().replace('SYN-LFW', 'Syn-LFW')}-dev")
+        ax.grid(axis="y", alpha=0.3)
+    axes[0][-1].legend(fontsize=8, loc="best")
+    save_figure(fig, out)
+
+
+def write_tuning(runs: Sequence[tuple[str, str, int]], candidates: Mapping[str, Mapping[str, Any]],
+                 ends: Mapping[str, Sequence[str]], table_out: str, convergence_out: str, figure_out: str) -> None:
+    """Entry point: the tuning table, the convergence check and the tuning figure."""
+    metrics, steps = load_runs(runs)
+    tuning = tuning_frame(runs, candidates, metrics, steps)
+    write_csv(tuning, table_out)
+    write_csv(convergence_frame(tuning, ends), convergence_out)
+    tuning_figure(tuning, figure_out)

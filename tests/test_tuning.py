@@ -1,0 +1,92 @@
+"""The tuning study's tables on planted dev metrics and per-step losses with known answers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from synface.analysis.tuning import (
+    CONVERGENCE_POINTS,
+    convergence_frame,
+    describe,
+    loss_summary,
+    read_steps,
+    tuning_frame,
+    write_tuning,
+)
+from synface.errors import SynfaceError
+from synface.experiments import CHOSEN, DOUBLED, TEST_SETS, dev_metrics_path, run_folder
+
+TRAINING = {"head": "cosface", "scale": 30, "margin": 0.35, "epochs": 2, "min_steps": 10, "warmup": 0.1,
+            "batch": 8, "lr": 0.1}
+# (candidate, train) -> dev accuracy (fraction) per test set
+ACCURACY = {
+    (CHOSEN, "Real_1K_10"): 0.80, (DOUBLED, "Real_1K_10"): 0.802,
+    (CHOSEN, "Real"): 0.90, (DOUBLED, "Real"): 0.92,
+}
+RUNS = [(c, t, 0) for c, t in ACCURACY]
+
+
+def test_loss_summary_of_a_flat_and_a_falling_tail():
+    flat = np.r_[np.linspace(10, 2, 80), np.full(20, 2.0)]
+    assert loss_summary(flat) == (pytest.approx(2.0), pytest.approx(0.0))
+    falling = np.r_[np.full(90, 4.0), np.full(10, 2.0)]  # last tenth 2, the tenth before 4
+    assert loss_summary(falling) == (pytest.approx(2.0), pytest.approx(1.0))
+
+
+def test_describe_names_the_length_rule():
+    assert describe(TRAINING) == "cosface s=30 m=0.35, 2 epochs, >= 10 steps, warm-up 10 %, batch 8, lr 0.1"
+    assert describe({**TRAINING, "min_steps": 0, "warmup": 0}) == "cosface s=30 m=0.35, 2 epochs, batch 8, lr 0.1"
+
+
+def _plant(root) -> None:
+    for (candidate, train), accuracy in ACCURACY.items():
+        for test in TEST_SETS:
+            path = root / dev_metrics_path(candidate, train, 0, test)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            record = {"train": train, "seed": 0, "test": test, "accuracy_mean": accuracy, "accuracy_std": 0.01,
+                      "auc": 0.9, "tar_at_far_1e-3": 0.5}
+            path.write_text(json.dumps(record))
+        folder = root / run_folder(train, 0, candidate)
+        folder.mkdir(parents=True, exist_ok=True)
+        steps = 40 if candidate == DOUBLED else 20
+        pd.DataFrame({"step": range(1, steps + 1), "epoch": np.repeat(np.arange(1, 5 if steps == 40 else 3), 10),
+                      "loss": np.linspace(9, 3, steps), "lr": 0.1}).to_csv(folder / "steps.csv", index=False)
+
+
+def test_tuning_and_convergence_tables_from_planted_runs(tmp_path, monkeypatch):
+    _plant(tmp_path)
+    monkeypatch.chdir(tmp_path)  # the pipeline's paths are relative to the workflow root
+    candidates = {CHOSEN: TRAINING, DOUBLED: {**TRAINING, "epochs": 4, "min_steps": 20}}
+    ends = {"domain_mixup": ("Real_1K_10", "Real")}
+    write_tuning(RUNS, candidates, ends, "t.csv", "c.csv", "t.png")
+    tuning = pd.read_csv("t.csv")
+    row = tuning[(tuning["candidate"] == DOUBLED) & (tuning["train"] == "Real") & (tuning["test"] == "lfw")].iloc[0]
+    assert (row["accuracy"], row["seeds"], row["steps"], row["epochs"]) == (92.0, 1, 40, 4)
+    assert row["settings"].startswith("cosface s=30 m=0.35, 4 epochs, >= 20 steps")
+    convergence = pd.read_csv("c.csv").set_index(["train", "test"])
+    assert convergence.loc[("Real_1K_10", "lfw"), "delta"] == pytest.approx(0.2)
+    assert bool(convergence.loc[("Real_1K_10", "lfw"), "converged"])  # 0.2 < 0.5 points
+    assert not bool(convergence.loc[("Real", "syn_lfw"), "converged"])  # 2 points
+    assert convergence.loc[("Real", "lfw"), "role"] == "largest"
+    assert CONVERGENCE_POINTS == 0.5
+
+
+def test_the_convergence_check_without_a_doubled_run_names_it():
+    tuning = tuning_frame(
+        [(CHOSEN, "Real", 0)], {CHOSEN: TRAINING},
+        pd.DataFrame({"accuracy": [0.9, 0.9]}, index=pd.MultiIndex.from_tuples([(CHOSEN, "Real", 0, t) for t in TEST_SETS])),
+        {(CHOSEN, "Real", 0): pd.DataFrame({"step": [1, 2], "epoch": [1, 1], "loss": [2.0, 1.0]})},
+    )
+    with pytest.raises(SynfaceError, match="no chosen_x2 run of Real on lfw-dev"):
+        convergence_frame(tuning, {"cross_domain": ("Real", "Real")})
+
+
+def test_unreadable_steps_file_names_the_file(tmp_path):
+    bad = tmp_path / "steps.csv"
+    bad.write_text("step,loss\n")
+    with pytest.raises(SynfaceError, match="steps.csv: per-step losses need columns"):
+        read_steps(bad)
