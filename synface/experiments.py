@@ -174,7 +174,7 @@ class Experiments:
 
     def training_settings(self, training_set: str, seed: int, candidate: str | None = None) -> dict[str, Any]:
         """TrainConfig keyword arguments of one run, apart from its output folder and data paths;
-        `candidate`: a tuning candidate's settings (TUNED: the chosen ones at twice their length)."""
+        `candidate`: a tuning candidate's settings (DOUBLED: the chosen ones at twice their length)."""
         ts = self.training_sets[training_set]
         model, training = self.config["model"], self.tuning_training(candidate)
         return {
@@ -188,7 +188,8 @@ class Experiments:
         }
 
     def tuning_training(self, candidate: str | None) -> dict[str, Any]:
-        """The `training` section as a candidate sees it: overridden by its settings; DOUBLED: twice as long."""
+        """The `training` section as a candidate sees it: overridden by its settings; DOUBLED:
+        twice the epochs and twice the step floor (so twice the steps, up to the rounding of whole epochs)."""
         training = dict(self.config["training"])
         if candidate == DOUBLED:
             training["epochs"] *= 2

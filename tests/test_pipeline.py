@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -68,3 +69,15 @@ def test_smoke_dag_through_dvc_and_remote_round_trip(tmp_path):
     _run([*snakemake, "--touch"], clone)  # fresh checkout mtimes; see README
     assert "Nothing to be done" in _run([*snakemake, "--dry-run"], clone)
     assert "up to date" in _run([dvc, "status"], clone)
+
+    # the tuning study on the dev split reuses the grid's chosen-settings runs and never reads a test set
+    log = _run([str(BIN / "snakemake"), "--cores", "2", "tuning", "--configfile", SMOKE], repo)
+    tuning = pd.read_csv(repo / "results/tuning/embedded.csv")
+    assert set(tuning["candidate"]) == {"chosen", "chosen_x2", "arcface"}
+    assert set(tuning["test"]) == {"lfw", "syn_lfw"} and tuning["accuracy"].between(0, 100).all()
+    doubled = tuning[tuning["candidate"] == "chosen_x2"].set_index(["train", "test"])["steps"]
+    chosen = tuning[tuning["candidate"] == "chosen"].set_index(["train", "test"])["steps"]
+    assert (doubled >= 1.5 * chosen.loc[doubled.index]).all()  # twice the epochs and the floor; ceil() rounding
+    convergence = pd.read_csv(repo / "results/tuning/convergence.csv")
+    assert set(convergence["role"]) == {"smallest", "largest"}
+    assert "data/test/" not in log and (repo / "data/dev/lfw").is_dir()

@@ -1,12 +1,16 @@
-"""Training-loop throughput against a bare forward/backward loop.
+"""Training-loop throughput against a bare forward/backward loop, with the backbone in fp32 and in bf16.
 
 The training loop (memory-mapped uint8 gather, augmentation, IM/DM labels, prefetch
 thread, SGD step) is timed over --steps steps after --warmup steps; the bare loop
-repeats the same SGD step on one batch already prepared on the device. Prints ONE
-JSON line with images_per_s, bare_images_per_s and ratio (the data pipeline's cost:
-1.0 = free). Without --dataset a temporary random dataset with identity-mixup labels
-is written with DatasetWriter. --paper: LResNet50E-IR at 112x96, batch 512, bf16 on
-CUDA (refused without CUDA); it overrides --arch, --input and --batch.
+repeats the same SGD step on one batch already prepared on the device. Both run with
+the backbone in fp32 and under bf16 autocast (the head stays fp32). Prints ONE JSON
+line: images_per_s, bare_images_per_s and ratio (the data pipeline's cost: 1.0 = free)
+for the precision training uses on this machine (`backbone`), the same three under
+`fp32` and `bf16`, and `bf16_native`: false on a CPU without AMX-BF16 / AVX512-BF16,
+whose bf16 numbers are emulated (stderr says so too). Without --dataset a temporary
+random dataset with identity-mixup labels is written with DatasetWriter. --paper:
+LResNet50E-IR at 112x96, batch 512, on CUDA (refused without CUDA); it overrides
+--arch, --input and --batch.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import argparse
 import contextlib
 import itertools
 import json
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -26,12 +31,20 @@ import torch
 from synface.data.storage import DatasetWriter, empty_metadata
 from synface.errors import SynfaceError
 from synface.train.config import TrainConfig
-from synface.train.device import pick_device, synchronize
+from synface.train.device import (
+    CPU_BF16_VARIABLE,
+    backbone_bf16,
+    backbone_precision,
+    cpu_has_native_bf16,
+    pick_device,
+    synchronize,
+)
 from synface.train.loader import TrainData
 from synface.train.loop import Trainer
 
 PAPER = {"arch": "lresnet50e_ir", "input": (112, 96), "batch": 512}
 IMAGES_PER_IDENTITY = 50
+PRECISIONS = {"fp32": False, "bf16": True}  # name -> bf16 autocast of the backbone
 
 
 def write_random_dataset(path: Path, n: int, hw: tuple[int, int], seed: int = 0) -> None:
@@ -56,11 +69,12 @@ def _timed(device: torch.device, work: Callable[[], None]) -> float:
     return time.perf_counter() - start
 
 
-def measure(trainer: Trainer, steps: int, warmup: int, rounds: int = 3) -> dict[str, float]:
-    """Best images/s of the training loop and of the bare step loop over alternating rounds.
+def measure(trainer: Trainer, steps: int, warmup: int, rounds: int = 3) -> dict[str, dict[str, float]]:
+    """Per precision, best images/s of the training loop and of the bare step loop over alternating rounds.
 
-    Alternating and keeping each side's best round makes the ratio robust to other
-    processes stealing the CPU for a while (a shared machine) and to warm-up effects.
+    Alternating (loop, bare, in fp32 then bf16) and keeping each side's best round makes the
+    ratios robust to other processes stealing the CPU for a while (a shared machine) and to
+    warm-up effects.
     """
     data, device, batch = trainer.data, trainer.device, trainer.config.batch
     # lr 0: the same arithmetic per step, but weights cannot drift (e.g. into slow denormals)
@@ -81,13 +95,31 @@ def measure(trainer: Trainer, steps: int, warmup: int, rounds: int = 3) -> dict[
         for _ in range(n):
             trainer.step(fixed)
 
-    loop(warmup)
-    bare(warmup)
-    loop_s, bare_s = [], []
+    for bf16 in PRECISIONS.values():  # oneDNN builds its kernels per dtype: warm up both
+        with backbone_precision(bf16):
+            loop(warmup)
+            bare(warmup)
+    loop_s: dict[str, list[float]] = {name: [] for name in PRECISIONS}
+    bare_s: dict[str, list[float]] = {name: [] for name in PRECISIONS}
     for _ in range(rounds):
-        loop_s.append(_timed(device, lambda: loop(steps)))
-        bare_s.append(_timed(device, lambda: bare(steps)))
-    return {"images_per_s": steps * batch / min(loop_s), "bare_images_per_s": steps * batch / min(bare_s)}
+        for name, bf16 in PRECISIONS.items():
+            with backbone_precision(bf16):
+                loop_s[name].append(_timed(device, lambda: loop(steps)))
+                bare_s[name].append(_timed(device, lambda: bare(steps)))
+    result: dict[str, dict[str, float]] = {}
+    for name in PRECISIONS:
+        loop_rate, bare_rate = steps * batch / min(loop_s[name]), steps * batch / min(bare_s[name])
+        result[name] = {"images_per_s": loop_rate, "bare_images_per_s": bare_rate, "ratio": loop_rate / bare_rate}
+    return result
+
+
+def _bf16_note(device: torch.device, native: bool, used: str) -> str:
+    """One line for people: does the hardware do bf16 natively, and which precision does training use."""
+    where = "this GPU" if device.type == "cuda" else "this CPU"
+    kind = "" if device.type == "cuda" else " (AMX-BF16 or AVX512-BF16)"
+    has = f"has native bf16{kind}" if native else f"has no native bf16{kind}: its bf16 numbers are emulated"
+    override = "" if device.type == "cuda" else f"; {CPU_BF16_VARIABLE}=auto|0|1 chooses"
+    return f"bench train: {where} {has}; training uses {used} here{override}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -96,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
             raise SynfaceError("bench train --paper needs a CUDA GPU (LResNet50E-IR at 112x96, batch 512, bf16)")
         args.arch, args.input, args.batch = PAPER["arch"], PAPER["input"], PAPER["batch"]
     device = pick_device(args.threads)
+    used = "bf16" if backbone_bf16(device) else "fp32"  # before the long run: a bad SYNFACE_CPU_BF16 fails here
+    native = torch.cuda.is_bf16_supported() if device.type == "cuda" else cpu_has_native_bf16()
     with tempfile.TemporaryDirectory(prefix="synface-bench-") as tmp:
         dataset = args.dataset
         if dataset is None:
@@ -112,8 +146,8 @@ def run(args: argparse.Namespace) -> int:
             threads=args.threads,
         )
         trainer = Trainer(config, TrainData(config, device), device)
-        result = measure(trainer, args.steps, args.warmup, args.rounds)
-    result["ratio"] = result["images_per_s"] / result["bare_images_per_s"]
+        results = measure(trainer, args.steps, args.warmup, args.rounds)
+    print(_bf16_note(device, native, used), file=sys.stderr)
     print(
         json.dumps(
             {
@@ -124,7 +158,10 @@ def run(args: argparse.Namespace) -> int:
                 "rounds": args.rounds,
                 "device": device.type,
                 "threads": torch.get_num_threads(),
-                **result,
+                "backbone": used,
+                **results[used],
+                "bf16_native": native,
+                **results,
             }
         )
     )

@@ -1,12 +1,37 @@
-"""Where training and embedding run: CUDA when present (bf16 backbone), else CPU; channels_last on both."""
+"""Where training and embedding run: CUDA when present, else CPU; channels_last on both.
+
+The backbone trains under bf16 autocast on CUDA and on CPUs with native bf16 (AMX-BF16 or
+AVX512-BF16, which oneDNN uses), fp32 elsewhere; the margin head always stays fp32 (it turns
+autocast off itself), and embedding for evaluation stays fp32 everywhere (`synface.evaluate.embed`:
+scores must not depend on bf16 rounding or on which CPU ran them). On the CPU the environment
+variable SYNFACE_CPU_BF16 overrides the detection, e.g. to train the same way on different machines:
+
+    auto  bf16 where the CPU has it natively, else fp32 (the default)
+    0     fp32
+    1     bf16 even without native support: torch then emulates it, correct but several times slower
+
+Either way a run is deterministic on one machine; bf16 and fp32 runs differ in their floats.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 from collections.abc import Iterator
+from contextvars import ContextVar
+from pathlib import Path
 
 import torch
+
+from synface.errors import SynfaceError
+
+CPU_BF16_VARIABLE = "SYNFACE_CPU_BF16"
+CPUINFO = Path("/proc/cpuinfo")
+NATIVE_BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
+
+# set only by backbone_precision(): `synface bench train` times both precisions on any device
+_forced_bf16: ContextVar[bool | None] = ContextVar("synface_forced_bf16", default=None)
 
 
 def pick_device(threads: int | None = None) -> torch.device:
@@ -18,11 +43,58 @@ def pick_device(threads: int | None = None) -> torch.device:
     return torch.device("cpu")
 
 
+def cpuinfo_has_native_bf16(cpuinfo: str) -> bool:
+    """Whether every processor in /proc/cpuinfo text lists AMX-BF16 or AVX512-BF16."""
+    lines = (line.partition(":") for line in cpuinfo.splitlines())
+    flags = [set(value.split()) for key, _, value in lines if key.strip() == "flags"]
+    return bool(flags) and all(NATIVE_BF16_FLAGS & f for f in flags)
+
+
+@functools.cache
+def cpu_has_native_bf16() -> bool:
+    """Native bf16 on this CPU, with oneDNN in torch to use it. Read from /proc/cpuinfo (Linux; assumed
+    absent elsewhere): torch documents no test for it, and its private `_is_mkldnn_bf16_supported` is true
+    from AVX-512 core on, where oneDNN emulates bf16 without the native instructions."""
+    try:
+        cpuinfo = CPUINFO.read_text()
+    except OSError:
+        return False
+    return torch.backends.mkldnn.is_available() and cpuinfo_has_native_bf16(cpuinfo)
+
+
+def cpu_bf16() -> bool:
+    """The CPU's backbone precision: SYNFACE_CPU_BF16 (auto, 0 or 1; read on each call), auto = native bf16."""
+    setting = os.environ.get(CPU_BF16_VARIABLE, "auto")
+    if setting == "auto":
+        return cpu_has_native_bf16()
+    if setting not in ("0", "1"):
+        raise SynfaceError(f"{CPU_BF16_VARIABLE}={setting!r}: expected auto, 0 (fp32) or 1 (bf16)")
+    return setting == "1"
+
+
+def backbone_bf16(device: torch.device) -> bool:
+    """Whether the backbone runs under bf16 autocast on `device` (see the module docstring)."""
+    forced = _forced_bf16.get()
+    if forced is not None:
+        return forced
+    return device.type == "cuda" or cpu_bf16()
+
+
 def backbone_autocast(device: torch.device) -> contextlib.AbstractContextManager[object]:
-    """bf16 autocast for the backbone on CUDA; the margin head stays fp32 (outside this context)."""
-    if device.type == "cuda":
-        return torch.autocast("cuda", dtype=torch.bfloat16)
+    """bf16 autocast for the backbone where `backbone_bf16`; the margin head stays fp32 (outside this context)."""
+    if backbone_bf16(device):
+        return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
+
+
+@contextlib.contextmanager
+def backbone_precision(bf16: bool) -> Iterator[None]:
+    """Force the backbone's precision on every device for the duration, whatever the policy says."""
+    token = _forced_bf16.set(bf16)
+    try:
+        yield
+    finally:
+        _forced_bf16.reset(token)
 
 
 def prepare_model(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
