@@ -163,6 +163,20 @@ def test_lr_milestones_follow_the_paper():
     assert TrainConfig(out=".", syn=".", epochs=6).lr_milestones() == [4, 5, 6]
 
 
+def test_one_step_epochs_are_checkpointed_every_hundred_steps_and_at_the_end(tmp_path, data, monkeypatch):
+    saved = []
+    real_save = loop.ckpt.save
+
+    def recording_save(path, payload):
+        saved.append(payload.get("epoch"))
+        real_save(path, payload)
+
+    monkeypatch.setattr(loop.ckpt, "save", recording_save)
+    monkeypatch.setattr(loop, "CHECKPOINT_EVERY_STEPS", 12)
+    loop.train(quick(tmp_path, data, epochs=6))  # 5 steps an epoch: saved after epochs 3 and 6, then the model
+    assert saved == [3, 6, None]
+
+
 def test_a_step_floor_lengthens_small_sets_only():
     cfg = TrainConfig(out=".", syn=".", epochs=6, min_steps=100)
     assert cfg.run_epochs(steps_per_epoch=50) == 6  # 300 steps already
@@ -187,6 +201,7 @@ def _weights(model_file):
 
 
 def test_resumed_run_ends_identical_to_uninterrupted_run(tmp_path, data, monkeypatch):
+    monkeypatch.setattr(loop, "CHECKPOINT_EVERY_STEPS", 1)  # a checkpoint at every epoch end
     whole = loop.train(quick(tmp_path / "a", data))
     crash_cfg = quick(tmp_path / "b", data)
     real_epoch = loop.Trainer.train_epoch
@@ -213,6 +228,7 @@ def test_resumed_run_ends_identical_to_uninterrupted_run(tmp_path, data, monkeyp
 
 
 def test_steps_file_survives_a_kill_between_checkpoint_and_logs(tmp_path, data, monkeypatch):
+    monkeypatch.setattr(loop, "CHECKPOINT_EVERY_STEPS", 1)
     whole = quick(tmp_path / "a", data)
     loop.train(whole)
     crash_cfg = quick(tmp_path / "b", data)
@@ -227,7 +243,7 @@ def test_steps_file_survives_a_kill_between_checkpoint_and_logs(tmp_path, data, 
     with pytest.raises(KeyboardInterrupt):
         loop.train(crash_cfg)
     assert not (crash_cfg.out / "steps.csv").exists()
-    monkeypatch.undo()
+    monkeypatch.setattr(loop.ckpt, "save", real_save)
     loop.train(crash_cfg)  # epoch 1's steps come back from the checkpoint
     assert (crash_cfg.out / "steps.csv").read_bytes() == (whole.out / "steps.csv").read_bytes()
     steps = pd.read_csv(whole.out / "steps.csv")

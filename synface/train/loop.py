@@ -2,8 +2,10 @@
 
 `train(config)` writes into `config.out`:
 
-    checkpoint.pt  after every epoch (model, head, optimizer, scheduler, RNG states, log)
-    log.csv        epoch, loss, lr, images_per_s, seconds (one row per finished epoch)
+    checkpoint.pt  at the first epoch end after every CHECKPOINT_EVERY_STEPS steps, and at the
+                   end (model, head, optimizer, scheduler, RNG states, log)
+    log.csv        epoch, loss, lr, images_per_s, seconds (one row per finished epoch, written with
+                   the checkpoint)
     steps.csv      step, epoch, loss, lr (one row per SGD step of the finished epochs)
     model.pt       at the end: backbone weights + config (what `synface evaluate` loads)
 
@@ -60,6 +62,9 @@ STEP_COLUMNS = ["step", "epoch", "loss", "lr"]
 HEAD_CLASSES = {"arcface": ArcMarginProduct, "cosface": CosMarginProduct}
 # On CUDA, reading the loss every step would stall the pipeline; check finiteness this often.
 CUDA_CHECK_EVERY = 25
+# Checkpoint (and logs) at the first epoch end after this many steps, and at the run's end: a
+# small set's one-step epochs would otherwise spend most of their time saving.
+CHECKPOINT_EVERY_STEPS = 100
 
 
 class Trainer:
@@ -228,10 +233,14 @@ def train(config: TrainConfig, *, discard_stale: bool = False) -> Path:
             trainer.restore(resumed)
             start, log = int(resumed["epoch"]), list(resumed["log"])
             _write_logs(config.out, log)  # a kill may have come between checkpoint and logs
+        unsaved = 0
         for epoch in range(start, trainer.epochs):
             log.append(trainer.train_epoch(epoch))
-            ckpt.save(ckpt.checkpoint_path(config.out), trainer.checkpoint(epoch + 1, log))
-            _write_logs(config.out, log)
+            unsaved += data.steps_per_epoch
+            if unsaved >= CHECKPOINT_EVERY_STEPS or epoch + 1 == trainer.epochs:
+                ckpt.save(ckpt.checkpoint_path(config.out), trainer.checkpoint(epoch + 1, log))
+                _write_logs(config.out, log)
+                unsaved = 0
         model_file = ckpt.model_path(config.out)
         ckpt.save(model_file, ckpt.model_payload(trainer.backbone, config.to_dict()))
         return model_file
