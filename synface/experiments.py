@@ -276,7 +276,7 @@ class Experiments:
     def metrics_needed(self) -> list[tuple[str, int, str]]:
         """Every (training set, seed, test set) evaluation some table needs, without repeats."""
         seen: dict[tuple[str, int, str], None] = {}
-        for table, rows in self.tables.items():
+        for rows in self.tables.values():
             for row in rows:
                 for test in self.test_sets(row):
                     for seed in self.seeds:
