@@ -27,7 +27,7 @@ rule import_lfw:
         images=config["imports"]["lfw_images"],
         pairs=config["imports"]["lfw_pairs"],
     output:
-        directory("data/test/lfw"),
+        directory(evaluation_set_path("lfw")),
     log:
         "logs/data/lfw.log",
     benchmark:

@@ -30,7 +30,7 @@ rule train:
 rule evaluate:
     input:
         model="models/{train}/seed{seed}/model.pt",
-        datasets=expand("data/test/{test_set}", test_set=TEST_SETS),
+        datasets=[evaluation_set_path(test_set) for test_set in TEST_SETS],
     output:
         [metrics_path("{train}", "{seed}", test_set) for test_set in TEST_SETS],
     log:

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from synface.experiments import TEST_SETS, Experiments
+from synface.experiments import TEST_SETS, Experiments, evaluation_set_path
 from synface.io.atomic import write_text
 
 CODE = ["Snakefile", "rules", "workflow", "synface"]
@@ -30,7 +30,7 @@ TRAINING_FIGURES = {"training_curves"}
 
 def dataset_paths(experiments: Experiments) -> list[str]:
     synthetic = [f"data/synthetic/{name}" for name in experiments.base_sets]
-    return [*synthetic, "data/real/real_train", *(f"data/test/{t}" for t in TEST_SETS)]
+    return [*synthetic, "data/real/real_train", *(evaluation_set_path(t) for t in TEST_SETS)]
 
 
 def _stage(cmd_targets: list[str], configfile: str, deps: list[str], params: list[str], **extra: Any) -> dict[str, Any]:
@@ -55,7 +55,7 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
         "metrics": _stage(
             ["metrics", SUMMARY, FEATURES],
             configfile,
-            ["models", *(f"data/test/{t}" for t in TEST_SETS), "data/real/real_train"],
+            ["models", *(evaluation_set_path(t) for t in TEST_SETS), "data/real/real_train"],
             MODEL_PARAMS,
             outs=["results/metrics", "results/features"],
             metrics=[SUMMARY],  # cached like every output, so `dvc pull` brings it

@@ -83,15 +83,15 @@ class Trainer:
             weight_decay=config.weight_decay,
         )
         self.epochs = config.run_epochs(data.steps_per_epoch)
+        self._warmup_steps = round(config.warmup * self.epochs * data.steps_per_epoch)
+        self._drop_steps = [m * data.steps_per_epoch for m in config.lr_milestones(self.epochs)]
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self.lr_factor)
 
     def lr_factor(self, step: int) -> float:
         """LR / base LR before SGD step `step` (from 0): a linear warm-up over the first `warmup` of
         the steps, then x0.1 at each milestone epoch's end (`TrainConfig.lr_milestones`)."""
-        per_epoch = self.data.steps_per_epoch
-        warmup = round(self.config.warmup * self.epochs * per_epoch)
-        drops = sum(step >= m * per_epoch for m in self.config.lr_milestones(self.epochs))
-        return min(1.0, (step + 1) / warmup if warmup else 1.0) * 0.1**drops
+        warm = min(1.0, (step + 1) / self._warmup_steps) if self._warmup_steps else 1.0
+        return warm * 0.1 ** sum(step >= s for s in self._drop_steps)
 
     def step(self, batch: Batch) -> torch.Tensor:
         """One SGD step on a batch; returns the (detached) loss."""
