@@ -54,3 +54,30 @@ rule claims:
         profile=config["world"],
     script:
         "../workflow/scripts/claims.py"
+
+
+# Convergence: is each run's training loss flat at its end? (steps files only)
+rule final_loss:
+    input:
+        training_curve_files,
+    output:
+        report(
+            "results/tables/final_loss.csv",
+            caption="../workflow/report/final_loss.rst",
+            category="Tables",
+            subcategory="final_loss",
+        ),
+    log:
+        "logs/tables/final_loss.log",
+    benchmark:
+        "benchmarks/tables/final_loss.tsv"
+    conda:
+        "../workflow/envs/synface.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    params:
+        runs=TRAINING_CURVES,
+    script:
+        "../workflow/scripts/final_loss.py"

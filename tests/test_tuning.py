@@ -12,8 +12,6 @@ from synface.analysis.tuning import (
     CONVERGENCE_POINTS,
     convergence_frame,
     describe,
-    loss_summary,
-    read_steps,
     tuning_frame,
     write_tuning,
 )
@@ -28,13 +26,6 @@ ACCURACY = {
     (CHOSEN, "Real"): 0.90, (DOUBLED, "Real"): 0.92,
 }
 RUNS = [(c, t, 0) for c, t in ACCURACY]
-
-
-def test_loss_summary_of_a_flat_and_a_falling_tail():
-    flat = np.r_[np.linspace(10, 2, 80), np.full(20, 2.0)]
-    assert loss_summary(flat) == (pytest.approx(2.0), pytest.approx(0.0))
-    falling = np.r_[np.full(90, 4.0), np.full(10, 2.0)]  # last tenth 2, the tenth before 4
-    assert loss_summary(falling) == (pytest.approx(2.0), pytest.approx(1.0))
 
 
 def test_describe_names_the_length_rule():
@@ -83,10 +74,3 @@ def test_the_convergence_check_without_a_doubled_run_names_it():
     )
     with pytest.raises(SynfaceError, match="no chosen_x2 run of Real on lfw-dev"):
         convergence_frame(tuning, {"cross_domain": ("Real", "Real")})
-
-
-def test_unreadable_steps_file_names_the_file(tmp_path):
-    bad = tmp_path / "steps.csv"
-    bad.write_text("step,loss\n")
-    with pytest.raises(SynfaceError, match="steps.csv: per-step losses need columns"):
-        read_steps(bad)

@@ -4,8 +4,8 @@ Two tables from the dev-split metrics and the runs' per-step losses (steps.csv):
 
 - `results/tuning/embedded.csv`, one row per (candidate, training set, dev set): dev accuracy
   (mean, std over the tuning seeds), the run's length in steps and epochs, its final training
-  loss and how flat the loss is at the end (`end_slope`: the relative fall of the mean loss from
-  the second-last to the last tenth of the steps; a converged run falls by a few % at most);
+  loss and how flat the loss is at the end (`end_fall_pct`: its relative fall over the last tenth
+  of the steps in %, the largest over seeds; `synface.analysis.convergence`);
 - `results/tuning/convergence.csv`, one row per (table, smallest/largest training set, dev set):
   dev accuracy with the chosen settings and with twice their length, and whether doubling moved
   it by less than CONVERGENCE_POINTS.
@@ -22,15 +22,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synface.analysis.convergence import loss_summary, read_steps
 from synface.analysis.metrics import load_metrics
 from synface.analysis.tables import write_csv
 from synface.errors import SynfaceError
 from synface.experiments import CHOSEN, DOUBLED, TEST_SETS, dev_metrics_path, run_folder
 
 CONVERGENCE_POINTS = 0.5  # doubling the length may move dev accuracy by less than this (issue 11)
-END_WINDOW = 0.1  # the loss's flatness is judged on the last two tenths of the steps
 TUNING_COLUMNS = ["candidate", "settings", "train", "test", "accuracy", "std", "seeds", "steps", "epochs",
-                  "final_loss", "end_slope"]
+                  "final_loss", "end_fall_pct"]
 CONVERGENCE_COLUMNS = ["table", "train", "role", "test", "accuracy", "accuracy_x2", "delta", "converged"]
 
 
@@ -40,27 +40,6 @@ def describe(training: Mapping[str, Any]) -> str:
     warmup = f", warm-up {100 * training['warmup']:g} %" if training["warmup"] else ""
     return (f"{training['head']} s={training['scale']:g} m={training['margin']:g}, {training['epochs']} epochs{floor}"
             f"{warmup}, batch {training['batch']}, lr {training['lr']:g}")
-
-
-def read_steps(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """A run's steps.csv (step, epoch, loss, lr), checked."""
-    try:
-        frame = pd.read_csv(path)
-    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise SynfaceError(f"{path}: cannot read the per-step losses ({err})") from err
-    missing = [c for c in ("step", "epoch", "loss") if c not in frame.columns]
-    if missing or frame.empty:
-        raise SynfaceError(f"{path}: per-step losses need columns step, epoch, loss and one row per step")
-    return frame
-
-
-def loss_summary(losses: np.ndarray) -> tuple[float, float]:
-    """(final loss, end slope): the mean loss of the last tenth of the steps, and its relative fall
-    from the tenth before: (mean(second-last tenth) - mean(last tenth)) / mean(last tenth)."""
-    window = max(1, round(END_WINDOW * len(losses)))
-    last = float(np.mean(losses[-window:]))
-    before = float(np.mean(losses[-2 * window : -window])) if len(losses) >= 2 * window else last
-    return last, (before - last) / last
 
 
 def tuning_frame(runs: Sequence[tuple[str, str, int]], candidates: Mapping[str, Mapping[str, Any]],
@@ -85,7 +64,7 @@ def tuning_frame(runs: Sequence[tuple[str, str, int]], candidates: Mapping[str, 
                     "steps": int(np.mean([len(f) for f in run_steps])),
                     "epochs": int(np.mean([f["epoch"].max() for f in run_steps])),
                     "final_loss": round(float(np.mean([s[0] for s in summaries])), 3),
-                    "end_slope": round(float(np.mean([s[1] for s in summaries])), 4),
+                    "end_fall_pct": round(100.0 * float(max(s[1] for s in summaries)), 2),
                 })
     return pd.DataFrame(records, columns=TUNING_COLUMNS)
 

@@ -14,32 +14,15 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 from matplotlib.ticker import LogFormatter, MaxNLocator  # noqa: E402
 
+from synface.analysis.convergence import read_steps  # noqa: E402
 from synface.errors import SynfaceError  # noqa: E402
 from synface.figures.results import title  # noqa: E402
 from synface.figures.style import save_figure  # noqa: E402
 
-_COLUMNS = ("step", "loss")
 # Past this many lines per panel, tab10 repeats colours and one legend column grows too tall.
 _MANY = 10
-
-
-def read_steps(path: str | os.PathLike[str]) -> pd.DataFrame:
-    """A run's steps file: numeric step and loss columns, at least one row."""
-    try:
-        frame = pd.read_csv(path)
-    except FileNotFoundError as err:
-        raise SynfaceError(f"{path}: steps file not found") from err
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
-        raise SynfaceError(f"{path}: cannot read steps file ({err})") from err
-    missing = [c for c in _COLUMNS if c not in frame.columns]
-    if missing:
-        raise SynfaceError(f"{path}: steps file lacks column(s) {', '.join(missing)}")
-    if frame.empty or not all(pd.api.types.is_numeric_dtype(frame[c]) for c in _COLUMNS):
-        raise SynfaceError(f"{path}: steps file must hold numeric step and loss rows")
-    return frame
 
 
 def seed_band(files: Sequence[str | os.PathLike[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
