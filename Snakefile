@@ -1,12 +1,16 @@
 # synface: the SynFace paper (ICCV 2021) as one DAG. Default target: every paper target.
 from snakemake.utils import min_version, validate
 
+from synface.experiments import overlay_grid
+
 min_version("9.0")
 
 
 configfile: "config/config.yaml"
 
 
+# --configfile overlays deep-merge, except the experiment grid: an overlay's replaces it.
+overlay_grid(config, workflow.overwrite_configfiles)
 validate(config, "workflow/schemas/config.schema.yaml")
 
 

@@ -16,13 +16,18 @@ views of one generated base set holding the largest width and depth asked for.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+import yaml
 
 from synface.errors import SynfaceError
 
+TABLES = ("cross_domain", "width_depth", "domain_mixup", "attributes")  # the schema's; results/tables/{table}.csv
 TEST_SETS = ("lfw", "syn_lfw")
 SPLITS = ("test", "dev")  # generated evaluation sets: the test sets, and the dev split to choose settings on
 # The `training` keys a run reads (TrainConfig fields of the same names).
@@ -77,6 +82,7 @@ class Experiments:
         self.training_sets = {name: self.parse(name) for name in self._training_set_names()}
         self.base_sets = self._base_sets()
         self._check_dev_split()
+        self._check_manifest()
 
     def scaled(self, paper_ids: str) -> int:
         return max(2, round(paper_count(paper_ids) / self.divisor))
@@ -139,6 +145,16 @@ class Experiments:
                 f"dev_sets.seed = test_sets.seed = {dev}: LFW-dev and Syn-LFW-dev would hold the people of the "
                 "test sets LFW and Syn-LFW; give the dev split its own seed"
             )
+
+    def _check_manifest(self) -> None:
+        """Each table or table figure the manifest asks for needs its table in the grid."""
+        for target in self.config["manifest"]:
+            table = Path(target).stem
+            if table in TABLES and table not in self.tables:
+                raise SynfaceError(
+                    f"manifest: {target} needs experiments.{table}, which the config lacks "
+                    "(an overlay's `experiments` replaces the whole grid)"
+                )
 
     def protocol(self, split: str) -> dict[str, int]:
         """The LFW-style protocol of a generated evaluation set: the test sets', with the dev seed for "dev"."""
@@ -282,6 +298,18 @@ class Experiments:
                     for seed in self.seeds:
                         seen[(row["train"], seed, test)] = None
         return list(seen)
+
+
+def overlay_grid(config: MutableMapping[str, Any], overlay_files: Iterable[str | os.PathLike[str]]) -> None:
+    """Replace, not merge, the grid of `config` by the overlays' (Snakemake's --configfile files).
+
+    Snakemake deep-merges overlays, so a table an overlay leaves out (or `experiments: {}`) would
+    keep the default's rows. Here the last overlay that gives `experiments` sets the whole mapping.
+    """
+    for path in overlay_files:
+        overlay = yaml.safe_load(Path(path).read_text()) or {}
+        if "experiments" in overlay:
+            config["experiments"] = overlay["experiments"]
 
 
 def model_path(training_set: str, seed: int) -> str:

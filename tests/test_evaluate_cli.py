@@ -12,7 +12,7 @@ import torch
 from synface.cli import main
 from synface.data.storage import DatasetWriter, empty_metadata
 from synface.errors import SynfaceError
-from synface.evaluate.embed import protocol_folds
+from synface.evaluate.protocol import protocol_folds
 from synface.evaluate.verify import evaluate_model, evaluate_model_on
 from synface.models.lresnet import build_backbone
 from synface.train import checkpoint as ckpt
@@ -49,16 +49,16 @@ def test_scores_file_gives_the_hand_computed_protocol_result(tmp_path, capsys):
     assert json.loads((tmp_path / "m.json").read_text()) == metrics
 
 
-def write_pair_dataset(path, seed=0):
-    """12 identities x 4 random images; 10 folds of 2 genuine + 2 impostor pairs."""
+def write_pair_dataset(path, seed=0, n_folds=10):
+    """12 identities x 4 random images; 10 groups of 2 genuine + 2 impostor pairs, in n_folds folds."""
     n_ids, per_id = 12, 4
     meta = empty_metadata(n_ids * per_id)
     meta["identity"] = np.repeat(np.arange(n_ids), per_id)
     meta["image"] = np.tile(np.arange(per_id), n_ids)
     rng = np.random.default_rng(seed)
     rows = []
-    for fold in range(10):
-        a = fold % n_ids
+    for group in range(10):
+        a, fold = group % n_ids, group * n_folds // 10
         rows += [(a * per_id, a * per_id + 1, True, fold), (a * per_id + 2, a * per_id + 3, True, fold)]
         rows += [
             (a * per_id, ((a + 1) % n_ids) * per_id, False, fold),
@@ -116,12 +116,64 @@ def test_one_loaded_model_over_several_datasets_equals_one_evaluation_each(tmp_p
 
 
 def test_pairs_must_come_in_contiguous_equal_folds():
-    pairs = pd.DataFrame({"fold": [0, 0, 1, 1, 2, 2]})
-    assert protocol_folds(pairs, "p") == 3
+    assert protocol_folds(np.array([0, 0, 1, 1, 2, 2]), "p") == 3
     with pytest.raises(SynfaceError, match="contiguous folds"):
-        protocol_folds(pd.DataFrame({"fold": [0, 1, 0, 1]}), "p")
+        protocol_folds(np.array([0, 1, 0, 1]), "p")
     with pytest.raises(SynfaceError, match=r"fold sizes \[3, 1\]"):
-        protocol_folds(pd.DataFrame({"fold": [0, 0, 0, 1]}), "p")
+        protocol_folds(np.array([0, 0, 0, 1]), "p")
+
+
+def test_a_two_fold_set_scores_the_same_from_its_scores_file(tmp_path, capsys):
+    dataset = write_pair_dataset(tmp_path / "two_folds", n_folds=2)
+    model = model_file(tmp_path / "model.pt")
+    scores_out = tmp_path / "scores.csv"
+    code, out, err = run_cli(["evaluate", "--model", model, "--dataset", dataset, "--scores-out", scores_out], capsys)
+    assert code == 0, err
+    direct = json.loads(out)
+    assert len(direct["fold_accuracy"]) == 2
+    code, again, err = run_cli(["evaluate", "--scores", scores_out], capsys)
+    assert code == 0, err
+    assert json.loads(again) == direct  # the scores file's fold column, not 10 folds of its rows
+
+
+@pytest.mark.parametrize(
+    ("outputs", "message"),
+    [
+        (["--out", "{model}"], "{model}: --out would overwrite --model {model}"),
+        (["--scores-out", "{model}"], "{model}: --scores-out would overwrite --model {model}"),
+        (["--scores-out", "{dataset}/pairs.csv"], "{dataset}/pairs.csv: --scores-out lies inside --dataset {dataset}"),
+        (["--out", "{dataset}/../lfw/dataset.json"], "--out lies inside --dataset {dataset}"),
+        (["--out", "{tmp}/m.json", "--scores-out", "{tmp}/m.json"], "--scores-out and --out name the same file"),
+    ],
+)
+def test_an_output_that_is_an_input_is_refused_naming_both(tmp_path, pair_dataset, capsys, outputs, message):
+    model = model_file(tmp_path / "model.pt")
+    names = {"model": model, "dataset": pair_dataset, "tmp": tmp_path}
+    before = {p: p.read_bytes() for p in [model, *pair_dataset.iterdir()]}
+    argv = ["evaluate", "--model", model, "--dataset", pair_dataset, *(a.format(**names) for a in outputs)]
+    code, out, err = run_cli(argv, capsys)
+    assert code == 2 and out == "" and len(err.splitlines()) == 1
+    assert message.format(**names) in err
+    assert {p: p.read_bytes() for p in before} == before
+
+
+def test_scores_file_given_as_the_output_is_refused(tmp_path, capsys):
+    scores = tmp_path / "scores.csv"
+    scores.write_text("score,same\n" + "0.9,1\n0.1,0\n" * 10)
+    code, _, err = run_cli(["evaluate", "--scores", scores, "--out", scores], capsys)
+    assert code == 2 and f"{scores}: --out would overwrite --scores {scores}" in err
+    assert scores.read_text().startswith("score,same\n0.9,1")
+
+
+def test_pairs_outside_the_images_are_refused_naming_file_and_line(tmp_path, pair_dataset, capsys):
+    model = model_file(tmp_path / "model.pt")
+    pairs_file = pair_dataset / "pairs.csv"
+    lines = pairs_file.read_text().splitlines()
+    lines[3] = "-1," + lines[3].split(",", 1)[1]
+    pairs_file.write_text("\n".join(lines) + "\n")
+    code, _, err = run_cli(["evaluate", "--model", model, "--dataset", pair_dataset], capsys)
+    assert code == 2 and len(err.splitlines()) == 1
+    assert f"{pairs_file}:4: left '-1' is not an image index 0..47" in err
 
 
 def test_model_of_another_architecture_names_mismatched_keys(tmp_path, pair_dataset, capsys):

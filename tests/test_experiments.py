@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pytest
 import yaml
+from snakemake.utils import update_config
 
 from synface.dvcgen import dvc_stages
 from synface.errors import SynfaceError
-from synface.experiments import Experiments, paper_count
+from synface.experiments import Experiments, overlay_grid, paper_count
 from synface.generator.sampling import GenerationSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -120,3 +122,45 @@ def test_the_paper_world_has_no_tuning_study():
     config = _config()
     config["world"] = "paper"
     assert Experiments(config).tuning_runs() == []
+
+
+def _overlaid(tmp_path: Path, overlay: dict) -> dict:
+    """The default config with `overlay` applied as the Snakefile does: Snakemake's deep merge, then the grid."""
+    path = tmp_path / "overlay.yaml"
+    path.write_text(yaml.safe_dump(overlay))
+    config = copy.deepcopy(_config())
+    update_config(config, overlay)
+    overlay_grid(config, [path])
+    return config
+
+
+def test_an_overlays_grid_replaces_the_default_grid_instead_of_merging(tmp_path):
+    row = {"row": "RealFace", "train": "Real_1K_10", "test": ["lfw"], "paper": {"lfw": 99.18}}
+    manifest = ["results/tables/cross_domain.csv", "results/tables/claims.csv"]
+    config = _overlaid(tmp_path, {"experiments": {"cross_domain": [row]}, "manifest": manifest})
+    ex = Experiments(config)
+    assert ex.tables == {"cross_domain": [row]}  # no width_depth, domain_mixup or attributes inherited
+    assert ex.metrics_needed() == [("Real_1K_10", seed, "lfw") for seed in ex.seeds]
+    # without `experiments` an overlay keeps the default grid, as for config/paper.yaml
+    assert _overlaid(tmp_path, {"seeds": [0]})["experiments"] == _config()["experiments"]
+
+
+def test_an_empty_grid_with_a_manifest_that_names_tables_is_a_config_error(tmp_path):
+    config = _overlaid(tmp_path, {"experiments": {}})
+    with pytest.raises(SynfaceError, match=r"^manifest: results/tables/cross_domain.csv needs experiments.cross_"):
+        Experiments(config)
+    config["manifest"] = ["results/figures/samples.png"]
+    assert Experiments(config).metrics_needed() == []
+    config["manifest"] = ["results/figures/width_depth.png"]  # a table's figure needs the table too
+    with pytest.raises(SynfaceError, match="needs experiments.width_depth"):
+        Experiments(config)
+
+
+@pytest.mark.parametrize("overlay", ["config/smoke.yaml", "config/paper.yaml"])
+def test_the_shipped_overlays_give_the_grids_they_gave_by_deep_merge(overlay):
+    merged = copy.deepcopy(_config())
+    update_config(merged, _config(overlay))
+    replaced = copy.deepcopy(merged)
+    overlay_grid(replaced, [ROOT / overlay])
+    assert Experiments(replaced).training_sets == Experiments(merged).training_sets
+    assert Experiments(replaced).tables == Experiments(merged).tables

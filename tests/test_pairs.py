@@ -63,6 +63,9 @@ def test_write_refuses_inconsistent_layout(tmp_path):
         write_pairs(tmp_path / "bad.txt", swapped)
     with pytest.raises(SynfaceError, match="needs 8"):
         format_pairs(PairsFile(2, 2, pf.pairs[:7]))
+    for k, bad in ((0, Pair("Ann", 1, "Ann", 1, True, 0)), (2, Pair("Bob", 1, "Bob", 2, False, 0))):
+        with pytest.raises(SynfaceError, match=f"pairs: pair {k}: (matched|mismatched) pair"):
+            format_pairs(PairsFile(2, 2, [*pf.pairs[:k], bad, *pf.pairs[k + 1 :]]))
     assert not (tmp_path / "bad.txt").exists()
 
 
@@ -82,6 +85,8 @@ BAD_CASES = {
     "bad header": (["ten\t300", "Ann\t1\t2"], 1, "header"),
     "escaping name": (["1\t1", "..\t1\t2", "Ann\t1\tBob\t2"], 2, "not a plain folder name"),
     "absolute name": (["1\t1", "Ann\t1\t2", "/etc\t1\tBob\t2"], 3, "not a plain folder name"),
+    "mismatched pair of one person": (["1\t1", "Ann\t1\t2", "Bob\t1\tBob\t2"], 3, "mismatched pair names 'Bob' twice"),
+    "matched pair of one image": (["1\t1", "Ann\t2\t2", "Ann\t1\tBob\t2"], 2, "image 2 of 'Ann' with itself"),
 }
 
 

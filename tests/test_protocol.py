@@ -119,9 +119,23 @@ def test_csv_round_trip_accepts_all_boolean_spellings(tmp_path) -> None:
     assert evaluate_scores_csv(path) == evaluate_scores(scores, same)
 
 
+def test_csv_fold_column_sets_the_folds_and_a_byte_order_mark_is_skipped(tmp_path) -> None:
+    rng = np.random.default_rng(1)
+    same = lfw_layout(n_folds=2, half=10)
+    scores = np.where(same, rng.normal(0.3, 0.3, same.size), rng.normal(0.0, 0.3, same.size))
+    rows = [f"{float(score)!r},{int(flag)},{k // 20}" for k, (score, flag) in enumerate(zip(scores, same))]
+    path = tmp_path / "scores.csv"
+    path.write_text("\ufeffscore,same,fold\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    metrics = evaluate_scores_csv(path)
+    assert metrics == evaluate_scores(scores, same, n_folds=2) != evaluate_scores(scores, same)
+    assert len(metrics["fold_accuracy"]) == 2
+
+
 @pytest.mark.parametrize(
     ("body", "where"),
     [
+        ("score,same,fold\n" + "0.5,1,0\n" * 5 + "0.5,0,x\n", ":7: fold 'x'"),  # bad fold number
+        ("score,same,fold\n" + "0.5,1,0\n0.5,0,1\n" * 5, "contiguous folds"),  # folds interleaved
         ("score,label\n0.5,1\n", ":1:"),  # missing column
         ("score,same\n" + "0.5,1\n" * 3 + "abc,0\n", ":5:"),  # non-numeric score
         ("score,same\n0.5,yes\n", ":2:"),  # bad boolean

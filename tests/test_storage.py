@@ -1,6 +1,8 @@
-"""The dataset storage: round trip, subset views, atomic publication."""
+"""The dataset storage: round trip, subset views, atomic publication, checks of what is read."""
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import pandas as pd
@@ -66,8 +68,9 @@ def test_refuses_non_empty_output_and_wrong_shapes(tmp_path):
     out = tmp_path / "ds"
     out.mkdir()
     (out / "x").write_text("keep me")
-    with pytest.raises(SynfaceError, match="not an empty folder"):
-        DatasetWriter(out, 4, 3)
+    with pytest.raises(SynfaceError, match="not an empty folder"), DatasetWriter(out, 4, 3):  # checked once locked
+        pass
+    assert [p.name for p in out.iterdir()] == ["x"]
     with pytest.raises(SynfaceError, match="does not match"):
         with DatasetWriter(tmp_path / "other", 5, 3) as writer:
             writer.append(*_shard(range(1), 1))
@@ -76,3 +79,62 @@ def test_refuses_non_empty_output_and_wrong_shapes(tmp_path):
 def test_open_rejects_non_dataset(tmp_path):
     with pytest.raises(SynfaceError, match="dataset.json"):
         Dataset.open(tmp_path)
+
+
+def test_failed_index_write_publishes_nothing_and_releases_the_output(tmp_path):
+    out = tmp_path / "ds"
+    with pytest.raises(SynfaceError, match="a pair points outside the 4 images"), DatasetWriter(out, 4, 3) as writer:
+        writer.append(*_shard(range(2), 2))
+        writer.set_pairs(pd.DataFrame({"left": [0], "right": [4], "same": [True], "fold": [0]}))
+    assert list(tmp_path.iterdir()) == []  # no dataset, temporary or lock file
+    assert len(_write(out)) == 20  # and the output is free again
+
+
+@pytest.mark.parametrize(
+    ("shard", "message"),
+    [
+        ({"file": "../../escape.npy", "count": 20}, "shards[0].file '../../escape.npy'"),
+        ({"file": "/tmp/escape.npy", "count": 20}, "shards[0].file '/tmp/escape.npy'"),
+        ({"file": "..", "count": 20}, "shards[0].file '..'"),
+        ({"count": 20}, "shards[0].file None"),
+        ({"file": "shard-00000.npy", "count": -1}, "shards[0].count -1"),
+    ],
+)
+def test_open_refuses_a_shard_outside_the_dataset_naming_the_key(tmp_path, shard, message):
+    path = tmp_path / "ds"
+    _write(path, shards=((0, 5),))
+    info_file = path / "dataset.json"
+    info = json.loads(info_file.read_text())
+    info["shards"] = [shard]
+    info_file.write_text(json.dumps(info))
+    with pytest.raises(SynfaceError) as err:
+        Dataset.open(path)
+    assert str(err.value).startswith(f"{info_file}: {message}")
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("-1,3,True,0", ":3: left '-1' is not an image index 0..19"),
+        ("0,20,True,0", ":3: right '20' is not an image index 0..19"),
+        ("0,1.5,True,0", ":3: right '1.5' is not an image index 0..19"),
+        ("0,1,yes,0", ":3: same 'yes' is not True or False"),
+        ("0,1,True,", ":3: fold '' is not a fold number"),
+    ],
+)
+def test_open_refuses_pairs_outside_the_images_naming_file_and_line(tmp_path, row, message):
+    path = tmp_path / "ds"
+    _write(path)
+    (path / "pairs.csv").write_text(f"left,right,same,fold\n0,19,False,0\n{row}\n")
+    with pytest.raises(SynfaceError) as err:
+        Dataset.open(path)
+    assert str(err.value) == f"{path / 'pairs.csv'}{message}"
+
+
+def test_open_reads_valid_pairs_typed(tmp_path):
+    path = tmp_path / "ds"
+    _write(path)
+    (path / "pairs.csv").write_text("left,right,same,fold\n0,19,False,0\n4,7,True,1\n")
+    pairs = Dataset.open(path).pairs
+    assert pairs.to_dict("list") == {"left": [0, 4], "right": [19, 7], "same": [False, True], "fold": [0, 1]}
+    assert pairs["same"].dtype == bool and pairs["left"].dtype == np.int64

@@ -22,10 +22,9 @@ import pandas as pd
 
 from synface.analysis.metrics import Summary, summaries
 from synface.errors import SynfaceError
-from synface.experiments import Experiments
+from synface.experiments import TABLES, Experiments
 from synface.io.atomic import atomic_path
 
-TABLES = ("cross_domain", "width_depth", "domain_mixup", "attributes")
 COLUMNS = [
     "table",
     "row",

@@ -29,7 +29,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--model", type=Path, help="model file written by `synface train` (with --dataset)")
-    source.add_argument("--scores", type=Path, help="CSV with columns score,same in pair order (10 contiguous folds)")
+    source.add_argument(
+        "--scores", type=Path,
+        help="CSV with columns score,same in pair order, and fold as --scores-out writes them "
+        "(without fold: 10 contiguous folds)",
+    )
     p.add_argument("--dataset", type=Path, help="pair dataset (with pairs.csv), e.g. an imported LFW")
     p.add_argument(
         "--flip", action="store_true", help="flip test: add the mirrored image's embedding (not used by the paper)"
@@ -46,14 +50,31 @@ def _model_metrics(args: argparse.Namespace) -> dict:
 
     if args.dataset is None:
         raise SynfaceError("synface evaluate --model needs --dataset (a pair dataset)")
-    if args.scores_out is not None and args.scores_out.resolve() == args.model.resolve():
-        raise SynfaceError(f"{args.scores_out}: --scores-out would overwrite the model")
     return evaluate_model(
         args.model, args.dataset, threads=args.threads, batch=args.batch, flip=args.flip, scores_out=args.scores_out
     )
 
 
+def _check_outputs(args: argparse.Namespace) -> None:
+    """Refuse an output that is an input or the other output: writing it would destroy that file."""
+    inputs = {"--model": args.model, "--scores": args.scores}
+    seen: dict[Path, str] = {}
+    for flag, out in (("--out", args.out), ("--scores-out", args.scores_out)):
+        if out is None:
+            continue
+        target = out.resolve()
+        for source, path in inputs.items():
+            if path is not None and target == path.resolve():
+                raise SynfaceError(f"{out}: {flag} would overwrite {source} {path}")
+        if args.dataset is not None and target.is_relative_to(args.dataset.resolve()):
+            raise SynfaceError(f"{out}: {flag} lies inside --dataset {args.dataset}")
+        if target in seen:
+            raise SynfaceError(f"{out}: {flag} and {seen[target]} name the same file")
+        seen[target] = flag
+
+
 def _run(args: argparse.Namespace) -> int:
+    _check_outputs(args)
     if args.scores is not None:
         if args.dataset is not None or args.scores_out is not None or args.flip:
             raise SynfaceError("synface evaluate --scores takes no --dataset, --scores-out or --flip")

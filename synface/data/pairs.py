@@ -1,9 +1,10 @@
 """LFW View 2 protocol files (`pairs.txt`): strict parsing and writing.
 
 Layout: a header `n_folds n_per_fold`, then for each fold `n_per_fold` matched lines
-`name n1 n2` followed by `n_per_fold` mismatched lines `name1 n1 name2 n2`. Image numbers
-are 1-based; image (name, n) lives at `name/name_{n:04d}.jpg`. Fields are separated by
-any whitespace (the official file uses tabs). Pair k of a parsed file sits on line k + 2.
+`name n1 n2` (two distinct images of one person) followed by `n_per_fold` mismatched lines
+`name1 n1 name2 n2` (two distinct people). Image numbers are 1-based; image (name, n)
+lives at `name/name_{n:04d}.jpg`. Fields are separated by any whitespace (the official
+file uses tabs). Pair k of a parsed file sits on line k + 2.
 """
 
 from __future__ import annotations
@@ -62,6 +63,16 @@ def _check_name(name: str, where: str) -> str:
     return name
 
 
+def _check_people(p: Pair, where: str) -> None:
+    """A matched pair is two distinct images of one person; a mismatched pair, two distinct people."""
+    if p.same and p.name1 != p.name2:
+        raise SynfaceError(f"{where}: matched pair has two names {p.name1!r}, {p.name2!r}")
+    if p.same and p.n1 == p.n2:
+        raise SynfaceError(f"{where}: matched pair of image {p.n1} of {p.name1!r} with itself")
+    if not p.same and p.name1 == p.name2:
+        raise SynfaceError(f"{where}: mismatched pair names {p.name1!r} twice (it needs two people)")
+
+
 def _index(text: str, where: str) -> int:
     if not _INDEX.fullmatch(text):
         raise SynfaceError(f"{where}: image number {text!r} is not a positive integer")
@@ -113,6 +124,7 @@ def parse_pairs(path: str | os.PathLike[str]) -> PairsFile:
                 _check_name(fields[0], where), _index(fields[1], where),
                 _check_name(fields[2], where), _index(fields[3], where), False, fold,
             )
+        _check_people(pair, where)
         pairs.append(pair)
     return PairsFile(n_folds, n_per_fold, pairs)
 
@@ -126,8 +138,7 @@ def format_pairs(pairs_file: PairsFile) -> str:
     for k, p in enumerate(pf.pairs):
         if (p.fold, p.same) != _slot(k, pf.n_per_fold):
             raise SynfaceError(f"pairs: pair {k} {p} is out of place in the fold layout")
-        if p.same and p.name1 != p.name2:
-            raise SynfaceError(f"pairs: matched pair {k} has two names {p.name1!r}, {p.name2!r}")
+        _check_people(p, f"pairs: pair {k}")
         for name, n in ((p.name1, p.n1), (p.name2, p.n2)):
             _check_name(name, f"pairs: pair {k}")
             if n < 1 or any(c.isspace() for c in name) or not name:

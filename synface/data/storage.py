@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from synface.errors import SynfaceError
-from synface.io.atomic import atomic_path
+from synface.io.atomic import new_folder
 
 FORMAT = "synface-dataset/1"
 LANDMARK_COLUMNS = [f"lm{p}_{a}" for p in range(5) for a in "xy"]
@@ -35,6 +36,7 @@ LANDMARK_COLUMNS = [f"lm{p}_{a}" for p in range(5) for a in "xy"]
 # name: path of the image relative to a browsable/imported folder ("" when none).
 META_COLUMNS = ["identity", "image", "partner", "phi", "name", *LANDMARK_COLUMNS]
 PAIR_COLUMNS = ["left", "right", "same", "fold"]
+_NUMBER = re.compile(r"[0-9]+")
 _META_DTYPES = {"identity": "int64", "image": "int64", "partner": "int64", "phi": "float64", "name": "str"}
 
 
@@ -81,21 +83,16 @@ class DatasetWriter:
         overwrite: bool = False,
     ) -> None:
         self.path = Path(path)
-        if self.path.exists() and not overwrite:
-            if not self.path.is_dir() or any(self.path.iterdir()):
-                raise SynfaceError(f"{self.path}: output exists and is not an empty folder")
         self.height, self.width = int(height), int(width)
         self.attrs = dict(attrs or {})
-        self._ctx = atomic_path(self.path, directory=True)
+        self._ctx = new_folder(self.path, overwrite=overwrite)
         self._tmp: Path | None = None
         self._shards: list[dict[str, Any]] = []
         self._meta: list[pd.DataFrame] = []
         self._pairs: pd.DataFrame | None = None
 
     def __enter__(self) -> DatasetWriter:
-        if self.path.is_dir() and not any(self.path.iterdir()):
-            self.path.rmdir()
-        self._tmp = self._ctx.__enter__()
+        self._tmp = self._ctx.__enter__()  # locks the output, then checks it is new
         return self
 
     def append(self, images: np.ndarray, meta: pd.DataFrame) -> None:
@@ -130,25 +127,73 @@ class DatasetWriter:
 
     def __exit__(self, exc_type: object, exc: BaseException | None, tb: object) -> None:
         if exc is None:
-            assert self._tmp is not None
-            meta = pd.concat(self._meta, ignore_index=True) if self._meta else empty_metadata(0)
-            if self._pairs is not None:
-                n = len(meta)
-                bad = (self._pairs[["left", "right"]] < 0) | (self._pairs[["left", "right"]] >= n)
-                if bad.to_numpy().any():
-                    raise SynfaceError(f"{self.path}: a pair points outside the {n} images")
-                self._pairs.to_csv(self._tmp / "pairs.csv", index=False)
-            meta.to_csv(self._tmp / "metadata.csv", index=False, float_format="%.6g")
-            info = {
-                "format": FORMAT,
-                "height": self.height,
-                "width": self.width,
-                "count": int(len(meta)),
-                "shards": self._shards,
-                "attrs": self.attrs,
-            }
-            (self._tmp / "dataset.json").write_text(json.dumps(info, indent=1, sort_keys=True) + "\n")
+            try:
+                self._write_index()
+            except BaseException as err:  # e.g. a pair outside the images: publish nothing, release the lock
+                self._ctx.__exit__(type(err), err, err.__traceback__)
+                raise
         self._ctx.__exit__(exc_type, exc, tb)
+
+    def _write_index(self) -> None:
+        """pairs.csv, metadata.csv and dataset.json beside the shards."""
+        assert self._tmp is not None
+        meta = pd.concat(self._meta, ignore_index=True) if self._meta else empty_metadata(0)
+        if self._pairs is not None:
+            n = len(meta)
+            bad = (self._pairs[["left", "right"]] < 0) | (self._pairs[["left", "right"]] >= n)
+            if bad.to_numpy().any():
+                raise SynfaceError(f"{self.path}: a pair points outside the {n} images")
+            self._pairs.to_csv(self._tmp / "pairs.csv", index=False)
+        meta.to_csv(self._tmp / "metadata.csv", index=False, float_format="%.6g")
+        info = {
+            "format": FORMAT,
+            "height": self.height,
+            "width": self.width,
+            "count": int(len(meta)),
+            "shards": self._shards,
+            "attrs": self.attrs,
+        }
+        (self._tmp / "dataset.json").write_text(json.dumps(info, indent=1, sort_keys=True) + "\n")
+
+
+def _shards(info: dict[str, Any], info_file: Path) -> tuple[list[Path], list[int]]:
+    """The shard files and image counts of dataset.json. A shard is named by a plain file name (as
+    `DatasetWriter` writes them), so no `..` or absolute path leads out of the dataset folder; the
+    file itself may be a link (DVC's symlink cache), which is why the name, not its target, is checked."""
+    shards = info.get("shards")
+    if not isinstance(shards, list):
+        raise SynfaceError(f"{info_file}: 'shards' is not a list")
+    files, counts = [], []
+    for k, shard in enumerate(shards):
+        name, count = (shard.get("file"), shard.get("count")) if isinstance(shard, dict) else (None, None)
+        if not isinstance(name, str) or name in ("", "..") or Path(name).name != name:
+            raise SynfaceError(f"{info_file}: shards[{k}].file {name!r} is not a file name in the dataset folder")
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise SynfaceError(f"{info_file}: shards[{k}].count {count!r} is not a non-negative integer")
+        files.append(info_file.parent / name)
+        counts.append(count)
+    return files, counts
+
+
+def _read_pairs(pairs_file: Path, n_images: int) -> pd.DataFrame:
+    """pairs.csv, checked row by row: image indices 0 <= i < n_images, `same` True/False, a fold number."""
+    pairs = pd.read_csv(pairs_file, dtype=str, keep_default_na=False)
+    missing = [c for c in PAIR_COLUMNS if c not in pairs.columns]
+    if missing:
+        raise SynfaceError(f"{pairs_file}:1: header lacks column(s) {', '.join(missing)}")
+    index = f"an image index 0..{n_images - 1}"
+    checks = {
+        "left": (lambda v: _NUMBER.fullmatch(v) is not None and int(v) < n_images, index),
+        "right": (lambda v: _NUMBER.fullmatch(v) is not None and int(v) < n_images, index),
+        "same": (lambda v: v in ("True", "False"), "True or False"),
+        "fold": (lambda v: _NUMBER.fullmatch(v) is not None, "a fold number"),
+    }
+    for column, (valid, expected) in checks.items():
+        for row, value in enumerate(pairs[column]):
+            if not valid(value):
+                raise SynfaceError(f"{pairs_file}:{row + 2}: {column} {value!r} is not {expected}")
+    typed = pairs[PAIR_COLUMNS].astype({"left": "int64", "right": "int64", "fold": "int64"})
+    return typed.assign(same=typed["same"] == "True")
 
 
 @dataclass
@@ -179,19 +224,18 @@ class Dataset:
         if info.get("format") != FORMAT:
             raise SynfaceError(f"{info_file}: unknown format {info.get('format')!r}, expected {FORMAT!r}")
         meta = check_metadata(pd.read_csv(path / "metadata.csv", keep_default_na=False, na_values={c: [""] for c in LANDMARK_COLUMNS}), str(path))
-        counts = [int(s["count"]) for s in info["shards"]]
+        files, counts = _shards(info, info_file)
         if sum(counts) != len(meta) or len(meta) != info["count"]:
             raise SynfaceError(f"{path}: shards hold {sum(counts)} images, metadata {len(meta)}, dataset.json {info['count']}")
         pairs_file = path / "pairs.csv"
-        pairs = pd.read_csv(pairs_file) if pairs_file.is_file() else None
         return cls(
             path=path,
             height=int(info["height"]),
             width=int(info["width"]),
             attrs=info.get("attrs", {}),
             meta=meta,
-            pairs=pairs,
-            _shard_files=[path / s["file"] for s in info["shards"]],
+            pairs=_read_pairs(pairs_file, len(meta)) if pairs_file.is_file() else None,
+            _shard_files=files,
             _shard_starts=np.cumsum([0, *counts]),
             _rows=np.arange(len(meta)),
         )

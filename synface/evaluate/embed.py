@@ -77,13 +77,3 @@ def pair_scores(
     left, right = emb[inverse[0::2]], emb[inverse[1::2]]
     pairs["score"] = np.sum(left * right, axis=1, dtype=np.float64)
     return pairs
-
-
-def protocol_folds(pairs: pd.DataFrame, where: str) -> int:
-    """The number of folds, checking the pairs lie in contiguous equal folds as the protocol assumes."""
-    fold = pairs["fold"].to_numpy()
-    values, counts = np.unique(fold, return_counts=True)
-    contiguous = np.count_nonzero(np.diff(fold)) == len(values) - 1
-    if not contiguous or len(set(counts.tolist())) != 1:
-        raise SynfaceError(f"{where}: pairs must come in contiguous folds of equal size (fold sizes {counts.tolist()})")
-    return len(values)

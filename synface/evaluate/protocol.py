@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 
 import numpy as np
 
 from synface.errors import SynfaceError
 
 THRESHOLDS = np.round(np.arange(400) * 0.005 - 1.0, 3)
+_FOLD = re.compile(r"[0-9]+")
 _BOOLEANS = {"0": False, "1": True, "false": False, "true": True, "False": False, "True": True}
 
 
@@ -89,10 +91,20 @@ def evaluate_scores(
     }
 
 
-def read_scores_csv(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Read a `score,same` CSV (rows in pair order); raise naming the file and line of a bad row."""
+def protocol_folds(fold: np.ndarray, where: str) -> int:
+    """The number of folds, checking the pairs lie in contiguous equal folds as the protocol assumes."""
+    values, counts = np.unique(fold, return_counts=True)
+    contiguous = np.count_nonzero(np.diff(fold)) == len(values) - 1
+    if not contiguous or len(set(counts.tolist())) != 1:
+        raise SynfaceError(f"{where}: pairs must come in contiguous folds of equal size (fold sizes {counts.tolist()})")
+    return len(values)
+
+
+def read_scores_csv(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Read a `score,same[,fold]` CSV (rows in pair order; fold as `--scores-out` writes it, else None);
+    raise naming the file and line of a bad row. A UTF-8 byte-order mark (spreadsheet exports) is skipped."""
     try:
-        with open(path, newline="") as handle:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
             rows = list(csv.reader(handle))
     except (OSError, UnicodeDecodeError) as err:
         raise SynfaceError(f"{path}: cannot read scores ({err})") from err
@@ -101,7 +113,8 @@ def read_scores_csv(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarra
     if missing:
         raise SynfaceError(f"{path}:1: header lacks column(s) {', '.join(missing)} (expected 'score,same')")
     i_score, i_same = header.index("score"), header.index("same")
-    scores, same = [], []
+    i_fold = header.index("fold") if "fold" in header else None
+    scores, same, folds = [], [], []
     for line, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise SynfaceError(f"{path}:{line}: expected {len(header)} fields, got {len(row)}")
@@ -114,15 +127,23 @@ def read_scores_csv(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarra
         flag = _BOOLEANS.get(row[i_same].strip())
         if flag is None:
             raise SynfaceError(f"{path}:{line}: same {row[i_same]!r} is not one of 0/1/true/false")
+        if i_fold is not None:
+            if not _FOLD.fullmatch(row[i_fold].strip()):
+                raise SynfaceError(f"{path}:{line}: fold {row[i_fold]!r} is not a fold number")
+            folds.append(int(row[i_fold]))
         scores.append(score)
         same.append(flag)
-    return np.array(scores, dtype=np.float64), np.array(same, dtype=bool)
+    fold = np.array(folds, dtype=np.int64) if i_fold is not None else None
+    return np.array(scores, dtype=np.float64), np.array(same, dtype=bool), fold
 
 
 def evaluate_scores_csv(path: str | os.PathLike[str], n_folds: int = 10) -> dict[str, float | list[float]]:
-    """`evaluate_scores` on a `score,same` CSV; its row count must split into n_folds equal folds."""
-    scores, same = read_scores_csv(path)
-    if len(scores) == 0 or len(scores) % n_folds:
+    """`evaluate_scores` on a `score,same[,fold]` CSV: in the folds of its fold column, else in
+    n_folds contiguous equal folds of its rows."""
+    scores, same, fold = read_scores_csv(path)
+    if fold is not None and len(fold):
+        n_folds = protocol_folds(fold, str(path))
+    elif len(scores) == 0 or len(scores) % n_folds:
         raise SynfaceError(
             f"{path}: {len(scores)} data rows (lines 2-{len(scores) + 1}) do not split into {n_folds} "
             f"contiguous folds of equal size (LFW: 6000 rows)"

@@ -10,8 +10,8 @@ from typing import Any
 import torch
 
 from synface.data.storage import Dataset
-from synface.evaluate.embed import load_model, pair_scores, protocol_folds
-from synface.evaluate.protocol import evaluate_scores
+from synface.evaluate.embed import load_model, pair_scores
+from synface.evaluate.protocol import evaluate_scores, protocol_folds
 from synface.io.atomic import atomic_path
 from synface.train.device import pick_device
 
@@ -56,7 +56,7 @@ def _evaluate(
 ) -> dict[str, Any]:
     ds = Dataset.open(dataset)
     scores = pair_scores(model, ds, input_hw, device, batch=batch, flip=flip)
-    n_folds = protocol_folds(scores, str(Path(dataset) / "pairs.csv"))
+    n_folds = protocol_folds(scores["fold"].to_numpy(), str(Path(dataset) / "pairs.csv"))
     if scores_out is not None:
         with atomic_path(scores_out) as tmp:
             scores.to_csv(tmp, index=False)  # full precision: --scores reproduces the metrics exactly

@@ -15,10 +15,9 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from synface.errors import SynfaceError
 from synface.generator.sampling import GenerationSettings
 from synface.generator.synthesize import iter_rendered
-from synface.io.atomic import atomic_path
+from synface.io.atomic import new_folder
 
 JPEG_QUALITY = 95
 
@@ -39,11 +38,7 @@ def write_browsable_batches(batches: Iterable[tuple[np.ndarray, pd.DataFrame]], 
     Any domain's batches: the names need only identity, image, partner (-1: none) and phi.
     """
     out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise SynfaceError(f"{out}: output exists and is not an empty folder")
-    if out.is_dir():
-        out.rmdir()
-    with atomic_path(out, directory=True) as tmp:
+    with new_folder(out) as tmp:
         metas = []
         for images, meta in batches:
             partners = meta["partner"].where(meta["partner"] >= 0, meta["identity"])

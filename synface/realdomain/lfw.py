@@ -27,7 +27,7 @@ from synface.errors import SynfaceError
 from synface.generator import lam as L
 from synface.generator.priors import Priors
 from synface.generator.render import render_faces
-from synface.io.atomic import atomic_path, write_text
+from synface.io.atomic import new_folder, write_text
 from synface.realdomain import identities as ids
 from synface.realdomain.photos import render_photos
 
@@ -96,7 +96,7 @@ def _keys(protocol: PairsFile) -> list[tuple[int, int]]:
 def _write_lfw(out: str | os.PathLike[str], protocol: PairsFile, render: Callable[[Sequence[tuple[int, int]]], np.ndarray],
                note: str, progress: bool) -> dict[str, int]:
     keys = _keys(protocol)
-    with atomic_path(out, directory=True) as tmp, \
+    with new_folder(out, overwrite=True) as tmp, \
             tqdm(total=len(keys), unit="img", desc=f"render {Path(out).name}", file=sys.stderr, disable=not progress) as bar:
         for a in range(0, len(keys), BATCH_IMAGES):
             batch = keys[a : a + BATCH_IMAGES]

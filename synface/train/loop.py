@@ -41,7 +41,7 @@ import torch
 from tqdm import tqdm
 
 from synface.errors import SynfaceError
-from synface.io.atomic import write_text
+from synface.io.atomic import output_lock, write_text
 from synface.models.heads import ArcMarginProduct, CosMarginProduct
 from synface.models.lresnet import build_backbone
 from synface.train import checkpoint as ckpt
@@ -221,8 +221,11 @@ def _resume_point(config: TrainConfig, *, discard_stale: bool) -> dict | None:
 
 
 def train(config: TrainConfig, *, discard_stale: bool = False) -> Path:
-    """Train (or resume) the run described by `config`; return the path of the final model file."""
-    with deterministic_mode(config.deterministic):
+    """Train (or resume) the run described by `config`; return the path of the final model file.
+
+    The run folder is locked throughout (`output_lock`): a second run on it fails at once, a rerun
+    after this one ended or died resumes it."""
+    with output_lock(config.out), deterministic_mode(config.deterministic):
         device = pick_device(config.threads)
         data = TrainData(config, device)  # every input check happens here, before any training
         trainer = Trainer(config, data, device)

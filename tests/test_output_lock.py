@@ -1,0 +1,104 @@
+"""Output locking: a second writer of one output folder fails at once, naming the holder; stale temporaries go."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from synface.cli import main
+from synface.data.storage import Dataset
+from synface.errors import SynfaceError
+from synface.io.atomic import output_lock
+
+ROOT = Path(__file__).resolve().parents[1]
+HOLDER = """import sys
+from synface.io.atomic import output_lock
+with output_lock(sys.argv[1]):
+    print("locked", flush=True)
+    sys.stdin.read()
+"""
+
+
+@contextlib.contextmanager
+def held_by_another_process(out: Path) -> Iterator[subprocess.Popen]:
+    """A second Python process holding `output_lock(out)` until the block ends."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        yield holder
+    finally:
+        if holder.poll() is None:
+            holder.stdin.close()
+        holder.wait(timeout=60)
+
+
+@pytest.fixture
+def identity_folder(tmp_path: Path) -> Path:
+    """Two identities of one 112x96 image each, for `synface import imagefolder`."""
+    rng = np.random.default_rng(0)
+    for name in ("a", "b"):
+        (tmp_path / "src" / name).mkdir(parents=True)
+        Image.fromarray(rng.integers(0, 256, (112, 96, 3), dtype=np.uint8)).save(tmp_path / "src" / name / "1.png")
+    return tmp_path / "src"
+
+
+def _commands(tmp_path: Path, identity_folder: Path) -> dict[str, list[str]]:
+    return {
+        "import": ["import", "imagefolder", str(identity_folder)],
+        "render": ["render", "--ids", "2", "--per-id", "1"],
+        "train": ["train", "--syn", str(tmp_path / "absent"), "--arch", "lresnet10e_ir_tiny", "--input", "32x32"],
+    }
+
+
+@pytest.mark.parametrize("command", ["import", "render", "train"])
+def test_a_second_writer_fails_at_once_naming_the_folder_and_the_holder(tmp_path, capsys, identity_folder, command):
+    out = tmp_path / "out"
+    with held_by_another_process(out) as holder:
+        code = main([*_commands(tmp_path, identity_folder)[command], "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1, err
+    assert err[0].startswith(f"synface: error: {out}: another run is writing this output")
+    assert f"pid {holder.pid} on " in err[0]
+    assert not out.exists()  # refused before writing anything
+
+
+def test_the_lock_is_released_when_its_holder_ends_or_dies(tmp_path, capsys, identity_folder):
+    out = tmp_path / "ds"
+    with held_by_another_process(out):
+        pass
+    assert main(["import", "imagefolder", str(identity_folder), "--out", str(out)]) == 0
+    assert len(Dataset.open(out)) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ds", "src"]  # no lock file left behind
+    run = tmp_path / "run"
+    with held_by_another_process(run) as holder:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=60)
+        # the kernel dropped the dead holder's lock, so its lock file is taken; a second holder is refused
+        with output_lock(run), pytest.raises(SynfaceError, match=f"pid {os.getpid()} on "), output_lock(run):
+            pass
+    assert not (tmp_path / ".run.lock").exists()
+
+
+def test_taking_the_lock_removes_a_killed_writers_temporaries_only(tmp_path):
+    run = tmp_path / "run"
+    (run / ".checkpoint.pt.tmp-k1").mkdir(parents=True)  # inside a run folder: its files' temporaries
+    (run / "checkpoint.pt").write_text("kept")
+    (tmp_path / ".run.tmp-k2").mkdir()  # the folder's own temporary
+    (tmp_path / ".run.tmp-k2" / "shard-00000.npy").write_text("x")
+    (tmp_path / ".runs.tmp-k3").mkdir()  # another output's: not ours to remove
+    with output_lock(run):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".runs.tmp-k3", "run"]
+    assert [p.name for p in run.iterdir()] == ["checkpoint.pt"]
