@@ -1,6 +1,8 @@
 # Helpers only: the software environment, the experiment grid and input functions.
+from synface.codedeps import code_files
 from synface.experiments import (
     CHOSEN,
+    REAL_TRAIN,
     SPLITS,
     TEST_SETS,
     Experiments,
@@ -10,6 +12,7 @@ from synface.experiments import (
     model_path,
     run_folder,
     steps_path,
+    synthetic_set_path,
     unique,
 )
 
@@ -18,6 +21,12 @@ conda: "../workflow/envs/synface.yaml"
 
 
 EXPERIMENTS = Experiments(config)
+
+
+def code(script):
+    """A job's code as inputs: its script and the library modules it imports, so that a job
+    reruns when code it runs changed (and only then)."""
+    return code_files(f"workflow/scripts/{script}.py")
 
 
 wildcard_constraints:

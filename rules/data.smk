@@ -4,6 +4,8 @@
 
 
 rule synthetic_shard:
+    input:
+        code=code("synthetic_shard"),
     output:
         temp(directory("work/shards/synthetic/{base}/{shard}")),
     log:
@@ -25,9 +27,10 @@ rule synthetic_shard:
 
 rule synthetic_set:
     input:
-        synthetic_shards,
+        shards=synthetic_shards,
+        code=code("merge_shards"),
     output:
-        directory("data/synthetic/{base}"),
+        directory(synthetic_set_path("{base}")),
     log:
         "logs/data/synthetic/{base}.log",
     benchmark:
@@ -43,6 +46,8 @@ rule synthetic_set:
 
 
 rule test_set_folder:
+    input:
+        code=code("test_set_folder"),
     output:
         temp(directory("work/lfw_layout/{split}/{generated_test_set}")),
     log:
@@ -64,6 +69,7 @@ rule test_set_folder:
 rule test_set:
     input:
         "work/lfw_layout/{split}/{generated_test_set}",
+        code=code("import_lfw"),
     output:
         directory("data/{split}/{generated_test_set}"),
     log:

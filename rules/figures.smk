@@ -1,4 +1,6 @@
 rule figure_identity_mixup:
+    input:
+        code=code("figure_identity_mixup"),
     output:
         report(
             "results/figures/identity_mixup.png",
@@ -22,6 +24,8 @@ rule figure_identity_mixup:
 
 
 rule figure_factor_variation:
+    input:
+        code=code("figure_factor_variation"),
     output:
         report(
             "results/figures/factor_variation.png",
@@ -45,6 +49,8 @@ rule figure_factor_variation:
 
 
 rule figure_samples:
+    input:
+        code=code("figure_samples"),
     output:
         report(
             "results/figures/samples.png",
@@ -69,7 +75,8 @@ rule figure_samples:
 
 rule figure_results:
     input:
-        table_metrics,
+        metrics=table_metrics,
+        code=code("figure_results"),
     output:
         report(
             "results/figures/{table,width_depth|domain_mixup|attributes}.png",
@@ -97,6 +104,7 @@ rule figure_results:
 rule figure_feature_distribution:
     input:
         "results/features/feature_distribution.json",
+        code=code("figure_feature_distribution"),
     output:
         report(
             "results/figures/feature_distribution.png",
@@ -123,6 +131,7 @@ rule figure_feature_distribution:
 rule figure_training_curves:
     input:
         training_curve_files,
+        code=code("figure_training_curves"),
     output:
         report(
             "results/figures/training_curves.png",

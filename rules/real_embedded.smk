@@ -2,6 +2,8 @@
 
 
 rule real_train_shard:
+    input:
+        code=code("real_train_shard"),
     output:
         temp(directory("work/shards/real_train/{shard}")),
     log:
@@ -24,9 +26,10 @@ rule real_train_shard:
 
 rule real_train:
     input:
-        real_train_shards,
+        shards=real_train_shards,
+        code=code("merge_shards"),
     output:
-        directory("data/real/real_train"),
+        directory(REAL_TRAIN),
     log:
         "logs/data/real_train.log",
     benchmark:

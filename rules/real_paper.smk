@@ -4,8 +4,9 @@
 rule import_casia_webface:
     input:
         config["imports"]["casia_webface"],
+        code=code("import_imagefolder"),
     output:
-        directory("data/real/real_train"),
+        directory(REAL_TRAIN),
     log:
         "logs/data/real_train.log",
     benchmark:
@@ -26,6 +27,7 @@ rule import_lfw:
     input:
         images=config["imports"]["lfw_images"],
         pairs=config["imports"]["lfw_pairs"],
+        code=code("import_real_lfw"),
     output:
         directory(evaluation_set_path("lfw")),
     log:

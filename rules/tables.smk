@@ -3,7 +3,8 @@
 
 rule table:
     input:
-        table_metrics,
+        metrics=table_metrics,
+        code=code("table"),
     output:
         report(
             "results/tables/{table}.csv",
@@ -32,6 +33,7 @@ rule claims:
     input:
         metrics=EXPERIMENTS.metrics_files(),
         features="results/features/feature_distribution.json",
+        code=code("claims"),
     output:
         report(
             "results/tables/claims.csv",
@@ -60,6 +62,7 @@ rule claims:
 rule final_loss:
     input:
         training_curve_files,
+        code=code("final_loss"),
     output:
         report(
             "results/tables/final_loss.csv",

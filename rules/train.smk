@@ -4,6 +4,7 @@
 rule train:
     input:
         unpack(training_inputs),
+        code=code("train"),
     output:
         model="models/{train}/seed{seed}/model.pt",
         log="models/{train}/seed{seed}/log.csv",
@@ -31,6 +32,7 @@ rule evaluate:
     input:
         model="models/{train}/seed{seed}/model.pt",
         datasets=[evaluation_set_path(test_set) for test_set in TEST_SETS],
+        code=code("evaluate"),
     output:
         [metrics_path("{train}", "{seed}", test_set) for test_set in TEST_SETS],
     log:
@@ -61,7 +63,8 @@ rule metrics:
 
 rule metrics_summary:
     input:
-        EXPERIMENTS.metrics_files(),
+        metrics=EXPERIMENTS.metrics_files(),
+        code=code("metrics_summary"),
     output:
         "results/metrics.json",
     log:
@@ -74,6 +77,8 @@ rule metrics_summary:
     resources:
         mem_mb=1000,
         runtime=5,
+    params:
+        config=config,
     script:
         "../workflow/scripts/metrics_summary.py"
 
@@ -85,6 +90,7 @@ rule feature_distribution:
         ),
         datasets=[s["dataset"] for s in EXPERIMENTS.feature_sets()],
         metrics=EXPERIMENTS.metrics_files(),
+        code=code("feature_distribution"),
     output:
         "results/features/feature_distribution.json",
     log:

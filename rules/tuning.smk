@@ -5,6 +5,7 @@
 rule tuning_train:
     input:
         unpack(training_inputs),
+        code=code("train"),
     output:
         model="models/tuning/{candidate}/{train}/seed{seed}/model.pt",
         log="models/tuning/{candidate}/{train}/seed{seed}/log.csv",
@@ -29,6 +30,7 @@ rule tuning_evaluate:
     input:
         model=tuning_model,
         datasets=[evaluation_set_path(test_set, "dev") for test_set in TEST_SETS],
+        code=code("evaluate"),
     output:
         [
             dev_metrics_path("{tuned}", "{train}", "{seed}", test_set)
@@ -54,6 +56,7 @@ rule tuning_table:
     input:
         metrics=EXPERIMENTS.tuning_metrics_files(),
         steps=EXPERIMENTS.tuning_steps(),
+        code=code("tuning"),
     output:
         table=report(
             "results/tuning/embedded.csv",

@@ -1,82 +1,168 @@
 """Generate dvc.yaml from the same config as the Snakemake DAG (no hand-kept second list).
 
-Stages follow the DAG: datasets -> models -> metrics -> one stage per paper target.
-Each stage runs Snakemake for exactly its own outputs, depends on the upstream stages'
-outputs plus the code, and reads its params from the config file, so `dvc repro`,
-`dvc metrics show`, `dvc plots show` and `dvc exp run -S ...` work.
+Stages follow the DAG: datasets -> models -> metrics -> one stage per paper target. Each stage
+runs Snakemake for exactly its own outputs and depends on the upstream stages' outputs, on the
+code its rules run (their rule files and `synface.codedeps.code_files` of their scripts, so an
+edit of synface/figures/ reruns only figure stages) and on the config keys it reads.
+
+The two agree on what is stale because DVC never deletes an output before running a stage
+(`persist`): Snakemake decides what to recompute, so after a Snakemake run `dvc repro` only
+records hashes. Datasets, models and metrics are cached (shared through a DVC remote); the paper
+targets and results/metrics.json are small and committed to git (`cache: false`). In the paper
+world the imported real data (CASIA-WebFace, LFW) is `dvc add`ed by the user and is a dependency
+of the stages, not an output of one.
 """
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from synface.experiments import TEST_SETS, Experiments, evaluation_set_path
+from synface.codedeps import ROOT, code_files
+from synface.experiments import (
+    CONFIG,
+    REAL_TRAIN,
+    SCHEMA,
+    TEST_SETS,
+    Experiments,
+    evaluation_set_path,
+    load_config,
+    steps_path,
+    synthetic_set_path,
+)
 from synface.io.atomic import write_text
 
-CODE = ["Snakefile", "rules", "workflow", "synface"]
+# Every stage's DAG: the Snakefile, the helpers rules/common.smk defines it with, and the schema.
+DAG = ["Snakefile", "rules/common.smk", SCHEMA, *code_files("synface/experiments.py"), *code_files("synface/codedeps.py")]
 SUMMARY = "results/metrics.json"
 FEATURES = "results/features/feature_distribution.json"
 DATASET_PARAMS = ["world", "scale", "generator", "real_domain", "test_sets", "experiments", "domain_mixup"]
 MODEL_PARAMS = [*DATASET_PARAMS, "seeds", "model", "training"]
-# Figures of the generator and the data render faces directly: they read no run results.
-RENDERED_FIGURES = {"samples", "identity_mixup", "factor_variation"}
-# Figures of the training runs themselves (their steps files), not of their metrics.
-TRAINING_FIGURES = {"training_curves"}
+TARGET_PARAMS = ["experiments", "figures", "world"]
+MODEL_RULES = ["train"]
+METRICS_RULES = ["evaluate", "feature_distribution"]
+# What a paper target's rule reads besides code, where it is not the metrics.
+TARGET_READS = {
+    **dict.fromkeys(["figure_samples", "figure_identity_mixup", "figure_factor_variation"], []),  # render faces
+    **dict.fromkeys(["figure_training_curves", "final_loss"], ["models"]),  # the runs' steps files
+}
+# Paper-world data the user imports and `dvc add`s; everywhere else every dataset is generated.
+IMPORTED = {"paper": [REAL_TRAIN, evaluation_set_path("lfw")]}
+_RULE = re.compile(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", re.M | re.S)
+_SCRIPT = re.compile(r"script:\s*\n\s*\"\.\./(workflow/scripts/\w+\.py)\"")
 
 
-def dataset_paths(experiments: Experiments) -> list[str]:
-    synthetic = [f"data/synthetic/{name}" for name in experiments.base_sets]
-    return [*synthetic, "data/real/real_train", *(evaluation_set_path(t) for t in TEST_SETS)]
+def rule_scripts() -> dict[str, tuple[str, str | None]]:
+    """Every rule of rules/*.smk: its rule file and the script it runs (None: no script)."""
+    rules = {}
+    for path in sorted((ROOT / "rules").glob("*.smk")):
+        for name, body in _RULE.findall(path.read_text()):
+            script = _SCRIPT.search(body)
+            rules[name] = (f"rules/{path.name}", script and script[1])
+    return rules
 
 
-def _stage(cmd_targets: list[str], configfile: str, deps: list[str], params: list[str], **extra: Any) -> dict[str, Any]:
-    cmd = f"snakemake --cores all {' '.join(cmd_targets)} --configfile {configfile}"  # --configfile takes several values: last
-    return {"cmd": cmd, "deps": [*CODE, *deps], "params": [{configfile: params}], **extra}
+def stage_code(rule_names: Iterable[str]) -> list[str]:
+    """The code a stage runs: the DAG definition, its rules' files, their scripts and modules."""
+    rules = rule_scripts()
+    files = list(DAG)
+    for name in rule_names:
+        rule_file, script = rules[name]
+        files += [rule_file, *(code_files(script) if script else [])]
+    return sorted(dict.fromkeys(files))
 
 
-def _target_deps(name: str) -> list[str]:
-    """What a paper target's stage reads besides the code: nothing, the models, or the metrics."""
-    if name in RENDERED_FIGURES:
-        return []
-    return ["models"] if name in TRAINING_FIGURES else ["results/metrics", "results/features"]
+def dataset_rules(world: str) -> list[str]:
+    """The rules that make the world's datasets: rules/data.smk, and rules/real_{world}.smk unless
+    the world's real data is imported (`dvc add`ed by the user, not made by a stage)."""
+    files = {"rules/data.smk"} | (set() if world in IMPORTED else {f"rules/real_{world}.smk"})
+    return [name for name, (rule_file, _) in rule_scripts().items() if rule_file in files]
+
+
+def target_rule(target: str) -> str:
+    """The rule that makes a manifest target: its own (claims, figure_samples, ...) or the shared one."""
+    name, rules = Path(target).stem, rule_scripts()
+    if target.endswith(".png"):
+        return f"figure_{name}" if f"figure_{name}" in rules else "figure_results"
+    return name if name in rules else "table"
+
+
+def _params(configfile: str, keys: list[str]) -> list[dict[str, list[str]]]:
+    """DVC params of the merged config: each key from the overlay that sets it, else the default."""
+    if Path(configfile).resolve() == (ROOT / CONFIG).resolve():
+        return [{CONFIG: keys}]
+    overlay = yaml.safe_load(Path(configfile).read_text()) or {}
+    files = {CONFIG: [k for k in keys if k not in overlay], configfile: [k for k in keys if k in overlay]}
+    return [{file: chosen} for file, chosen in files.items() if chosen]
+
+
+def _stage(targets: list[str], configfile: str, code: list[str], deps: list[str], params: list[str],
+           outs: list[Any], **extra: Any) -> dict[str, Any]:
+    cmd = f"snakemake --cores all {' '.join(targets)} --configfile {configfile}"
+    return {"cmd": cmd, "deps": [*code, *deps], "params": _params(configfile, params), "outs": outs, **extra}
+
+
+def _cached(paths: list[str]) -> list[Any]:
+    return [{path: {"persist": True}} for path in paths]
+
+
+def _committed(paths: list[str]) -> list[Any]:
+    return [{path: {"cache": False, "persist": True}} for path in paths]
 
 
 def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
-    """The dvc.yaml document for `config` (read from `configfile`)."""
+    """The dvc.yaml document for `config` (the merged config of `configfile`)."""
     ex = Experiments(config)
-    datasets = dataset_paths(ex)
+    imported = IMPORTED.get(config["world"], [])
+    datasets = [
+        *(synthetic_set_path(name) for name in ex.base_sets),
+        REAL_TRAIN,
+        *(evaluation_set_path(t) for t in TEST_SETS),
+    ]
+    generated = [d for d in datasets if d not in imported]
     stages: dict[str, Any] = {
-        "datasets": _stage(datasets, configfile, [], DATASET_PARAMS, outs=datasets),
-        "models": _stage(["models"], configfile, datasets, MODEL_PARAMS, outs=["models"]),
+        "datasets": _stage(generated, configfile, stage_code(dataset_rules(config["world"])), imported,
+                           DATASET_PARAMS, _cached(generated)),
+        "models": _stage(["models"], configfile, stage_code(MODEL_RULES), datasets, MODEL_PARAMS,
+                         _cached(["models"])),
         "metrics": _stage(
-            ["metrics", SUMMARY, FEATURES],
-            configfile,
-            ["models", *(evaluation_set_path(t) for t in TEST_SETS), "data/real/real_train"],
-            MODEL_PARAMS,
-            outs=["results/metrics", "results/features"],
-            metrics=[SUMMARY],  # cached like every output, so `dvc pull` brings it
+            ["metrics", FEATURES], configfile, stage_code(METRICS_RULES),
+            ["models", *(evaluation_set_path(t) for t in TEST_SETS), REAL_TRAIN], MODEL_PARAMS,
+            _cached(["results/metrics", "results/features"]),
+        ),
+        "metrics_summary": _stage(
+            [SUMMARY], configfile, stage_code(["metrics_summary"]), ["results/metrics"], ["experiments"], [],
+            metrics=[{SUMMARY: {"cache": False, "persist": True}}],
         ),
     }
     for target in config["manifest"]:
-        name = Path(target).stem
-        is_figure = target.endswith(".png")
-        stages[f"{'figure' if is_figure else 'table'}_{name}"] = _stage(
-            [target],
-            configfile,
-            _target_deps(name),
-            ["experiments", "figures", "world"],
-            outs=[target],
+        rule = target_rule(target)
+        kind = "figure" if target.endswith(".png") else "table"
+        stages[f"{kind}_{Path(target).stem}"] = _stage(
+            [target], configfile, stage_code([rule]),
+            TARGET_READS.get(rule, ["results/metrics", "results/features"]), TARGET_PARAMS, _committed([target])
         )
-    figures = [t for t in config["manifest"] if t.endswith(".png")]
-    return {"stages": stages, "plots": figures}
+    return {"stages": stages, "plots": _plots(ex, config["manifest"])}
+
+
+def _plots(ex: Experiments, manifest: list[str]) -> list[Any]:
+    """`dvc plots show`: the figures, each table's accuracies and the loss curves of the first table."""
+    tables = [t for t in manifest if t.endswith(".csv") and Path(t).stem in ex.tables]
+    curves = {steps_path(row["train"], ex.seeds[0]): "loss" for row in next(iter(ex.tables.values()), [])}
+    return [
+        *(t for t in manifest if t.endswith(".png")),
+        *({t: {"x": "accuracy", "y": "train", "template": "bar_horizontal", "title": Path(t).stem}} for t in tables),
+        *([{"training_loss": {"x": "step", "y": curves, "title": f"training loss, seed {ex.seeds[0]}"}}] if curves else []),
+    ]
 
 
 def write_dvc_yaml(configfile: str | os.PathLike[str], out: str | os.PathLike[str] = "dvc.yaml") -> Path:
-    config = yaml.safe_load(Path(configfile).read_text())
+    config = load_config(configfile)
     header = "# Generated by `synface dvc-yaml` from the config; do not edit by hand.\n"
     write_text(out, header + yaml.safe_dump(dvc_stages(config, str(configfile)), sort_keys=False, width=200))
     return Path(out)

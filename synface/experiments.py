@@ -183,9 +183,9 @@ class Experiments:
         """The dataset folders a run trains on: `syn` and/or `real`."""
         inputs = {}
         if (base := self.base_of(training_set)) is not None:
-            inputs["syn"] = f"data/synthetic/{base.name}"
+            inputs["syn"] = synthetic_set_path(base.name)
         if self.training_sets[training_set].uses_real:
-            inputs["real"] = "data/real/real_train"
+            inputs["real"] = REAL_TRAIN
         return inputs
 
     def training_settings(self, training_set: str, seed: int, candidate: str | None = None) -> dict[str, Any]:
@@ -312,6 +312,47 @@ def overlay_grid(config: MutableMapping[str, Any], overlay_files: Iterable[str |
             config["experiments"] = overlay["experiments"]
 
 
+CONFIG = "config/config.yaml"  # the default; overlays (--configfile) are merged into it
+SCHEMA = "workflow/schemas/config.schema.yaml"
+
+
+def _merge(base: MutableMapping[str, Any], overlay: Mapping[str, Any]) -> None:
+    """Snakemake's --configfile merge: nested mappings merge key by key, anything else replaces."""
+    for key, value in overlay.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), MutableMapping):
+            _merge(base[key], value)
+        else:
+            base[key] = value
+
+
+def _read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(Path(path).read_text()) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise SynfaceError(f"{path}: cannot read the config ({str(err).splitlines()[0]})") from err
+    if not isinstance(data, dict):
+        raise SynfaceError(f"{path}: a config is a mapping of keys, not {type(data).__name__}")
+    return data
+
+
+def load_config(configfile: str | os.PathLike[str], root: str | os.PathLike[str] = ".") -> dict[str, Any]:
+    """The config the Snakefile sees for `--configfile configfile`: config/config.yaml with the
+    overlay merged in (the grid replaced, `overlay_grid`), validated against the schema."""
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import validate
+
+    root = Path(root)
+    config = _read_yaml(root / CONFIG)
+    if Path(configfile).resolve() != (root / CONFIG).resolve():
+        _merge(config, _read_yaml(configfile))
+        overlay_grid(config, [configfile])
+    try:
+        validate(config, str(root / SCHEMA))
+    except WorkflowError as err:
+        raise SynfaceError(f"{configfile}: {' '.join(str(err).split())[:300]}") from None
+    return config
+
+
 def model_path(training_set: str, seed: int) -> str:
     """The final model of one run."""
     return f"models/{training_set}/seed{seed}/model.pt"
@@ -328,6 +369,14 @@ def run_folder(training_set: str, seed: int | str, candidate: str = CHOSEN) -> s
     if candidate == CHOSEN:
         return f"models/{training_set}/seed{seed}"
     return f"models/tuning/{candidate}/{training_set}/seed{seed}"
+
+
+REAL_TRAIN = "data/real/real_train"  # stand-in or imported CASIA-WebFace
+
+
+def synthetic_set_path(base: str) -> str:
+    """A generated base set (every Syn_N_S is a view of one)."""
+    return f"data/synthetic/{base}"
 
 
 def evaluation_set_path(test_set: str, split: str = "test") -> str:

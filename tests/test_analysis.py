@@ -433,13 +433,16 @@ def test_feature_distribution_projects_all_sets_jointly(tmp_path):
         load_feature_distribution(path)
 
 
-def test_metrics_summary_is_per_seed_percent_and_checks_its_files(files, tmp_path):
-    real = metrics_summary(files)["lfw"]["Real"]
-    expected = [round(99.18 - 10 + 100 * SEED_OFFSET[s], 2) for s in (0, 1, 2)]
-    assert [real[f"seed{s}"] for s in (0, 1, 2)] == pytest.approx(expected)
-    assert real["mean"] == pytest.approx(89.18) and real["std"] == pytest.approx(1.0)
+def test_metrics_summary_nests_the_tables_numbers_rounded_once(files, tmp_path):
+    summary = metrics_summary(CONFIG, files)
+    assert set(summary) == set(CONFIG["experiments"])
+    real = summary["cross_domain"]["Real"]["lfw"]
+    assert real["accuracy"] == pytest.approx(89.18) and real["std"] == pytest.approx(1.0)
+    frame = table_frame("width_depth", CONFIG, summaries(CONFIG, files), "embedded")
+    for row in frame.itertuples():  # the very numbers of the CSV
+        assert summary["width_depth"][row.train][row.test]["accuracy"] == row.accuracy
     with pytest.raises(SynfaceError, match="same run twice"):
-        metrics_summary([files[0], files[0]])
+        metrics_summary(CONFIG, [files[0], files[0]])
     (tmp_path / "list.json").write_text("[1, 2]")
     with pytest.raises(SynfaceError, match="list.json: metrics file must hold one JSON object"):
-        metrics_summary([tmp_path / "list.json"])
+        metrics_summary(CONFIG, [tmp_path / "list.json"])

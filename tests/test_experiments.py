@@ -11,7 +11,7 @@ from snakemake.utils import update_config
 
 from synface.dvcgen import dvc_stages
 from synface.errors import SynfaceError
-from synface.experiments import Experiments, overlay_grid, paper_count
+from synface.experiments import REAL_TRAIN, Experiments, evaluation_set_path, load_config, overlay_grid, paper_count
 from synface.generator.sampling import GenerationSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,13 +66,43 @@ def test_shared_sets_are_generated_once():
 def test_dvc_yaml_owns_each_path_once_and_no_paper_target_reads_another(name):
     config = _config(name)
     stages = dvc_stages(config, name)["stages"]
-    outs = [o for s in stages.values() for o in s["outs"]]
+    outs = [path for s in stages.values() for out in [*s["outs"], *s.get("metrics", [])] for path in out]
     assert len(outs) == len(set(outs))
     manifest = set(config["manifest"])
     assert manifest <= set(outs)
     for stage in stages.values():
         assert not manifest & set(stage["deps"]), stage["cmd"]
     assert list(stages)[:3] == ["datasets", "models", "metrics"]
+    # DVC never deletes what Snakemake made; paper targets live in git, data and models in the cache
+    committed = {path: flags for s in stages.values() for out in s["outs"] for path, flags in out.items()}
+    assert all(flags["persist"] for flags in committed.values())
+    assert {path for path, flags in committed.items() if flags.get("cache") is False} == manifest
+
+
+def test_each_stage_depends_on_the_code_it_runs_and_no_other():
+    stages = dvc_stages(_config(), "config/config.yaml")["stages"]
+    figures = {name for name, s in stages.items() if "synface/figures/style.py" in s["deps"]}
+    assert figures == {name for name in stages if name.startswith("figure_")}
+    training = {name for name, s in stages.items() if "synface/train/loop.py" in s["deps"]}
+    assert training == {"models"}
+    assert "synface/generator/render.py" in stages["datasets"]["deps"]
+    assert not any("synface/generator/" in d for d in stages["models"]["deps"])
+
+
+def test_paper_world_dvc_yaml_takes_imported_data_as_dependencies():
+    stages = dvc_stages(load_config(ROOT / "config/paper.yaml", ROOT), "config/paper.yaml")["stages"]
+    outs = {path for s in stages.values() for out in s["outs"] for path in out}
+    assert {REAL_TRAIN, evaluation_set_path("lfw")}.isdisjoint(outs)
+    assert {REAL_TRAIN, evaluation_set_path("lfw")} <= set(stages["datasets"]["deps"]) & set(stages["models"]["deps"])
+    params = {file for s in stages.values() for p in s["params"] for file in p}
+    assert params == {"config/config.yaml", "config/paper.yaml"}
+
+
+def test_dvc_yaml_of_a_bad_overlay_is_a_one_line_error(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("training: {epochs: many}\n")
+    with pytest.raises(SynfaceError, match=r"bad.yaml: .*epochs"):
+        load_config(bad, ROOT)
 
 
 def test_committed_dvc_yaml_is_generated_from_the_default_config():

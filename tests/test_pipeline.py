@@ -7,6 +7,7 @@ clone, pull, and neither `dvc repro` nor Snakemake has anything left to do.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -31,6 +32,12 @@ def _run(cmd: list[str], cwd: Path, timeout: int = 900) -> str:
     return done.stdout + done.stderr
 
 
+def _jobs(dry_run: str) -> list[str]:
+    """The rule names of a Snakemake dry run's job table."""
+    table = dry_run.split("Job stats:", 1)[1].split("total", 1)[0]
+    return [line.split()[0] for line in table.splitlines()[3:] if line.strip()]
+
+
 def _fresh_repo(path: Path) -> None:
     """A git repository holding the project's tracked files (no data, no results)."""
     files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
@@ -53,9 +60,27 @@ def test_smoke_dag_through_dvc_and_remote_round_trip(tmp_path):
     _fresh_repo(repo)
     dvc = str(BIN / "dvc")
     _run([dvc, "repro", "--quiet"], repo)
-    for target in yaml.safe_load((repo / SMOKE).read_text())["manifest"]:
+    manifest = yaml.safe_load((repo / SMOKE).read_text())["manifest"]
+    for target in manifest:
         assert (repo / target).stat().st_size > 0, target
     assert "lfw" in _run([dvc, "metrics", "show"], repo)
+    assert "up to date" in _run([dvc, "status"], repo)
+
+    # a library edit reruns exactly the jobs and stages whose code it is, in both tools
+    style = repo / "synface/figures/style.py"
+    style.write_text(style.read_text() + "# an edit\n")
+    stale = set(json.loads(_run([dvc, "status", "--json"], repo)))
+    figure_stages = {name for name in yaml.safe_load((repo / "dvc.yaml").read_text())["stages"] if name.startswith("figure_")}
+    assert stale == figure_stages
+    snakemake = [str(BIN / "snakemake"), "--cores", "2", "paper", "--configfile", SMOKE]
+    assert set(_jobs(_run([*snakemake, "--dry-run"], repo))) - {"paper"} == {
+        "figure_samples", "figure_identity_mixup", "figure_factor_variation", "figure_results",
+        "figure_feature_distribution", "figure_training_curves"}
+    _run(snakemake, repo)
+    figures = {t: (repo / t).stat().st_mtime_ns for t in manifest}
+    log = _run([dvc, "repro"], repo)  # after a Snakemake run DVC only records hashes
+    assert figures == {t: (repo / t).stat().st_mtime_ns for t in manifest}, log
+    assert "up to date" in _run([dvc, "status"], repo)
 
     _run([dvc, "remote", "add", "-d", "store", str(remote)], repo)
     _run([dvc, "push", "--quiet"], repo)
@@ -65,7 +90,6 @@ def test_smoke_dag_through_dvc_and_remote_round_trip(tmp_path):
     _run(["git", "clone", "-q", str(repo), str(clone)], tmp_path)
     _run([dvc, "pull", "--quiet"], clone)
     assert "up to date" in _run([dvc, "status"], clone)
-    snakemake = [str(BIN / "snakemake"), "--cores", "1", "paper", "--configfile", SMOKE]
     _run([*snakemake, "--touch"], clone)  # fresh checkout mtimes; see README
     assert "Nothing to be done" in _run([*snakemake, "--dry-run"], clone)
     assert "up to date" in _run([dvc, "status"], clone)

@@ -1,30 +1,39 @@
-"""results/metrics.json: every accuracy of the run in one file, for `dvc metrics show`."""
+"""results/metrics.json: the paper tables' accuracies in one file, for `dvc metrics show`.
+
+Nested by table, training set and test set: {table: {train: {test: {accuracy, std, ci_low,
+ci_high}}}}, in %, the very numbers of results/tables/{table}.csv (rounded once, there).
+"""
 
 from __future__ import annotations
 
 import json
+import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-import numpy as np
-
-from synface.analysis.metrics import load_metrics
+from synface.analysis.metrics import summaries
+from synface.analysis.tables import table_frame
+from synface.experiments import Experiments
 from synface.io.atomic import write_text
 
+VALUES = ("accuracy", "std", "ci_low", "ci_high")
 
-def metrics_summary(files: Iterable[str | os.PathLike[str]]) -> dict[str, dict[str, dict[str, float]]]:
-    """{test: {training set: {"seed0": acc, ..., "mean": acc, "std": acc}}}, accuracies in %."""
-    summary: dict[str, dict[str, dict[str, float]]] = {}
-    for record in load_metrics(files).itertuples():  # checked: keys, accuracy range, no run twice
-        run = summary.setdefault(record.test, {}).setdefault(record.train, {})
-        run[f"seed{record.seed}"] = round(100 * record.accuracy, 2)
-    for runs in summary.values():
-        for run in runs.values():
-            values = list(run.values())
-            run["mean"] = round(float(np.mean(values)), 2)
-            run["std"] = round(float(np.std(values, ddof=1)), 2) if len(values) > 1 else 0.0
+
+def metrics_summary(config: Mapping[str, Any], files: Iterable[str | os.PathLike[str]]) -> dict[str, Any]:
+    """Every table's accuracies (module doc); a statistic undefined for one seed is null."""
+    results = summaries(config, files)
+    summary: dict[str, Any] = {}
+    for table in Experiments(config).tables:
+        for row in table_frame(table, config, results, config["world"]).itertuples():
+            values = {key: getattr(row, key) for key in VALUES}
+            summary.setdefault(table, {}).setdefault(row.train, {})[row.test] = {
+                key: None if math.isnan(value) else value for key, value in values.items()
+            }
     return summary
 
 
-def write_metrics_summary(files: Iterable[str | os.PathLike[str]], out: str | os.PathLike[str]) -> None:
-    write_text(out, json.dumps(metrics_summary(files), indent=1, sort_keys=True) + "\n")
+def write_metrics_summary(
+    config: Mapping[str, Any], files: Iterable[str | os.PathLike[str]], out: str | os.PathLike[str]
+) -> None:
+    write_text(out, json.dumps(metrics_summary(config, files), indent=1) + "\n")
