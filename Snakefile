@@ -9,6 +9,9 @@ min_version("9.0")
 configfile: "config/config.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 # --configfile overlays deep-merge, except the experiment grid: an overlay's replaces it.
 overlay_grid(config, workflow.overwrite_configfiles)
 validate(config, "workflow/schemas/config.schema.yaml")

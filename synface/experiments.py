@@ -63,10 +63,23 @@ class TrainingSet:
     """One training set of the paper: synthetic, real, or both under domain mixup."""
 
     name: str
+    kind: str  # "Syn", "Real" or "Mix" (the name's first part)
+    width: int | None  # the paper's identity count N of Syn_N_S, Real_N_S, Mix_N_S (unscaled); None: all real data
+    depth: int | None  # the paper's images per identity S
     syn_setting: tuple[str, bool] | None  # (factor, identity_mixup) of the base set
     syn_subset: tuple[int, int] | None  # scaled (N, S)
     real_subset: tuple[int, int] | None  # scaled (N, S); None with uses_real = all real data
     uses_real: bool
+
+    @property
+    def identity_mixup(self) -> bool:
+        """The synthetic part was generated with IM (Syn_..._IM, and Mix_ with an IM set)."""
+        return self.syn_setting is not None and self.syn_setting[1]
+
+    @property
+    def factor(self) -> str | None:
+        """What varies within a synthetic identity ("all", "none", "pose", ...); None for real data."""
+        return None if self.syn_setting is None else self.syn_setting[0]
 
 
 class Experiments:
@@ -90,16 +103,19 @@ class Experiments:
     def parse(self, name: str) -> TrainingSet:
         if m := _SYN.match(name):
             n, s, factor, im = m.groups()
-            return TrainingSet(name, (factor or "all", im is not None), (self.scaled(n), int(s)), None, False)
+            setting = (factor or "all", im is not None)
+            return TrainingSet(name, "Syn", paper_count(n), int(s), setting, (self.scaled(n), int(s)), None, False)
         if m := _REAL.match(name):
             n, s = m.groups()
             subset = (self.scaled(n), int(s)) if n else None
-            return TrainingSet(name, None, None, subset, True)
+            width, depth = (paper_count(n), int(s)) if n else (None, None)
+            return TrainingSet(name, "Real", width, depth, None, None, subset, True)
         if m := _MIX.match(name):
             syn = self.parse(self.mix_synthetic)
             if syn.uses_real or syn.syn_setting is None:
                 raise SynfaceError(f"domain_mixup.synthetic: {self.mix_synthetic!r} is not a synthetic set")
-            return TrainingSet(name, syn.syn_setting, syn.syn_subset, (self.scaled(m[1]), int(m[2])), True)
+            real = (self.scaled(m[1]), int(m[2]))
+            return TrainingSet(name, "Mix", paper_count(m[1]), int(m[2]), syn.syn_setting, syn.syn_subset, real, True)
         raise SynfaceError(f"experiments: cannot parse training set name {name!r} (e.g. Syn_10K_50_IM, Real_1K_10, Mix_1K_10)")
 
     def _training_set_names(self) -> list[str]:

@@ -37,6 +37,13 @@ def test_training_set_names_parse_into_the_paper_vocabulary():
     assert ex.parse("Real").real_subset is None
     mix = ex.parse("Mix_2K_10")
     assert mix.syn_setting == ("all", True) and mix.real_subset == (round(2000 / divisor), 10) and mix.uses_real
+    # the paper's vocabulary as named fields: kind, width N, depth S, identity mixup, factor
+    assert (syn.kind, syn.width, syn.depth, syn.identity_mixup, syn.factor) == ("Syn", 10000, 50, True, "all")
+    pose = ex.parse("Syn_5K_50_pose")
+    assert (pose.width, pose.identity_mixup, pose.factor) == (5000, False, "pose")
+    assert (real.kind, real.width, real.depth, real.factor) == ("Real", 1000, 10, None)
+    assert (ex.parse("Real").width, ex.parse("Real").depth) == (None, None)
+    assert (mix.kind, mix.width, mix.depth, mix.identity_mixup) == ("Mix", 2000, 10, True)
     with pytest.raises(SynfaceError, match="cannot parse"):
         ex.parse("Synthetic_10K")
 
@@ -107,7 +114,9 @@ def test_dvc_yaml_of_a_bad_overlay_is_a_one_line_error(tmp_path):
 
 def test_committed_dvc_yaml_is_generated_from_the_default_config():
     committed = yaml.safe_load((ROOT / "dvc.yaml").read_text())
-    assert committed == dvc_stages(_config(), "config/config.yaml"), "run `synface dvc-yaml` after changing config"
+    assert committed == dvc_stages(load_config(ROOT / "config/config.yaml", ROOT), "config/config.yaml"), (
+        "run `synface dvc-yaml` after changing the config or the code imports"
+    )
 
 
 def test_a_dev_split_with_the_test_sets_seed_is_refused_naming_both():

@@ -33,7 +33,7 @@ import pandas as pd
 
 from synface.analysis.features import load_feature_distribution
 from synface.analysis.metrics import Summary, confidence_interval, paper_summaries, summaries
-from synface.analysis.tables import uses_identity_mixup, write_csv
+from synface.analysis.tables import write_csv
 from synface.errors import SynfaceError
 from synface.experiments import Experiments
 
@@ -156,7 +156,7 @@ class Study:
         self.results = results
         self.mix_synthetic = experiments.mix_synthetic
         self.rows: dict[str, dict[tuple[str, bool], str]] = {
-            table: {(str(r["row"]), uses_identity_mixup(experiments, r["train"])): r["train"] for r in rows}
+            table: {(str(r["row"]), experiments.training_sets[r["train"]].identity_mixup): r["train"] for r in rows}
             for table, rows in experiments.tables.items()
         }
 

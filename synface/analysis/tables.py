@@ -42,12 +42,6 @@ COLUMNS = [
 ]
 
 
-def uses_identity_mixup(experiments: Experiments, train: str) -> bool:
-    """True when the synthetic part of `train` was generated with IM (Syn_..._IM, and Mix_ with an IM set)."""
-    setting = experiments.training_sets[train].syn_setting
-    return setting is not None and setting[1]
-
-
 def table_frame(
     table: str, config: Mapping[str, Any], results: Mapping[tuple[str, str], Summary], profile: str
 ) -> pd.DataFrame:
@@ -66,7 +60,7 @@ def table_frame(
                     "table": table,
                     "row": str(row["row"]),
                     "train": row["train"],
-                    "im": uses_identity_mixup(experiments, row["train"]),
+                    "im": experiments.training_sets[row["train"]].identity_mixup,
                     "test": test,
                     "accuracy": round(ours.mean, 2),
                     "std": round(ours.std, 2),

@@ -18,9 +18,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from synface.analysis.metrics import Summary, summaries  # noqa: E402
-from synface.analysis.tables import uses_identity_mixup  # noqa: E402
 from synface.errors import SynfaceError  # noqa: E402
-from synface.experiments import Experiments, paper_count  # noqa: E402
+from synface.experiments import Experiments  # noqa: E402
 from synface.figures.style import save_figure  # noqa: E402
 
 IM_COLOURS = {False: "tab:blue", True: "tab:orange"}
@@ -103,14 +102,14 @@ def width_depth_figure(
     results = summaries(config, metrics_files, ["width_depth"])
     points = []  # (paper identities, images per identity, IM, ours, paper)
     for row in experiments.tables["width_depth"]:
-        parts = row["train"].split("_")
-        if parts[0] != "Syn":
+        ts = experiments.training_sets[row["train"]]
+        if ts.kind != "Syn":
             raise SynfaceError(f"experiments.width_depth: {row['train']!r} is not a Syn_N_S set")
         points.append(
             (
-                paper_count(parts[1]),
-                int(parts[2]),
-                uses_identity_mixup(experiments, row["train"]),
+                ts.width,
+                ts.depth,
+                ts.identity_mixup,
                 results[(row["train"], "lfw")],
                 _paper(row),
             )
@@ -212,7 +211,7 @@ def attributes_figure(
     width = 0.38
     values = []
     for im in (False, True):
-        chosen = {str(r["row"]): r for r in rows if uses_identity_mixup(experiments, r["train"]) == im}
+        chosen = {str(r["row"]): r for r in rows if experiments.training_sets[r["train"]].identity_mixup == im}
         present = [k for k, label in enumerate(labels) if label in chosen]
         ours = [results[(chosen[labels[k]]["train"], "lfw")] for k in present]
         paper = [_paper(chosen[labels[k]]) for k in present]
