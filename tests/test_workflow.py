@@ -27,7 +27,9 @@ def test_every_manifest_target_has_a_producing_rule():
 def test_evaluation_is_one_job_per_model_that_a_table_reads():
     config = yaml.safe_load((ROOT / "config/smoke.yaml").read_text())
     runs = {(train, seed) for train, seed, _ in Experiments(config).metrics_needed()}
-    run = _snakemake("--dry-run", "--forceall", "--configfile", "config/smoke.yaml", "--quiet", "rules")  # target: paper
+    run = _snakemake(
+        "--dry-run", "--forceall", "--configfile", "config/smoke.yaml", "--quiet", "rules"
+    )  # target: paper
     assert run.returncode == 0, run.stderr
     counts = dict(line.split() for line in run.stdout.splitlines() if line.startswith("evaluate "))
     assert int(counts["evaluate"]) == len(runs)
@@ -48,6 +50,8 @@ def test_lint_and_format_are_clean():
     assert lint.returncode == 0, lint.stdout + lint.stderr
     fmt = subprocess.run(
         [str(Path(sys.executable).with_name("snakefmt")), "--check", "Snakefile", "rules"],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr

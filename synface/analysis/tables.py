@@ -22,7 +22,7 @@ import pandas as pd
 
 from synface.analysis.metrics import Summary, summaries
 from synface.errors import SynfaceError
-from synface.experiments import TABLES, Experiments
+from synface.experiments import Experiments
 from synface.io.atomic import atomic_path
 
 COLUMNS = [
