@@ -34,7 +34,8 @@ def dataset_paths(experiments: Experiments) -> list[str]:
 
 
 def _stage(cmd_targets: list[str], configfile: str, deps: list[str], params: list[str], **extra: Any) -> dict[str, Any]:
-    cmd = f"snakemake --cores all {' '.join(cmd_targets)} --configfile {configfile}"  # --configfile takes several values: last
+    # --configfile takes several values: it goes last
+    cmd = f"snakemake --cores all {' '.join(cmd_targets)} --configfile {configfile}"
     return {"cmd": cmd, "deps": [*CODE, *deps], "params": [{configfile: params}], **extra}
 
 

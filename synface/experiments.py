@@ -94,7 +94,9 @@ class Experiments:
             if syn.uses_real or syn.syn_setting is None:
                 raise SynfaceError(f"domain_mixup.synthetic: {self.mix_synthetic!r} is not a synthetic set")
             return TrainingSet(name, syn.syn_setting, syn.syn_subset, (self.scaled(m[1]), int(m[2])), True)
-        raise SynfaceError(f"experiments: cannot parse training set name {name!r} (e.g. Syn_10K_50_IM, Real_1K_10, Mix_1K_10)")
+        raise SynfaceError(
+            f"experiments: cannot parse training set name {name!r} (e.g. Syn_10K_50_IM, Real_1K_10, Mix_1K_10)"
+        )
 
     def _training_set_names(self) -> list[str]:
         features = self.config["feature_distribution"]
@@ -196,7 +198,9 @@ class Experiments:
             training["min_steps"] *= 2
         elif candidate is not None:
             if candidate not in self.tuning_candidates:
-                raise SynfaceError(f"tuning.candidates: no candidate {candidate!r} (have {', '.join(self.tuning_candidates)})")
+                raise SynfaceError(
+                    f"tuning.candidates: no candidate {candidate!r} (have {', '.join(self.tuning_candidates)})"
+                )
             training.update(self.config["tuning"]["candidates"].get(candidate, {}))
         return training
 
@@ -208,6 +212,7 @@ class Experiments:
     def convergence_ends(self) -> dict[str, tuple[str, str]]:
         """Per table, its smallest and largest training set by images in an epoch (the primary set:
         the synthetic part where there is one; the whole real set counts as largest; ties: table order)."""
+
         def images(name: str) -> float:
             ts = self.training_sets[name]
             subset = ts.syn_subset or ts.real_subset

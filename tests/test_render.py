@@ -2,8 +2,13 @@ import numpy as np
 import pytest
 
 from synface.generator import lam as L
-from synface.generator.align import (ARCFACE_112x112_TEMPLATE, TEMPLATE_112x96, apply_transform,
-                                     similarity_transform, warp_affine)
+from synface.generator.align import (
+    ARCFACE_112x112_TEMPLATE,
+    TEMPLATE_112x96,
+    apply_transform,
+    similarity_transform,
+    warp_affine,
+)
 from synface.generator.render import canvas_size, render_faces
 
 
@@ -110,7 +115,7 @@ def test_batch_independence_and_determinism(frontal):
 
 
 def test_identities_differ(frontal):
-    lam, r = frontal
+    lam, _ = frontal
     same_pose = lam.copy()
     same_pose[:, 160:] = lam[0, 160:]  # only identity differs
     imgs = render_faces(same_pose).images.astype(np.float32)

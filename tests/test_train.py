@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,12 @@ def toy_faces(n_ids: int, per_id: int, seed: int, nuisance: float = 1.0) -> np.n
         return torch.nn.functional.interpolate(coarse, size=HW, mode="bilinear", align_corners=False)
 
     identity = smooth(n_ids, True).repeat_interleave(per_id, 0)
-    images = 128 + 45 * identity + 45 * nuisance * smooth(n_ids * per_id, False) + 15 * torch.randn(identity.shape, generator=g)
+    images = (
+        128
+        + 45 * identity
+        + 45 * nuisance * smooth(n_ids * per_id, False)
+        + 15 * torch.randn(identity.shape, generator=g)
+    )
     return images.clamp(0, 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
 
 
@@ -155,7 +161,7 @@ def test_training_learns_identity_and_beats_chance(tmp_path, data):
     assert log["epoch"].tolist() == list(range(1, LEARNING_EPOCHS + 1))
     assert log["loss"].iloc[-1] < 0.6 * log["loss"].iloc[0]  # ~20 -> ~7 on every seed measured
     drops = np.searchsorted(cfg.lr_milestones(), log["epoch"])  # LR drops after each milestone epoch
-    np.testing.assert_allclose(log["lr"], 0.1 * 0.1 ** drops)
+    np.testing.assert_allclose(log["lr"], 0.1 * 0.1**drops)
 
 
 def test_lr_milestones_follow_the_paper():
@@ -317,8 +323,16 @@ def test_cli_train_real_only(tmp_path, data, capsys):
         ]
     )
     assert code == 0
-    assert json.loads(capsys.readouterr().out) == {"model": str(out / "model.pt"), "log": str(out / "log.csv")}
-    assert len(pd.read_csv(out / "log.csv")) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == {"model": str(out / "model.pt"), "log": str(out / "log.csv")}
+    log = pd.read_csv(out / "log.csv")
+    assert len(log) == 1
+    # stderr is no terminal here: plain progress lines, then the run's summary as the last line
+    lines = captured.err.splitlines()
+    assert "\r" not in captured.err and lines[0].startswith("epoch 1/1: 100%")
+    summary = re.fullmatch(r"trained: epochs 1, steps (\d+), \d+ s; final loss ([\d.]+) \(mean of epoch 1\)", lines[-1])
+    assert summary and int(summary[1]) == len(pd.read_csv(out / "steps.csv"))
+    assert float(summary[2]) == pytest.approx(log["loss"][0], abs=1e-4)
 
 
 # --- bad inputs, all rejected before training ---------------------------------------------------

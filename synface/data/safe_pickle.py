@@ -49,7 +49,7 @@ def safe_load(path: str | os.PathLike[str]) -> Any:
         raise SynfaceError(f"{path}: cannot read ({err})") from None
     try:
         return RestrictedUnpickler(io.BytesIO(data), encoding="bytes").load()
-    except Exception as err:  # no code of the file runs, so any failure means a malformed stream
+    except Exception as err:  # noqa: BLE001 - no code of the file runs, so any failure means a malformed stream
         raise SynfaceError(f"{path}: not a readable plain pickle ({type(err).__name__}: {err})") from None
 
 
@@ -66,5 +66,7 @@ def load_verification_pack(path: str | os.PathLike[str]) -> tuple[list[bytes], l
         if bad is not None:
             raise SynfaceError(f"{path}: {what}[{bad}] is a {type(seq[bad]).__name__}, expected {kind.__name__}")
     if not issame or len(bins) != 2 * len(issame):
-        raise SynfaceError(f"{path}: {len(bins)} images for {len(issame)} pairs (expected 2 per pair, at least one pair)")
+        raise SynfaceError(
+            f"{path}: {len(bins)} images for {len(issame)} pairs (expected 2 per pair, at least one pair)"
+        )
     return list(bins), list(issame)

@@ -20,7 +20,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
@@ -81,9 +81,8 @@ class DatasetWriter:
         overwrite: bool = False,
     ) -> None:
         self.path = Path(path)
-        if self.path.exists() and not overwrite:
-            if not self.path.is_dir() or any(self.path.iterdir()):
-                raise SynfaceError(f"{self.path}: output exists and is not an empty folder")
+        if self.path.exists() and not overwrite and (not self.path.is_dir() or any(self.path.iterdir())):
+            raise SynfaceError(f"{self.path}: output exists and is not an empty folder")
         self.height, self.width = int(height), int(width)
         self.attrs = dict(attrs or {})
         self._ctx = atomic_path(self.path, directory=True)
@@ -92,7 +91,7 @@ class DatasetWriter:
         self._meta: list[pd.DataFrame] = []
         self._pairs: pd.DataFrame | None = None
 
-    def __enter__(self) -> DatasetWriter:
+    def __enter__(self) -> Self:
         if self.path.is_dir() and not any(self.path.iterdir()):
             self.path.rmdir()
         self._tmp = self._ctx.__enter__()
@@ -110,7 +109,7 @@ class DatasetWriter:
             raise SynfaceError(f"{self.path}: {len(images)} images but {len(meta)} metadata rows")
         name = f"shard-{len(self._shards):05d}.npy"
         np.save(self._tmp / name, np.ascontiguousarray(images))
-        self._shards.append({"file": name, "count": int(len(images))})
+        self._shards.append({"file": name, "count": len(images)})
         self._meta.append(check_metadata(meta, str(self.path)))
 
     def link_shard(self, source: Path, meta: pd.DataFrame) -> None:
@@ -121,7 +120,7 @@ class DatasetWriter:
             os.link(source, self._tmp / name)
         except OSError:
             shutil.copyfile(source, self._tmp / name)
-        self._shards.append({"file": name, "count": int(len(meta))})
+        self._shards.append({"file": name, "count": len(meta)})
         self._meta.append(check_metadata(meta, str(self.path)))
 
     def set_pairs(self, pairs: pd.DataFrame) -> None:
@@ -143,7 +142,7 @@ class DatasetWriter:
                 "format": FORMAT,
                 "height": self.height,
                 "width": self.width,
-                "count": int(len(meta)),
+                "count": len(meta),
                 "shards": self._shards,
                 "attrs": self.attrs,
             }
@@ -178,10 +177,15 @@ class Dataset:
             raise SynfaceError(f"{info_file}: invalid JSON ({err})") from None
         if info.get("format") != FORMAT:
             raise SynfaceError(f"{info_file}: unknown format {info.get('format')!r}, expected {FORMAT!r}")
-        meta = check_metadata(pd.read_csv(path / "metadata.csv", keep_default_na=False, na_values={c: [""] for c in LANDMARK_COLUMNS}), str(path))
+        meta = check_metadata(
+            pd.read_csv(path / "metadata.csv", keep_default_na=False, na_values={c: [""] for c in LANDMARK_COLUMNS}),
+            str(path),
+        )
         counts = [int(s["count"]) for s in info["shards"]]
         if sum(counts) != len(meta) or len(meta) != info["count"]:
-            raise SynfaceError(f"{path}: shards hold {sum(counts)} images, metadata {len(meta)}, dataset.json {info['count']}")
+            raise SynfaceError(
+                f"{path}: shards hold {sum(counts)} images, metadata {len(meta)}, dataset.json {info['count']}"
+            )
         pairs_file = path / "pairs.csv"
         pairs = pd.read_csv(pairs_file) if pairs_file.is_file() else None
         return cls(

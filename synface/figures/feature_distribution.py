@@ -11,12 +11,12 @@ import os
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from synface.analysis.features import load_feature_distribution  # noqa: E402
-from synface.figures.results import title  # noqa: E402
-from synface.figures.style import save_figure  # noqa: E402
+from synface.analysis.features import load_feature_distribution
+from synface.figures.results import title
+from synface.figures.style import save_figure
 
 
 def _caption(entry: dict) -> str:
@@ -25,7 +25,8 @@ def _caption(entry: dict) -> str:
 
 
 def feature_distribution_figure(features: str | os.PathLike[str], out: str | os.PathLike[str], profile: str) -> None:
-    """One scatter panel per set (its points coloured by identity over all sets' points in grey) and a spread bar panel."""
+    """One scatter panel per set (its points coloured by identity over all sets' points in grey) and a spread
+    bar panel."""
     data = load_feature_distribution(features)
     sets = data["sets"]
     everything = np.concatenate([np.asarray(entry["points"], dtype=float).reshape(-1, 2) for entry in sets])

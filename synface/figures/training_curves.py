@@ -12,14 +12,14 @@ from collections.abc import Mapping, Sequence
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.ticker import LogFormatter, MaxNLocator  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.ticker import LogFormatter, MaxNLocator
 
-from synface.errors import SynfaceError  # noqa: E402
-from synface.figures.results import title  # noqa: E402
-from synface.figures.style import save_figure  # noqa: E402
+from synface.errors import SynfaceError
+from synface.figures.results import title
+from synface.figures.style import save_figure
 
 _COLUMNS = ("step", "loss")
 # Past this many lines per panel, tab10 repeats colours and one legend column grows too tall.

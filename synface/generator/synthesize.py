@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from synface.data.storage import LANDMARK_COLUMNS, Dataset, DatasetWriter, check_metadata
 from synface.errors import SynfaceError
 from synface.generator.render import render_faces
 from synface.generator.sampling import GenerationSettings, identity_lambdas
+from synface.io.progress import progress_bar
 
 IMAGE_SIZE = (112, 96)
 
@@ -51,10 +51,15 @@ def identity_range(n_ids: int, shard: int, n_shards: int) -> range:
 
 
 def iter_rendered(
-    settings: GenerationSettings, identities: range, *, ids_per_batch: int = 8, desc: str = "render", progress: bool = True
+    settings: GenerationSettings,
+    identities: range,
+    *,
+    ids_per_batch: int = 8,
+    desc: str = "render",
+    progress: bool = True,
 ) -> Iterator[tuple[np.ndarray, pd.DataFrame]]:
     """Render `identities` a batch of identities at a time, with a progress bar."""
-    with tqdm(total=len(identities) * settings.per_id, unit="img", desc=desc, disable=not progress) as bar:
+    with progress_bar(len(identities) * settings.per_id, desc, "img", disable=not progress) as bar:
         for start in range(0, len(identities), ids_per_batch):
             images, meta = render_identities(settings, identities[start : start + ids_per_batch])
             yield images, meta
