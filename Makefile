@@ -28,6 +28,8 @@ test: setup
 lint: setup
 	$(BIN)/snakemake --lint
 	$(BIN)/snakefmt --check Snakefile rules
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 clean-results:
 	rm -rf results/tables results/figures results/metrics

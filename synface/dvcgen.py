@@ -54,8 +54,11 @@ MODEL_RULES = ["train"]
 METRICS_RULES = ["evaluate", "feature_distribution"]
 # What a paper target's rule reads besides code, where it is not the metrics.
 TARGET_READS = {
-    **dict.fromkeys(["figure_samples", "figure_identity_mixup", "figure_factor_variation"], []),  # render faces
-    **dict.fromkeys(["figure_training_curves", "final_loss"], ["models"]),  # the runs' steps files
+    "figure_samples": (),  # these three render faces
+    "figure_identity_mixup": (),
+    "figure_factor_variation": (),
+    "figure_training_curves": ("models",),  # the runs' steps files
+    "final_loss": ("models",),
 }
 # Paper-world data the user imports and `dvc add`s; everywhere else every dataset is generated.
 IMPORTED = {"paper": [REAL_TRAIN, evaluation_set_path("lfw")]}
@@ -173,7 +176,7 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
             [target],
             configfile,
             stage_code([rule]),
-            TARGET_READS.get(rule, ["results/metrics", "results/features"]),
+            list(TARGET_READS.get(rule, ("results/metrics", "results/features"))),
             TARGET_PARAMS,
             _committed([target]),
         )

@@ -54,7 +54,7 @@ def test_value_noise_is_deterministic_bounded_and_smooth():
 
 def test_surface_coordinates_of_the_model():
     model = build_face_model()
-    x, y, cu, above = model.surface.T
+    _, _, cu, above = model.surface.T
     assert np.all(np.abs(cu) <= 1) and np.isclose(cu.max(), 1.0)
     hair = model.region["hair"] > 0.9
     assert np.all(above[hair] > 0) and np.all(above[model.landmark_index] < 0)  # hair above, eyes/nose/mouth below

@@ -1,3 +1,5 @@
+import itertools
+
 import numpy as np
 import pytest
 
@@ -14,7 +16,7 @@ def test_lambda_layout():
     assert L.LAMBDA_DIM == 286
     spans = [L.ID_SHAPE, L.ID_TEX, L.EXPRESSION, L.POSE, L.ILLUMINATION, L.NOISE]
     assert spans[0].start == 0 and spans[-1].stop == 286
-    for a, b in zip(spans, spans[1:]):
+    for a, b in itertools.pairwise(spans):
         assert a.stop == b.start
     assert L.IDENTITY == slice(0, 160)
 

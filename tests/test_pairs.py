@@ -32,7 +32,7 @@ Cid\t1\t2
 Bob\t1\tCid\t3
 Ann\t2\tCid\t1
 
-"""
+"""  # noqa: W291 - the blanks after a line are part of the test
 
 
 def _write(tmp_path: Path, text: str) -> Path:

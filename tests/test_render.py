@@ -115,7 +115,7 @@ def test_batch_independence_and_determinism(frontal):
 
 
 def test_identities_differ(frontal):
-    lam, r = frontal
+    lam, _ = frontal
     same_pose = lam.copy()
     same_pose[:, 160:] = lam[0, 160:]  # only identity differs
     imgs = render_faces(same_pose).images.astype(np.float32)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -322,8 +323,16 @@ def test_cli_train_real_only(tmp_path, data, capsys):
         ]
     )
     assert code == 0
-    assert json.loads(capsys.readouterr().out) == {"model": str(out / "model.pt"), "log": str(out / "log.csv")}
-    assert len(pd.read_csv(out / "log.csv")) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == {"model": str(out / "model.pt"), "log": str(out / "log.csv")}
+    log = pd.read_csv(out / "log.csv")
+    assert len(log) == 1
+    # stderr is no terminal here: plain progress lines, then the run's summary as the last line
+    lines = captured.err.splitlines()
+    assert "\r" not in captured.err and lines[0].startswith("epoch 1/1: 100%")
+    summary = re.fullmatch(r"trained: epochs 1, steps (\d+), \d+ s; final loss ([\d.]+) \(mean of epoch 1\)", lines[-1])
+    assert summary and int(summary[1]) == len(pd.read_csv(out / "steps.csv"))
+    assert float(summary[2]) == pytest.approx(log["loss"][0], abs=1e-4)
 
 
 # --- bad inputs, all rejected before training ---------------------------------------------------

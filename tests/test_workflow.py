@@ -1,11 +1,13 @@
-"""The Snakemake workflow: config validation, dry run of every manifest target, lint."""
+"""The Snakemake workflow: config validation, dry run of every manifest target, lint (Snakemake and ruff)."""
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from synface.experiments import Experiments
@@ -14,8 +16,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
 
+def _run(*cmd: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+
+
 def _snakemake(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([SNAKEMAKE, *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    return _run(SNAKEMAKE, *args, cwd=cwd)
 
 
 def test_every_manifest_target_has_a_producing_rule():
@@ -35,6 +41,12 @@ def test_evaluation_is_one_job_per_model_that_a_table_reads():
     assert int(counts["evaluate"]) == len(runs)
 
 
+def test_jobs_print_no_empty_shell_command():
+    run = _snakemake("--dry-run", "--forceall", "results/metrics.json", "--configfile", "config/smoke.yaml")
+    assert run.returncode == 0, run.stderr
+    assert "rule evaluate:" in run.stdout and "Shell command" not in run.stdout  # no rule has a `shell:`
+
+
 def test_schema_rejects_a_misspelt_key(tmp_path):
     config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
     config["generatr"] = config.pop("generator")
@@ -48,10 +60,12 @@ def test_schema_rejects_a_misspelt_key(tmp_path):
 def test_lint_and_format_are_clean():
     lint = _snakemake("--lint")
     assert lint.returncode == 0, lint.stdout + lint.stderr
-    fmt = subprocess.run(
-        [str(Path(sys.executable).with_name("snakefmt")), "--check", "Snakefile", "rules"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    fmt = _run(str(Path(sys.executable).with_name("snakefmt")), "--check", "Snakefile", "rules")
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+@pytest.mark.skipif(importlib.util.find_spec("ruff") is None, reason="ruff not installed (make setup pins it)")
+def test_python_code_passes_ruff():
+    for args in (["check", "."], ["format", "--check", "."]):
+        run = _run(sys.executable, "-m", "ruff", *args)
+        assert run.returncode == 0, f"ruff {' '.join(args)}:\n{run.stdout}{run.stderr}"

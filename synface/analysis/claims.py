@@ -23,6 +23,7 @@ This table reports; it steers nothing.
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -203,7 +204,7 @@ def claim_3(s: Study) -> list[Comparison]:
     return [
         gt(f"{b}>{a} {_im(im)}", s("width_depth", b, im), s("width_depth", a, im))
         for im in (False, True)
-        for a, b in zip(steps, steps[1:])
+        for a, b in itertools.pairwise(steps)
     ]
 
 
@@ -278,7 +279,7 @@ def claim_6(features: Mapping[str, Any]) -> list[Comparison]:
         return Summary(entry["name"], math.dist(centre, real_centre), math.nan, 1)
 
     out = []
-    for lo, hi in zip(syn, syn[1:]):
+    for lo, hi in itertools.pairwise(syn):
         tag = f"{hi['name']} ({100 * hi['lfw_accuracy']:.2f}%) vs {lo['name']} ({100 * lo['lfw_accuracy']:.2f}%)"
         spread = gt(
             f"spread {tag}",
@@ -367,6 +368,7 @@ def _verdicts(comparisons: list[Comparison]) -> tuple[str, str, str]:
     outcomes = [c.outcome for c in comparisons]
     counts = [f"{sum(held)}/{len(held)} hold by mean"]
     counts += [f"{outcomes.count(o)} {o}" for o in OUTCOMES if o in outcomes]
+    # "counts: comparison; comparison; ...": `synface results` prints a comparison a line
     evidence = ", ".join(counts) + ": " + "; ".join(c.text() for c in comparisons)
     return evidence, by_means(held), verdict(outcomes)
 

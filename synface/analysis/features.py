@@ -100,6 +100,7 @@ def load_feature_distribution(path: str | os.PathLike[str]) -> dict[str, Any]:
             raise SynfaceError(f"{path}: sets[{k}] lacks key(s) {', '.join(missing)}")
         if not entry["points"] or len(entry["points"]) != len(entry["identity"]):
             raise SynfaceError(
-                f"{path}: sets[{k}] ({entry['name']}): {len(entry['points'])} points, {len(entry['identity'])} identities"
+                f"{path}: sets[{k}] ({entry['name']}): {len(entry['points'])} points, "
+                f"{len(entry['identity'])} identities"
             )
     return data

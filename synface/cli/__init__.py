@@ -18,6 +18,7 @@ SUBCOMMAND_MODULES = [
     "synface.cli.evaluate",
     "synface.cli.bench",
     "synface.cli.pipeline",
+    "synface.cli.results",
 ]
 
 

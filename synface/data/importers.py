@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -18,13 +17,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from synface.data.imagefiles import PAPER_SIZE, Alignment, decode_image, is_image_file, read_image, safe_join
 from synface.data.pairs import image_relpath, pair_line, parse_pairs
 from synface.data.safe_pickle import load_verification_pack
 from synface.data.storage import DatasetWriter, empty_metadata
 from synface.errors import SynfaceError
+from synface.io.progress import progress_bar
 
 SHARD_IMAGES = 4096  # images decoded and written per shard (~130 MB at 112x96)
 BIN_FOLDS = 10  # the insightface packs' protocol: 10 contiguous folds
@@ -60,7 +59,7 @@ def _write_dataset(
     with (
         DatasetWriter(out, height, width, attrs) as writer,
         ThreadPoolExecutor(os.cpu_count() or 1) as pool,  # PIL decodes without the GIL
-        tqdm(total=len(names), desc=f"import {Path(out).name}", unit="img", file=sys.stderr) as bar,
+        progress_bar(len(names), f"import {Path(out).name}", "img") as bar,
     ):
         for start in range(0, len(names), SHARD_IMAGES):
             rows = range(start, min(start + SHARD_IMAGES, len(names)))

@@ -138,7 +138,8 @@ def format_pairs(pairs_file: PairsFile) -> str:
     pf = pairs_file
     if len(pf.pairs) != 2 * pf.n_folds * pf.n_per_fold:
         raise SynfaceError(
-            f"pairs: {len(pf.pairs)} pairs, layout {pf.n_folds}x(2x{pf.n_per_fold}) needs {2 * pf.n_folds * pf.n_per_fold}"
+            f"pairs: {len(pf.pairs)} pairs, layout {pf.n_folds}x(2x{pf.n_per_fold}) "
+            f"needs {2 * pf.n_folds * pf.n_per_fold}"
         )
     lines = [f"{pf.n_folds}\t{pf.n_per_fold}"]
     for k, p in enumerate(pf.pairs):

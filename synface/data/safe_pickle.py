@@ -49,7 +49,7 @@ def safe_load(path: str | os.PathLike[str]) -> Any:
         raise SynfaceError(f"{path}: cannot read ({err})") from None
     try:
         return RestrictedUnpickler(io.BytesIO(data), encoding="bytes").load()
-    except Exception as err:  # no code of the file runs, so any failure means a malformed stream
+    except Exception as err:  # noqa: BLE001 - no code of the file runs, so any failure means a malformed stream
         raise SynfaceError(f"{path}: not a readable plain pickle ({type(err).__name__}: {err})") from None
 
 

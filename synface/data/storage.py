@@ -21,7 +21,7 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
@@ -91,7 +91,7 @@ class DatasetWriter:
         self._meta: list[pd.DataFrame] = []
         self._pairs: pd.DataFrame | None = None
 
-    def __enter__(self) -> DatasetWriter:
+    def __enter__(self) -> Self:
         self._tmp = self._ctx.__enter__()  # locks the output, then checks it is new
         return self
 

@@ -10,16 +10,15 @@ its mirror (off by default: the paper does not use it).
 from __future__ import annotations
 
 import os
-import sys
 
 import numpy as np
 import pandas as pd
 import torch
 import torch.nn.functional as F
-from tqdm import tqdm
 
 from synface.data.storage import Dataset
 from synface.errors import SynfaceError
+from synface.io.progress import progress_bar
 from synface.models.lresnet import build_backbone, load_backbone_state
 from synface.train import checkpoint as ckpt
 from synface.train.augment import check_input_size, to_model_input
@@ -49,13 +48,15 @@ def embed(
     """Unit-length float32 embeddings (n, D) of the given dataset rows."""
     check_input_size((ds.height, ds.width), input_hw, str(ds.path))
     out = []
-    for start in tqdm(range(0, len(rows), batch), desc="embed", file=sys.stderr, leave=False, unit="batch"):
-        images = torch.from_numpy(ds.images(rows[start : start + batch])).to(device)
-        x = prepare_input(to_model_input(images, input_hw))
-        f = model(x)  # fp32 even on CUDA: evaluation is cheap and should not depend on bf16 rounding
-        if flip:
-            f = f + model(x.flip(3))
-        out.append(F.normalize(f, dim=1).cpu())
+    with progress_bar(len(rows), f"embed {ds.path.name}", "img", leave=False) as bar:
+        for start in range(0, len(rows), batch):
+            images = torch.from_numpy(ds.images(rows[start : start + batch])).to(device)
+            x = prepare_input(to_model_input(images, input_hw))
+            f = model(x)  # fp32 even on CUDA: evaluation is cheap and should not depend on bf16 rounding
+            if flip:
+                f = f + model(x.flip(3))
+            out.append(F.normalize(f, dim=1).cpu())
+            bar.update(len(images))
     return torch.cat(out).numpy()
 
 

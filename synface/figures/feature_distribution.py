@@ -25,7 +25,8 @@ def _caption(entry: dict) -> str:
 
 
 def feature_distribution_figure(features: str | os.PathLike[str], out: str | os.PathLike[str], profile: str) -> None:
-    """One scatter panel per set (its points coloured by identity over all sets' points in grey) and a spread bar panel."""
+    """One scatter panel per set (its points coloured by identity over all sets' points in grey) and a spread
+    bar panel."""
     data = load_feature_distribution(features)
     sets = data["sets"]
     everything = np.concatenate([np.asarray(entry["points"], dtype=float).reshape(-1, 2) for entry in sets])

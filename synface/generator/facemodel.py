@@ -574,7 +574,10 @@ def _expression_components(verts, normals, info, m):
         [p[:, 0], p[:, 1] * np.cos(th) - p[:, 2] * np.sin(th), p[:, 1] * np.sin(th) + p[:, 2] * np.cos(th)], 1
     )
     comps.append((rot - p) * jaw_w[:, None])  # 0 jaw open
-    corner = lambda s=None: _g(np.hypot(ax - MOUTH_X, yb - MOUTH_Y), 1.0) * fr * (1 if s is None else (sgn == s))
+
+    def corner(s: int | None = None) -> np.ndarray:
+        return _g(np.hypot(ax - MOUTH_X, yb - MOUTH_Y), 1.0) * fr * (1 if s is None else (sgn == s))
+
     cheek_up = _g(ax - 3.3, 1.2) * _g(yb + 2.0, 1.2) * fr
     comps.append(
         vec(dx=0.35 * sgn * corner(), dy=0.55 * corner() + 0.25 * cheek_up, dz=-0.15 * corner() + 0.2 * cheek_up)
@@ -735,7 +738,10 @@ def build_face_model(extra_shape: int = 0, extra_texture: int = 0) -> FaceModel:
     occlusion = _cavity_occlusion(verts, tris, vertex_normals(verts, tris))
     gloss = 0.035 + 0.05 * np.clip(m["forehead"] + m["nose"], 0, 1)  # sebaceous T-zone shines
     gloss *= 1.0 - 0.8 * m["hair"] * (1 - m["face"])
-    f32 = lambda a: np.ascontiguousarray(a, dtype=np.float32)
+
+    def f32(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(a, dtype=np.float32)
+
     return FaceModel(
         vertices=f32(verts),
         triangles=np.ascontiguousarray(tris, np.int32),

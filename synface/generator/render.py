@@ -598,8 +598,9 @@ def render_faces(
     extra_shape / extra_texture: (B, E) coefficients of the model's extra (finer) identity bases
     (the model must have been built with at least E extra components; default: build one).
     backgrounds: optional (B, H, W, 3) uint8 behind the face in the crop's frame, at the canvas
-    resolution (H, W) = canvas_size(size, supersample) (other sizes are resized bilinearly). landmark_noise: optional (B, 5, 2) offsets, in aligned-crop
-    pixels, added to the detected landmarks before the similarity is estimated (detector error).
+    resolution (H, W) = canvas_size(size, supersample) (other sizes are resized bilinearly).
+    landmark_noise: optional (B, 5, 2) offsets, in aligned-crop pixels, added to the detected
+    landmarks before the similarity is estimated (detector error).
     The returned landmarks are the true projected points mapped by that similarity.
     """
     lam = np.ascontiguousarray(np.atleast_2d(np.asarray(lam, np.float32)))

@@ -14,12 +14,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from synface.data.storage import LANDMARK_COLUMNS, Dataset, DatasetWriter, check_metadata
 from synface.errors import SynfaceError
 from synface.generator.render import render_faces
 from synface.generator.sampling import GenerationSettings, identity_lambdas
+from synface.io.progress import progress_bar
 
 IMAGE_SIZE = (112, 96)
 
@@ -59,7 +59,7 @@ def iter_rendered(
     progress: bool = True,
 ) -> Iterator[tuple[np.ndarray, pd.DataFrame]]:
     """Render `identities` a batch of identities at a time, with a progress bar."""
-    with tqdm(total=len(identities) * settings.per_id, unit="img", desc=desc, disable=not progress) as bar:
+    with progress_bar(len(identities) * settings.per_id, desc, "img", disable=not progress) as bar:
         for start in range(0, len(identities), ids_per_batch):
             images, meta = render_identities(settings, identities[start : start + ids_per_batch])
             yield images, meta

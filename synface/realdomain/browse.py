@@ -13,10 +13,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from synface.errors import SynfaceError
 from synface.generator.browse import write_browsable_batches
+from synface.io.progress import progress_bar
 from synface.realdomain.casia import real_train_settings, render_keys
 from synface.realdomain.identities import RealDomainSettings
 
@@ -25,7 +25,7 @@ def iter_photos(
     settings: RealDomainSettings, n_ids: int, per_id: int, *, ids_per_batch: int = 8, progress: bool = True
 ) -> Iterator[tuple[np.ndarray, pd.DataFrame]]:
     """Photos 0..per_id-1 of identities 0..n_ids-1, a batch of identities at a time, with a progress bar."""
-    with tqdm(total=n_ids * per_id, unit="img", desc="render", disable=not progress) as bar:
+    with progress_bar(n_ids * per_id, "render", "img", disable=not progress) as bar:
         for start in range(0, n_ids, ids_per_batch):
             identities = range(start, min(start + ids_per_batch, n_ids))
             images, meta = render_keys(settings, [(i, j) for i in identities for j in range(per_id)])

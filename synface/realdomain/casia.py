@@ -9,16 +9,15 @@ every image depends only on (seed, identity, image), so any split merged with
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from synface.data.storage import LANDMARK_COLUMNS, DatasetWriter, check_metadata
 from synface.errors import SynfaceError
+from synface.io.progress import progress_bar
 from synface.realdomain import identities as ids
 from synface.realdomain.photos import render_photos
 
@@ -73,9 +72,7 @@ def generate_real_train(
     keys = [(i, j) for i in identities for j in range(ids.image_count(settings, i))]
     with (
         DatasetWriter(out, *IMAGE_SIZE, real_train_attrs(settings, n_ids)) as writer,
-        tqdm(
-            total=len(keys), unit="img", desc=f"render {Path(out).name}", file=sys.stderr, disable=not progress
-        ) as bar,
+        progress_bar(len(keys), f"render {Path(out).name}", "img", disable=not progress) as bar,
     ):
         for a in range(0, len(keys), BATCH_IMAGES):
             images, meta = render_keys(settings, keys[a : a + BATCH_IMAGES])

@@ -14,12 +14,10 @@ stand-in LFW renders it in the stand-in real domain, Syn-LFW with the synthetic 
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
-from tqdm import tqdm
 
 from synface.data.imagefiles import safe_join, write_image
 from synface.data.pairs import Pair, PairsFile, image_relpath, write_pairs
@@ -28,6 +26,7 @@ from synface.generator import lam as L
 from synface.generator.priors import Priors
 from synface.generator.render import render_faces
 from synface.io.atomic import new_folder, write_text
+from synface.io.progress import progress_bar
 from synface.realdomain import identities as ids
 from synface.realdomain.photos import render_photos
 
@@ -105,9 +104,7 @@ def _write_lfw(
     keys = _keys(protocol)
     with (
         new_folder(out, overwrite=True) as tmp,
-        tqdm(
-            total=len(keys), unit="img", desc=f"render {Path(out).name}", file=sys.stderr, disable=not progress
-        ) as bar,
+        progress_bar(len(keys), f"render {Path(out).name}", "img", disable=not progress) as bar,
     ):
         for a in range(0, len(keys), BATCH_IMAGES):
             batch = keys[a : a + BATCH_IMAGES]

@@ -14,8 +14,9 @@ real data only) in a random order, dropping the last partial batch as the offici
 DataLoader does. Under domain mixup the real rows are repeated to the synthetic set's
 length and topped up once, at setup, with distinct randomly chosen real rows (the
 official loader draws the top-up with replacement; distinct rows keep every real
-image's share within one repeat); each epoch shuffles that pool. All draws come from torch.Generators seeded by (seed, epoch), so
-an epoch's batches are a pure function of the config: resuming needs no loader state.
+image's share within one repeat); each epoch shuffles that pool. All draws come from
+torch.Generators seeded by (seed, epoch), so an epoch's batches are a pure function of the
+config: resuming needs no loader state.
 """
 
 from __future__ import annotations
@@ -168,7 +169,8 @@ class TrainData:
         self.steps_per_epoch = len(self.primary) // config.batch
         if self.steps_per_epoch == 0:
             raise SynfaceError(
-                f"{self.primary.images.ds.path}: {len(self.primary)} training images, fewer than one batch of {config.batch}"
+                f"{self.primary.images.ds.path}: {len(self.primary)} training images, "
+                f"fewer than one batch of {config.batch}"
             )
 
     def _repeat_to(self, n_real: int, length: int) -> np.ndarray:

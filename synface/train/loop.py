@@ -38,10 +38,10 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from tqdm import tqdm
 
 from synface.errors import SynfaceError
 from synface.io.atomic import output_lock, write_text
+from synface.io.progress import progress_bar
 from synface.models.heads import ArcMarginProduct, CosMarginProduct
 from synface.models.lresnet import build_backbone
 from synface.train import checkpoint as ckpt
@@ -118,7 +118,7 @@ class Trainer:
         step_lrs: list[float] = []
         checked = 0
         start = time.perf_counter()
-        bar = tqdm(total=steps, desc=f"epoch {epoch + 1}/{self.epochs}", file=sys.stderr, leave=False, unit="step")
+        bar = progress_bar(steps, f"epoch {epoch + 1}/{self.epochs}", "step", leave=False)
         with bar, contextlib.closing(self.data.batches(epoch, steps)) as batches:
             for s, batch in enumerate(batches):
                 step_lrs.append(self.optimizer.param_groups[0]["lr"])
@@ -130,7 +130,8 @@ class Trainer:
                     if len(bad):
                         raise SynfaceError(
                             f"training diverged: loss {recent[bad[0, 0]].item()} at epoch {epoch + 1}, "
-                            f"step {checked + int(bad[0, 0]) + 1} of {steps}; lower the learning rate ({self.config.lr})"
+                            f"step {checked + int(bad[0, 0]) + 1} of {steps}; "
+                            f"lower the learning rate ({self.config.lr})"
                         )
                     bar.set_postfix(loss=f"{recent[-1].item():.3f}", refresh=False)
                     bar.update(len(recent))
@@ -191,6 +192,18 @@ def steps_csv(rows: list[dict[str, Any]]) -> str:
     return buf.getvalue()
 
 
+def run_summary(log: list[dict[str, Any]]) -> str:
+    """The run in one line, the last of its log: length, training time (the epochs' seconds, summed
+    over the sessions of a resumed run) and where the loss ended."""
+    steps = sum(len(row["step_losses"]) for row in log)
+    seconds = sum(row["seconds"] for row in log)
+    last = log[-1]
+    return (
+        f"trained: epochs {len(log)}, steps {steps}, {seconds:.0f} s; "
+        f"final loss {last['loss']:.4f} (mean of epoch {last['epoch']})"
+    )
+
+
 def _write_logs(out: Path, log: list[dict[str, Any]]) -> None:
     write_text(out / "log.csv", log_csv(log))
     write_text(out / "steps.csv", steps_csv(log))
@@ -222,7 +235,7 @@ def train(config: TrainConfig, *, discard_stale: bool = False) -> Path:
     """Train (or resume) the run described by `config`; return the path of the final model file.
 
     The run folder is locked throughout (`output_lock`): a second run on it fails at once, a rerun
-    after this one ended or died resumes it."""
+    after this one ended or died resumes it. The last line on stderr is the `run_summary`."""
     with output_lock(config.out), deterministic_mode(config.deterministic):
         device = pick_device(config.threads)
         data = TrainData(config, device)  # every input check happens here, before any training
@@ -244,4 +257,5 @@ def train(config: TrainConfig, *, discard_stale: bool = False) -> Path:
                 unsaved = 0
         model_file = ckpt.model_path(config.out)
         ckpt.save(model_file, ckpt.model_payload(trainer.backbone, config.to_dict()))
+        print(run_summary(log), file=sys.stderr)
         return model_file
