@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +32,27 @@ def test_evaluation_is_one_job_per_model_that_a_table_reads():
     assert run.returncode == 0, run.stderr
     counts = dict(line.split() for line in run.stdout.splitlines() if line.startswith("evaluate "))
     assert int(counts["evaluate"]) == len(runs)
+
+
+def _job_params(out: Path, *configfiles: Path) -> dict[str, list[str]]:
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "tests/job_params.py"), str(out), *map(str, configfiles)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    return json.loads(out.read_text())
+
+
+def test_a_config_edit_reruns_only_the_jobs_that_read_it(tmp_path):
+    """Jobs get the values they read as params (a rerun trigger), never the whole config: a new
+    sample-figure seed changes the params of figure_samples alone, not of a table or the claims."""
+    overlay = tmp_path / "samples_seed.yaml"
+    overlay.write_text(yaml.safe_dump({"figures": {"samples": {"seed": 8}}}))
+    default, edited = _job_params(tmp_path / "default.json"), _job_params(tmp_path / "edited.json", overlay)
+    assert edited.keys() == default.keys()
+    readers = [job for job in default if job.split()[0] in ("table", "claims", "figure_results", "metrics_summary")]
+    assert len(readers) == 4 + 1 + 3 + 1  # the tables, the claims, the result figures, metrics.json
+    assert [job for job in default if edited[job] != default[job]] == ["figure_samples {}"]
 
 
 def test_schema_rejects_a_misspelt_key(tmp_path):
