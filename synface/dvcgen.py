@@ -38,7 +38,13 @@ from synface.experiments import (
 from synface.io.atomic import write_text
 
 # Every stage's DAG: the Snakefile, the helpers rules/common.smk defines it with, and the schema.
-DAG = ["Snakefile", "rules/common.smk", SCHEMA, *code_files("synface/experiments.py"), *code_files("synface/codedeps.py")]
+DAG = [
+    "Snakefile",
+    "rules/common.smk",
+    SCHEMA,
+    *code_files("synface/experiments.py"),
+    *code_files("synface/codedeps.py"),
+]
 SUMMARY = "results/metrics.json"
 FEATURES = "results/features/feature_distribution.json"
 DATASET_PARAMS = ["world", "scale", "generator", "real_domain", "test_sets", "experiments", "domain_mixup"]
@@ -61,7 +67,7 @@ TARGET_READS = {
 }
 # Paper-world data the user imports and `dvc add`s; everywhere else every dataset is generated.
 IMPORTED = {"paper": [REAL_TRAIN, evaluation_set_path("lfw")]}
-_RULE = re.compile(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", re.M | re.S)
+_RULE = re.compile(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", re.MULTILINE | re.DOTALL)
 _SCRIPT = re.compile(r"script:\s*\n\s*\"\.\./(workflow/scripts/\w+\.py)\"")
 
 
@@ -116,8 +122,15 @@ def _params(configfile: str, keys: list[str]) -> list[dict[str, list[str]]]:
     return [{file: chosen} for file, chosen in files.items() if chosen]
 
 
-def _stage(targets: list[str], configfile: str, code: list[str], deps: list[str], params: list[str],
-           outs: list[Any], **extra: Any) -> dict[str, Any]:
+def _stage(
+    targets: list[str],
+    configfile: str,
+    code: list[str],
+    deps: list[str],
+    params: list[str],
+    outs: list[Any],
+    **extra: Any,
+) -> dict[str, Any]:
     cmd = f"snakemake --cores all {' '.join(targets)} --configfile {configfile}"
     return {"cmd": cmd, "deps": [*code, *deps], "params": _params(configfile, params), "outs": outs, **extra}
 
@@ -141,17 +154,30 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
     ]
     generated = [d for d in datasets if d not in imported]
     stages: dict[str, Any] = {
-        "datasets": _stage(generated, configfile, stage_code(dataset_rules(config["world"])), imported,
-                           DATASET_PARAMS, _cached(generated)),
-        "models": _stage(["models"], configfile, stage_code(MODEL_RULES), datasets, MODEL_PARAMS,
-                         _cached(["models"])),
+        "datasets": _stage(
+            generated,
+            configfile,
+            stage_code(dataset_rules(config["world"])),
+            imported,
+            DATASET_PARAMS,
+            _cached(generated),
+        ),
+        "models": _stage(["models"], configfile, stage_code(MODEL_RULES), datasets, MODEL_PARAMS, _cached(["models"])),
         "metrics": _stage(
-            ["metrics", FEATURES], configfile, stage_code(METRICS_RULES),
-            ["models", *(evaluation_set_path(t) for t in TEST_SETS), REAL_TRAIN], MODEL_PARAMS,
+            ["metrics", FEATURES],
+            configfile,
+            stage_code(METRICS_RULES),
+            ["models", *(evaluation_set_path(t) for t in TEST_SETS), REAL_TRAIN],
+            MODEL_PARAMS,
             _cached(["results/metrics", "results/features"]),
         ),
         "metrics_summary": _stage(
-            [SUMMARY], configfile, stage_code(["metrics_summary"]), ["results/metrics"], GRID_PARAMS, [],
+            [SUMMARY],
+            configfile,
+            stage_code(["metrics_summary"]),
+            ["results/metrics"],
+            GRID_PARAMS,
+            [],
             metrics=[{SUMMARY: {"cache": False, "persist": True}}],
         ),
     }
@@ -159,8 +185,11 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
         rule = target_rule(target)
         kind = "figure" if target.endswith(".png") else "table"
         stages[f"{kind}_{Path(target).stem}"] = _stage(
-            [target], configfile, stage_code([rule]),
-            TARGET_READS.get(rule, ["results/metrics", "results/features"]), TARGET_PARAMS[rule],
+            [target],
+            configfile,
+            stage_code([rule]),
+            TARGET_READS.get(rule, ["results/metrics", "results/features"]),
+            TARGET_PARAMS[rule],
             _committed([target]),
         )
     return {"stages": stages, "plots": _plots(ex, config["manifest"])}
@@ -173,7 +202,11 @@ def _plots(ex: Experiments, manifest: list[str]) -> list[Any]:
     return [
         *(t for t in manifest if t.endswith(".png")),
         *({t: {"x": "accuracy", "y": "train", "template": "bar_horizontal", "title": Path(t).stem}} for t in tables),
-        *([{"training_loss": {"x": "step", "y": curves, "title": f"training loss, seed {ex.seeds[0]}"}}] if curves else []),
+        *(
+            [{"training_loss": {"x": "step", "y": curves, "title": f"training loss, seed {ex.seeds[0]}"}}]
+            if curves
+            else []
+        ),
     ]
 
 

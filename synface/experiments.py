@@ -138,7 +138,9 @@ class Experiments:
                 raise SynfaceError(f"domain_mixup.synthetic: {self.mix_synthetic!r} is not a synthetic set")
             real = (self.scaled(m[1]), int(m[2]))
             return TrainingSet(name, "Mix", paper_count(m[1]), int(m[2]), syn.syn_setting, syn.syn_subset, real, True)
-        raise SynfaceError(f"experiments: cannot parse training set name {name!r} (e.g. Syn_10K_50_IM, Real_1K_10, Mix_1K_10)")
+        raise SynfaceError(
+            f"experiments: cannot parse training set name {name!r} (e.g. Syn_10K_50_IM, Real_1K_10, Mix_1K_10)"
+        )
 
     def _training_set_names(self) -> list[str]:
         features = self.config["feature_distribution"]
@@ -250,7 +252,9 @@ class Experiments:
             training["min_steps"] *= 2
         elif candidate is not None:
             if candidate not in self.tuning_candidates:
-                raise SynfaceError(f"tuning.candidates: no candidate {candidate!r} (have {', '.join(self.tuning_candidates)})")
+                raise SynfaceError(
+                    f"tuning.candidates: no candidate {candidate!r} (have {', '.join(self.tuning_candidates)})"
+                )
             training.update(self.config["tuning"]["candidates"].get(candidate, {}))
         return training
 
@@ -262,6 +266,7 @@ class Experiments:
     def convergence_ends(self) -> dict[str, tuple[str, str]]:
         """Per table, its smallest and largest training set by images in an epoch (the primary set:
         the synthetic part where there is one; the whole real set counts as largest; ties: table order)."""
+
         def images(name: str) -> float:
             ts = self.training_sets[name]
             subset = ts.syn_subset or ts.real_subset

@@ -40,15 +40,37 @@ def worker(seeds: int) -> None:
             (root / f"toy{seed}").mkdir()
             after, cfg = toy.learning_run(root / f"toy{seed}", toy_data, seed)
             loss = pd.read_csv(cfg.out / "log.csv")["loss"]
-            print(json.dumps({"test": "toy", "capability": capability, "seed": seed, "trained": after,
-                              "loss_ratio": round(loss.iloc[-1] / loss.iloc[0], 3),
-                              "margin_se": round(margin_in_se(after, toy.LEARNING_THRESHOLD, n_toy), 2)}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "test": "toy",
+                        "capability": capability,
+                        "seed": seed,
+                        "trained": after,
+                        "loss_ratio": round(loss.iloc[-1] / loss.iloc[0], 3),
+                        "margin_se": round(margin_in_se(after, toy.LEARNING_THRESHOLD, n_toy), 2),
+                    }
+                ),
+                flush=True,
+            )
             m = standin.standin_run(root / f"standin{seed}", real, lfw, seed)
-            margin = min(margin_in_se(m["accuracy_mean"], standin.THRESHOLD, n_standin),
-                         auc_margin_in_se(m["auc"], standin.AUC_THRESHOLD, n_standin // 2, n_standin // 2))
-            print(json.dumps({"test": "standin", "capability": capability, "seed": seed,
-                              "trained": m["accuracy_mean"], "auc": m["auc"], "margin_se": round(margin, 2)}),
-                  flush=True)
+            margin = min(
+                margin_in_se(m["accuracy_mean"], standin.THRESHOLD, n_standin),
+                auc_margin_in_se(m["auc"], standin.AUC_THRESHOLD, n_standin // 2, n_standin // 2),
+            )
+            print(
+                json.dumps(
+                    {
+                        "test": "standin",
+                        "capability": capability,
+                        "seed": seed,
+                        "trained": m["accuracy_mean"],
+                        "auc": m["auc"],
+                        "margin_se": round(margin, 2),
+                    }
+                ),
+                flush=True,
+            )
 
 
 def main() -> None:
@@ -61,8 +83,16 @@ def main() -> None:
         worker(args.seeds)
         return
     cmd = [sys.executable, "-m", "tests.learning_margins", "--worker", "--seeds", str(args.seeds)]
-    workers = [subprocess.Popen(cmd, env={**os.environ, "ATEN_CPU_CAPABILITY": capability}, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL) for capability in args.capabilities]
+    workers = [
+        subprocess.Popen(
+            cmd,
+            env={**os.environ, "ATEN_CPU_CAPABILITY": capability},
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        for capability in args.capabilities
+    ]
     rows = []
     for capability, worker_process in zip(args.capabilities, workers, strict=True):
         out, _ = worker_process.communicate()
@@ -79,9 +109,11 @@ def main() -> None:
         for capability in dict.fromkeys(r["capability"] for r in rows):
             runs = [r for r in rows if r["test"] == test and r["capability"] == capability]
             worst = min(runs, key=lambda r: r["margin_se"])
-            print(f"{test:8s} {capability:8s} smallest margin {worst['margin_se']:5.2f} SE (seed {worst['seed']}, "
-                  f"trained {worst['trained']:.3f}); trained range "
-                  f"{min(r['trained'] for r in runs):.3f}-{max(r['trained'] for r in runs):.3f}")
+            print(
+                f"{test:8s} {capability:8s} smallest margin {worst['margin_se']:5.2f} SE (seed {worst['seed']}, "
+                f"trained {worst['trained']:.3f}); trained range "
+                f"{min(r['trained'] for r in runs):.3f}-{max(r['trained'] for r in runs):.3f}"
+            )
 
 
 if __name__ == "__main__":

@@ -88,7 +88,7 @@ def test_identity_texture_tints_features():
     dark, tinted = feature_albedo(tex)
     assert tinted[F_IRIS, 2] > dark[F_IRIS, 2] + 0.05
     assert np.all(tinted[F_HAIR] > dark[F_HAIR])
-    assert np.all((feature_albedo(np.full((1, 80), 50.0)) <= 1.0))
+    assert np.all(feature_albedo(np.full((1, 80), 50.0)) <= 1.0)
 
 
 def test_pupil_constricts_in_bright_light():

@@ -13,8 +13,9 @@ from synface.errors import SynfaceError
 def _steps_file(path, losses, epochs: int = 2) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     n = len(losses)
-    pd.DataFrame({"step": range(1, n + 1), "epoch": 1 + np.arange(n) * epochs // n, "loss": losses,
-                  "lr": 0.1}).to_csv(path, index=False)
+    pd.DataFrame({"step": range(1, n + 1), "epoch": 1 + np.arange(n) * epochs // n, "loss": losses, "lr": 0.1}).to_csv(
+        path, index=False
+    )
     return str(path)
 
 
@@ -30,8 +31,12 @@ def test_final_loss_table_flags_a_seed_still_falling(tmp_path):
     still_falling = np.r_[np.linspace(10, 3, 80), np.linspace(3, 2, 20)]
     runs = {
         "cross_domain": {"Real": [_steps_file(tmp_path / f"Real/seed{k}.csv", flat) for k in range(3)]},
-        "width_depth": {"Syn_1K_50": [_steps_file(tmp_path / "Syn/seed0.csv", flat),
-                                      _steps_file(tmp_path / "Syn/seed1.csv", still_falling)]},
+        "width_depth": {
+            "Syn_1K_50": [
+                _steps_file(tmp_path / "Syn/seed0.csv", flat),
+                _steps_file(tmp_path / "Syn/seed1.csv", still_falling),
+            ]
+        },
     }
     frame = final_loss_frame(runs).set_index("train")
     assert frame.loc["Real", ["table", "seeds", "steps", "epochs"]].tolist() == ["cross_domain", 3, 100, 2]
@@ -47,8 +52,11 @@ def test_final_loss_table_flags_a_seed_still_falling(tmp_path):
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("step,loss\n1,2.0\n", "lacks column"), ("step,epoch,loss\n", "numeric step, epoch and loss rows"),
-     ("step,epoch,loss\n1,1,abc\n", "numeric step, epoch and loss rows")],
+    [
+        ("step,loss\n1,2.0\n", "lacks column"),
+        ("step,epoch,loss\n", "numeric step, epoch and loss rows"),
+        ("step,epoch,loss\n1,1,abc\n", "numeric step, epoch and loss rows"),
+    ],
 )
 def test_bad_steps_file_names_the_file(tmp_path, text, message):
     bad = tmp_path / "steps.csv"

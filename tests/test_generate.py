@@ -14,9 +14,10 @@ from synface.generator.browse import synface_image_name
 from synface.generator.sampling import GenerationSettings
 from synface.generator.synthesize import generate, identity_range, merge_shards
 
+
 def _error_lines(stderr: str) -> list[str]:
     """The error messages, apart from progress-bar output."""
-    return [line[line.index("synface: error"):] for line in stderr.splitlines() if "synface: error" in line]
+    return [line[line.index("synface: error") :] for line in stderr.splitlines() if "synface: error" in line]
 
 
 SETTINGS = GenerationSettings(n_ids=6, per_id=3, identity_mixup=True, factor="all", seed=11)
@@ -25,7 +26,13 @@ SETTINGS = GenerationSettings(n_ids=6, per_id=3, identity_mixup=True, factor="al
 def test_pixels_do_not_depend_on_shard_split_or_batch_size(tmp_path):
     whole = Dataset.open(generate(SETTINGS, tmp_path / "whole", ids_per_batch=6, progress=False))
     shards = [
-        generate(SETTINGS, tmp_path / f"shard{k}", identities=identity_range(SETTINGS.n_ids, k, 3), ids_per_batch=1, progress=False)
+        generate(
+            SETTINGS,
+            tmp_path / f"shard{k}",
+            identities=identity_range(SETTINGS.n_ids, k, 3),
+            ids_per_batch=1,
+            progress=False,
+        )
         for k in range(3)
     ]
     merged = Dataset.open(merge_shards(shards, tmp_path / "merged"))

@@ -18,9 +18,7 @@ def planar_head(head_type: type, **kwargs) -> torch.nn.Module:
     head = head_type(2, 3, **kwargs)
     norms = [2.0, 3.0, 0.5]
     with torch.no_grad():
-        head.weight.copy_(
-            torch.tensor([[n * math.cos(a), n * math.sin(a)] for n, a in zip(norms, CLASS_ANGLES)])
-        )
+        head.weight.copy_(torch.tensor([[n * math.cos(a), n * math.sin(a)] for n, a in zip(norms, CLASS_ANGLES)]))
     return head
 
 

@@ -22,7 +22,14 @@ from synface.data.storage import Dataset
 from synface.errors import SynfaceError
 
 REAL_PAIRS = next(
-    (p for p in (Path("/work/shared/data/lfw_pairs.txt"), Path(__file__).resolve().parents[2] / "shared/data/lfw_pairs.txt") if p.is_file()),
+    (
+        p
+        for p in (
+            Path("/work/shared/data/lfw_pairs.txt"),
+            Path(__file__).resolve().parents[2] / "shared/data/lfw_pairs.txt",
+        )
+        if p.is_file()
+    ),
     None,
 )
 
@@ -74,10 +81,14 @@ LFW_COUNTS = {"Ann": 3, "Bob": 4, "Cid": 2, "Dee": 1}  # images on disk per name
 def _lfw_protocol() -> PairsFile:
     """2 folds x 2 pairs per class; Bob_0004 exists on disk but no pair uses it."""
     pairs = [
-        Pair("Ann", 1, "Ann", 2, True, 0), Pair("Bob", 1, "Bob", 3, True, 0),
-        Pair("Ann", 1, "Dee", 1, False, 0), Pair("Cid", 2, "Bob", 2, False, 0),
-        Pair("Cid", 1, "Cid", 2, True, 1), Pair("Ann", 3, "Ann", 2, True, 1),
-        Pair("Bob", 1, "Cid", 1, False, 1), Pair("Dee", 1, "Ann", 3, False, 1),
+        Pair("Ann", 1, "Ann", 2, True, 0),
+        Pair("Bob", 1, "Bob", 3, True, 0),
+        Pair("Ann", 1, "Dee", 1, False, 0),
+        Pair("Cid", 2, "Bob", 2, False, 0),
+        Pair("Cid", 1, "Cid", 2, True, 1),
+        Pair("Ann", 3, "Ann", 2, True, 1),
+        Pair("Bob", 1, "Cid", 1, False, 1),
+        Pair("Dee", 1, "Ann", 3, False, 1),
     ]
     return PairsFile(2, 2, pairs)
 
@@ -95,7 +106,9 @@ def lfw(tmp_path):
 
 def test_lfw_round_trip(tmp_path, capsys, lfw):
     root, pairs = lfw
-    counts = _run_ok(capsys, ["import", "lfw", "--images", str(root), "--pairs", str(pairs), "--out", str(tmp_path / "ds")])
+    counts = _run_ok(
+        capsys, ["import", "lfw", "--images", str(root), "--pairs", str(pairs), "--out", str(tmp_path / "ds")]
+    )
     assert counts == {"identities": 4, "images": 9, "pairs": 8}
     ds = Dataset.open(tmp_path / "ds")
     assert (len(ds), ds.height, ds.width) == (9, 112, 96)
@@ -118,7 +131,9 @@ def test_lfw_round_trip(tmp_path, capsys, lfw):
 def test_lfw_alignment_options(tmp_path, capsys):
     rng = np.random.default_rng(1)
     root = tmp_path / "lfw"
-    arcface = {(name, n): _random_image(rng, 112, 112) for name, count in LFW_COUNTS.items() for n in range(1, count + 1)}
+    arcface = {
+        (name, n): _random_image(rng, 112, 112) for name, count in LFW_COUNTS.items() for n in range(1, count + 1)
+    }
     for (name, n), image in arcface.items():
         _save(root / image_relpath(name, n).replace(".jpg", ".png"), image)  # lossless copies are accepted
     write_pairs(tmp_path / "pairs.txt", _lfw_protocol())
@@ -148,7 +163,21 @@ def test_lfw_official_protocol_with_placeholder_images(tmp_path, capsys):
         (root / name).mkdir(parents=True)
     for row, (name, n) in enumerate(keys):
         os.link(colours / f"{row % 256}.png", root / image_relpath(name, n, ".png"))
-    counts = _run_ok(capsys, ["import", "lfw", "--images", str(root), "--pairs", str(REAL_PAIRS), "--out", str(tmp_path / "ds"), "--size", "4x4"])
+    counts = _run_ok(
+        capsys,
+        [
+            "import",
+            "lfw",
+            "--images",
+            str(root),
+            "--pairs",
+            str(REAL_PAIRS),
+            "--out",
+            str(tmp_path / "ds"),
+            "--size",
+            "4x4",
+        ],
+    )
     assert counts == {"identities": 4281, "images": 7701, "pairs": 6000}
     ds = Dataset.open(tmp_path / "ds")
     assert list(ds.meta["name"]) == [image_relpath(name, n, ".png") for name, n in keys]
@@ -166,8 +195,14 @@ def test_lfw_missing_image_names_line_and_path(tmp_path, capsys, lfw):
     root, pairs = lfw
     (root / "Cid" / "Cid_0002.jpg").unlink()  # first used on line 5 (fold 0, 4th pair)
     out = tmp_path / "ds"
-    _run_fails(capsys, ["import", "lfw", "--images", str(root), "--pairs", str(pairs), "--out", str(out)],
-               out, f"{pairs}:5:", "Cid/Cid_0002.jpg", "does not exist")
+    _run_fails(
+        capsys,
+        ["import", "lfw", "--images", str(root), "--pairs", str(pairs), "--out", str(out)],
+        out,
+        f"{pairs}:5:",
+        "Cid/Cid_0002.jpg",
+        "does not exist",
+    )
 
 
 def test_lfw_truncated_image_names_file(tmp_path, capsys, lfw):
@@ -175,8 +210,13 @@ def test_lfw_truncated_image_names_file(tmp_path, capsys, lfw):
     victim = root / "Bob" / "Bob_0003.jpg"
     victim.write_bytes(victim.read_bytes()[:600])
     out = tmp_path / "ds"
-    _run_fails(capsys, ["import", "lfw", "--images", str(root), "--pairs", str(pairs), "--out", str(out)],
-               out, str(victim), "unreadable image")
+    _run_fails(
+        capsys,
+        ["import", "lfw", "--images", str(root), "--pairs", str(pairs), "--out", str(out)],
+        out,
+        str(victim),
+        "unreadable image",
+    )
 
 
 def test_lfw_bad_pairs_lines(tmp_path, capsys, lfw):
@@ -324,7 +364,14 @@ def test_imagefolder_round_trip(tmp_path, capsys):
     assert counts == {"identities": 3, "images": 6, "pairs": 0}
     ds = Dataset.open(tmp_path / "ds")
     assert ds.attrs["identity_names"] == ["0000045", "0000102", "0001000"]
-    assert list(ds.meta["name"]) == ["0000045/000.jpg", "0000045/001.png", "0000045/002.jpg", "0000102/000.jpg", "0000102/001.png", "0001000/000.jpg"]
+    assert list(ds.meta["name"]) == [
+        "0000045/000.jpg",
+        "0000045/001.png",
+        "0000045/002.jpg",
+        "0000102/000.jpg",
+        "0000102/001.png",
+        "0001000/000.jpg",
+    ]
     assert list(ds.meta["identity"]) == [0, 0, 0, 1, 1, 2] and list(ds.meta["image"]) == [0, 1, 2, 0, 1, 0]
     assert ds.pairs is None
     for row, name in enumerate(ds.meta["name"]):
@@ -337,10 +384,19 @@ def test_imagefolder_sizes_and_alignment(tmp_path, capsys):
     root = tmp_path / "casia"
     centre = [_random_image(rng) for _ in range(2)]
     for i, image in enumerate(centre):  # 112x136: a 112x96 face with 20 px borders either side
-        _save(root / f"id{i}" / "a.png", np.concatenate([_random_image(rng, 112, 20), image, _random_image(rng, 112, 20)], axis=1))
+        _save(
+            root / f"id{i}" / "a.png",
+            np.concatenate([_random_image(rng, 112, 20), image, _random_image(rng, 112, 20)], axis=1),
+        )
     _save(root / "id1" / "b.png", _random_image(rng, 100, 100))
     out = tmp_path / "ds"
-    _run_fails(capsys, ["import", "imagefolder", str(root), "--out", str(out), "--size", "auto"], out, str(root / "id1" / "b.png"), "100x100")
+    _run_fails(
+        capsys,
+        ["import", "imagefolder", str(root), "--out", str(out), "--size", "auto"],
+        out,
+        str(root / "id1" / "b.png"),
+        "100x100",
+    )
     (root / "id1" / "b.png").unlink()
     _run_ok(capsys, ["import", "imagefolder", str(root), "--out", str(out), "--align", "center-crop"])
     np.testing.assert_array_equal(Dataset.open(out).images(), np.stack(centre))
@@ -353,7 +409,9 @@ def test_imagefolder_bad_inputs(tmp_path, capsys):
     _run_fails(capsys, ["import", "imagefolder", str(root), "--out", str(out)], out, str(root / "empty"), "no .jpg")
     (root / "empty").rmdir()
     _run_fails(capsys, ["import", "imagefolder", str(root), "--out", str(out)], out, str(root), "no identity folders")
-    _run_fails(capsys, ["import", "imagefolder", str(tmp_path / "absent"), "--out", str(out)], out, "absent", "not a folder")
+    _run_fails(
+        capsys, ["import", "imagefolder", str(tmp_path / "absent"), "--out", str(out)], out, "absent", "not a folder"
+    )
 
 
 # ---------------------------------------------------------------- released SynFace layout

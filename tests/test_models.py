@@ -133,9 +133,7 @@ def test_checkpoint_of_another_architecture_is_rejected_naming_keys() -> None:
     small = build_backbone("lresnet10e_ir", (56, 48))
     with pytest.raises(SynfaceError, match=r"unexpected: layer1\.1\..*"):
         load_backbone_state(small, build_backbone("lresnet18e_ir", (56, 48)).state_dict(), source="r18.pt")
-    with pytest.raises(
-        SynfaceError, match=r"shape mismatch: conv1\.weight \(8, 3, 3, 3\) vs model \(16, 3, 3, 3\)"
-    ):
+    with pytest.raises(SynfaceError, match=r"shape mismatch: conv1\.weight \(8, 3, 3, 3\) vs model \(16, 3, 3, 3\)"):
         load_backbone_state(small, build_backbone("lresnet10e_ir_tiny", (56, 48)).state_dict())
     with pytest.raises(SynfaceError, match=r"missing: .*fc\.3\.weight"):
         state = small.state_dict()

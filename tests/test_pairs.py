@@ -10,7 +10,14 @@ from synface.data.pairs import Pair, PairsFile, format_pairs, image_relpath, par
 from synface.errors import SynfaceError
 
 REAL_PAIRS = next(
-    (p for p in (Path("/work/shared/data/lfw_pairs.txt"), Path(__file__).resolve().parents[2] / "shared/data/lfw_pairs.txt") if p.is_file()),
+    (
+        p
+        for p in (
+            Path("/work/shared/data/lfw_pairs.txt"),
+            Path(__file__).resolve().parents[2] / "shared/data/lfw_pairs.txt",
+        )
+        if p.is_file()
+    ),
     None,
 )
 needs_real = pytest.mark.skipif(REAL_PAIRS is None, reason="shared/data/lfw_pairs.txt not available")

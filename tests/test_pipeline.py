@@ -70,12 +70,19 @@ def test_smoke_dag_through_dvc_and_remote_round_trip(tmp_path):
     style = repo / "synface/figures/style.py"
     style.write_text(style.read_text() + "# an edit\n")
     stale = set(json.loads(_run([dvc, "status", "--json"], repo)))
-    figure_stages = {name for name in yaml.safe_load((repo / "dvc.yaml").read_text())["stages"] if name.startswith("figure_")}
+    figure_stages = {
+        name for name in yaml.safe_load((repo / "dvc.yaml").read_text())["stages"] if name.startswith("figure_")
+    }
     assert stale == figure_stages
     snakemake = [str(BIN / "snakemake"), "--cores", "2", "paper", "--configfile", SMOKE]
     assert set(_jobs(_run([*snakemake, "--dry-run"], repo))) - {"paper"} == {
-        "figure_samples", "figure_identity_mixup", "figure_factor_variation", "figure_results",
-        "figure_feature_distribution", "figure_training_curves"}
+        "figure_samples",
+        "figure_identity_mixup",
+        "figure_factor_variation",
+        "figure_results",
+        "figure_feature_distribution",
+        "figure_training_curves",
+    }
     _run(snakemake, repo)
     figures = {t: (repo / t).stat().st_mtime_ns for t in manifest}
     log = _run([dvc, "repro"], repo)  # after a Snakemake run DVC only records hashes

@@ -11,10 +11,9 @@ from synface.generator.align import TEMPLATE_112x96
 from synface.generator.facemodel import build_face_model
 from synface.generator.render import render_faces
 from synface.generator.sampling import GenerationSettings, identity_lambdas
-from synface.generator.synthesize import merge_shards
+from synface.generator.synthesize import identity_range, merge_shards
 from synface.realdomain import identities as ids
 from synface.realdomain.appearance import APPEARANCE_DIM, real_face_model
-from synface.generator.synthesize import identity_range
 from synface.realdomain.casia import generate_real_train
 from synface.realdomain.lfw import lfw_protocol, write_standin_lfw, write_syn_lfw
 from synface.realdomain.photos import render_photos

@@ -29,8 +29,13 @@ def test_detection_rate_and_auc_of_planted_descriptors():
     found = np.array([True, True, False, True, True, True])
     yaw = np.array([0.0, 5.0, 10.0, -25.0, 30.0, 0.0])
     metrics = realism_metrics(found, apart, identities, yaw, None)
-    assert metrics == {"detection_rate": pytest.approx(5 / 6), "detection_rate_frontal": pytest.approx(3 / 4),
-                       "frontal_share": pytest.approx(4 / 6), "identity_auc": 1.0, "mixup_rho": None}
+    assert metrics == {
+        "detection_rate": pytest.approx(5 / 6),
+        "detection_rate_frontal": pytest.approx(3 / 4),
+        "frontal_share": pytest.approx(4 / 6),
+        "identity_auc": 1.0,
+        "mixup_rho": None,
+    }
     # 1-D descriptors 0, 0, 10, 10 of identities 0, 1, 0, 1: both genuine pairs lie 10 apart, the four
     # impostor pairs 0, 10, 10, 0 apart; a genuine pair beats none and ties two of four: AUC 1/4
     tied = realism_metrics(found[:4], np.array([[0.0], [0.0], [10.0], [10.0]]), np.array([0, 1, 0, 1]), yaw[:4], None)
@@ -43,14 +48,18 @@ def test_mixup_rho_of_planted_sweeps():
     # distance rising with φ but 0 at φ = 1 itself: ranks off by one but the top's by 20,
     # ρ = 1 - 6·(20·1 + 20²) / (21·(21² - 1)) = 8/11
     towards = np.r_[np.arange(1.0, 21.0), 0.0][:, None] * e
-    metrics = realism_metrics(np.ones(4, bool), np.eye(4), np.array([0, 0, 1, 1]), np.zeros(4),
-                              np.stack([away, towards]))
+    metrics = realism_metrics(
+        np.ones(4, bool), np.eye(4), np.array([0, 0, 1, 1]), np.zeros(4), np.stack([away, towards])
+    )
     assert metrics["mixup_rho"] == pytest.approx((-1 + 8 / 11) / 2)
 
 
 def test_goals():
     assert goals_met({"detection_rate": 0.95, "identity_auc": 0.89, "mixup_rho": None}) == {
-        "detection_rate": True, "identity_auc": False, "mixup_rho": None}
+        "detection_rate": True,
+        "identity_auc": False,
+        "mixup_rho": None,
+    }
     assert goals_met({"detection_rate": 0.5, "identity_auc": 0.95, "mixup_rho": -0.6})["mixup_rho"] is True
 
 

@@ -2,8 +2,13 @@ import numpy as np
 import pytest
 
 from synface.generator import lam as L
-from synface.generator.align import (ARCFACE_112x112_TEMPLATE, TEMPLATE_112x96, apply_transform,
-                                     similarity_transform, warp_affine)
+from synface.generator.align import (
+    ARCFACE_112x112_TEMPLATE,
+    TEMPLATE_112x96,
+    apply_transform,
+    similarity_transform,
+    warp_affine,
+)
 from synface.generator.render import canvas_size, render_faces
 
 

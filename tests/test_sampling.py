@@ -51,7 +51,9 @@ def test_without_im_phi_is_one_and_identity_is_pure():
     settings = GenerationSettings(n_ids=3, per_id=20, identity_mixup=False, seed=0)
     lambdas, labels = identity_lambdas(settings, 1)
     assert (labels["phi"] == 1).all() and (labels["partner"] == -1).all()
-    np.testing.assert_array_equal(lambdas[:, lam.IDENTITY], np.broadcast_to(identity_coefficients(settings, 1), (20, 160)))
+    np.testing.assert_array_equal(
+        lambdas[:, lam.IDENTITY], np.broadcast_to(identity_coefficients(settings, 1), (20, 160))
+    )
 
 
 @pytest.mark.parametrize("mode", list(FACTOR_MODES))

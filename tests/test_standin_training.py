@@ -35,8 +35,16 @@ def standin_data(root: Path) -> tuple[Path, Path]:
 
 def standin_run(out: Path, real: Path, lfw: Path, seed: int) -> dict:
     config = TrainConfig(
-        out=out, real=real, arch="lresnet10e_ir_tiny", input_hw=(28, 24),
-        embedding=64, epochs=EPOCHS, batch=64, lr=0.1, seed=seed, threads=1,
+        out=out,
+        real=real,
+        arch="lresnet10e_ir_tiny",
+        input_hw=(28, 24),
+        embedding=64,
+        epochs=EPOCHS,
+        batch=64,
+        lr=0.1,
+        seed=seed,
+        threads=1,
     )
     return evaluate_model(train(config), lfw, threads=1)
 

@@ -56,10 +56,9 @@ def test_subset_is_a_view_of_first_ids_and_images(tmp_path):
 
 def test_failed_write_leaves_nothing(tmp_path):
     out = tmp_path / "ds"
-    with pytest.raises(RuntimeError):
-        with DatasetWriter(out, 4, 3) as writer:
-            writer.append(*_shard(range(2), 2))
-            raise RuntimeError("disk full")
+    with pytest.raises(RuntimeError), DatasetWriter(out, 4, 3) as writer:
+        writer.append(*_shard(range(2), 2))
+        raise RuntimeError("disk full")
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
 
@@ -71,9 +70,8 @@ def test_refuses_non_empty_output_and_wrong_shapes(tmp_path):
     with pytest.raises(SynfaceError, match="not an empty folder"), DatasetWriter(out, 4, 3):  # checked once locked
         pass
     assert [p.name for p in out.iterdir()] == ["x"]
-    with pytest.raises(SynfaceError, match="does not match"):
-        with DatasetWriter(tmp_path / "other", 5, 3) as writer:
-            writer.append(*_shard(range(1), 1))
+    with pytest.raises(SynfaceError, match="does not match"), DatasetWriter(tmp_path / "other", 5, 3) as writer:
+        writer.append(*_shard(range(1), 1))
 
 
 def test_open_rejects_non_dataset(tmp_path):

@@ -35,7 +35,12 @@ def toy_faces(n_ids: int, per_id: int, seed: int, nuisance: float = 1.0) -> np.n
         return torch.nn.functional.interpolate(coarse, size=HW, mode="bilinear", align_corners=False)
 
     identity = smooth(n_ids, True).repeat_interleave(per_id, 0)
-    images = 128 + 45 * identity + 45 * nuisance * smooth(n_ids * per_id, False) + 15 * torch.randn(identity.shape, generator=g)
+    images = (
+        128
+        + 45 * identity
+        + 45 * nuisance * smooth(n_ids * per_id, False)
+        + 15 * torch.randn(identity.shape, generator=g)
+    )
     return images.clamp(0, 255).round().to(torch.uint8).permute(0, 2, 3, 1).numpy()
 
 
@@ -155,7 +160,7 @@ def test_training_learns_identity_and_beats_chance(tmp_path, data):
     assert log["epoch"].tolist() == list(range(1, LEARNING_EPOCHS + 1))
     assert log["loss"].iloc[-1] < 0.6 * log["loss"].iloc[0]  # ~20 -> ~7 on every seed measured
     drops = np.searchsorted(cfg.lr_milestones(), log["epoch"])  # LR drops after each milestone epoch
-    np.testing.assert_allclose(log["lr"], 0.1 * 0.1 ** drops)
+    np.testing.assert_allclose(log["lr"], 0.1 * 0.1**drops)
 
 
 def test_lr_milestones_follow_the_paper():

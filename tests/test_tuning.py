@@ -18,12 +18,22 @@ from synface.analysis.tuning import (
 from synface.errors import SynfaceError
 from synface.experiments import CHOSEN, DOUBLED, TEST_SETS, dev_metrics_path, run_folder
 
-TRAINING = {"head": "cosface", "scale": 30, "margin": 0.35, "epochs": 2, "min_steps": 10, "warmup": 0.1,
-            "batch": 8, "lr": 0.1}
+TRAINING = {
+    "head": "cosface",
+    "scale": 30,
+    "margin": 0.35,
+    "epochs": 2,
+    "min_steps": 10,
+    "warmup": 0.1,
+    "batch": 8,
+    "lr": 0.1,
+}
 # (candidate, train) -> dev accuracy (fraction) per test set
 ACCURACY = {
-    (CHOSEN, "Real_1K_10"): 0.80, (DOUBLED, "Real_1K_10"): 0.802,
-    (CHOSEN, "Real"): 0.90, (DOUBLED, "Real"): 0.92,
+    (CHOSEN, "Real_1K_10"): 0.80,
+    (DOUBLED, "Real_1K_10"): 0.802,
+    (CHOSEN, "Real"): 0.90,
+    (DOUBLED, "Real"): 0.92,
 }
 RUNS = [(c, t, 0) for c, t in ACCURACY]
 
@@ -38,14 +48,27 @@ def _plant(root) -> None:
         for test in TEST_SETS:
             path = root / dev_metrics_path(candidate, train, 0, test)
             path.parent.mkdir(parents=True, exist_ok=True)
-            record = {"train": train, "seed": 0, "test": test, "accuracy_mean": accuracy, "accuracy_std": 0.01,
-                      "auc": 0.9, "tar_at_far_1e-3": 0.5}
+            record = {
+                "train": train,
+                "seed": 0,
+                "test": test,
+                "accuracy_mean": accuracy,
+                "accuracy_std": 0.01,
+                "auc": 0.9,
+                "tar_at_far_1e-3": 0.5,
+            }
             path.write_text(json.dumps(record))
         folder = root / run_folder(train, 0, candidate)
         folder.mkdir(parents=True, exist_ok=True)
         steps = 40 if candidate == DOUBLED else 20
-        pd.DataFrame({"step": range(1, steps + 1), "epoch": np.repeat(np.arange(1, 5 if steps == 40 else 3), 10),
-                      "loss": np.linspace(9, 3, steps), "lr": 0.1}).to_csv(folder / "steps.csv", index=False)
+        pd.DataFrame(
+            {
+                "step": range(1, steps + 1),
+                "epoch": np.repeat(np.arange(1, 5 if steps == 40 else 3), 10),
+                "loss": np.linspace(9, 3, steps),
+                "lr": 0.1,
+            }
+        ).to_csv(folder / "steps.csv", index=False)
 
 
 def test_tuning_and_convergence_tables_from_planted_runs(tmp_path, monkeypatch):
@@ -68,8 +91,11 @@ def test_tuning_and_convergence_tables_from_planted_runs(tmp_path, monkeypatch):
 
 def test_the_convergence_check_without_a_doubled_run_names_it():
     tuning = tuning_frame(
-        [(CHOSEN, "Real", 0)], {CHOSEN: TRAINING},
-        pd.DataFrame({"accuracy": [0.9, 0.9]}, index=pd.MultiIndex.from_tuples([(CHOSEN, "Real", 0, t) for t in TEST_SETS])),
+        [(CHOSEN, "Real", 0)],
+        {CHOSEN: TRAINING},
+        pd.DataFrame(
+            {"accuracy": [0.9, 0.9]}, index=pd.MultiIndex.from_tuples([(CHOSEN, "Real", 0, t) for t in TEST_SETS])
+        ),
         {(CHOSEN, "Real", 0): pd.DataFrame({"step": [1, 2], "epoch": [1, 1], "loss": [2.0, 1.0]})},
     )
     with pytest.raises(SynfaceError, match="no chosen_x2 run of Real on lfw-dev"):

@@ -28,7 +28,9 @@ def test_every_manifest_target_has_a_producing_rule():
 def test_evaluation_is_one_job_per_model_that_a_table_reads():
     config = yaml.safe_load((ROOT / "config/smoke.yaml").read_text())
     runs = {(train, seed) for train, seed, _ in Experiments(config).metrics_needed()}
-    run = _snakemake("--dry-run", "--forceall", "--configfile", "config/smoke.yaml", "--quiet", "rules")  # target: paper
+    run = _snakemake(
+        "--dry-run", "--forceall", "--configfile", "config/smoke.yaml", "--quiet", "rules"
+    )  # target: paper
     assert run.returncode == 0, run.stderr
     counts = dict(line.split() for line in run.stdout.splitlines() if line.startswith("evaluate "))
     assert int(counts["evaluate"]) == len(runs)
@@ -37,7 +39,10 @@ def test_evaluation_is_one_job_per_model_that_a_table_reads():
 def _job_params(out: Path, *configfiles: Path) -> dict[str, list[str]]:
     run = subprocess.run(
         [sys.executable, str(ROOT / "tests/job_params.py"), str(out), *map(str, configfiles)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert run.returncode == 0, run.stderr
     return json.loads(out.read_text())
@@ -70,6 +75,8 @@ def test_lint_and_format_are_clean():
     assert lint.returncode == 0, lint.stdout + lint.stderr
     fmt = subprocess.run(
         [str(Path(sys.executable).with_name("snakefmt")), "--check", "Snakefile", "rules"],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
     assert fmt.returncode == 0, fmt.stdout + fmt.stderr

@@ -59,14 +59,16 @@ def final_loss_frame(runs: Mapping[str, Mapping[str, Sequence[str | os.PathLike[
         for train, files in sets.items():
             frames = [read_steps(f) for f in files]
             summaries = np.array([loss_summary(f["loss"].to_numpy(float)) for f in frames])
-            records.append({
-                "table": table,
-                "train": train,
-                "seeds": len(frames),
-                "steps": int(np.mean([len(f) for f in frames])),
-                "epochs": int(np.mean([f["epoch"].max() for f in frames])),
-                "final_loss": float(summaries[:, 0].mean()),
-                "end_fall_pct": 100.0 * float(summaries[:, 1].max()),
-                "flat": bool((summaries[:, 1] < FLAT_FALL).all()),
-            })
+            records.append(
+                {
+                    "table": table,
+                    "train": train,
+                    "seeds": len(frames),
+                    "steps": int(np.mean([len(f) for f in frames])),
+                    "epochs": int(np.mean([f["epoch"].max() for f in frames])),
+                    "final_loss": float(summaries[:, 0].mean()),
+                    "end_fall_pct": 100.0 * float(summaries[:, 1].max()),
+                    "flat": bool((summaries[:, 1] < FLAT_FALL).all()),
+                }
+            )
     return pd.DataFrame(records, columns=FINAL_LOSS_COLUMNS)

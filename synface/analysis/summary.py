@@ -20,9 +20,7 @@ from synface.io.atomic import write_text
 VALUES = ("accuracy", "std", "ci_low", "ci_high")
 
 
-def metrics_summary(
-    tables: Grid, seeds: Sequence[int], files: Iterable[str | os.PathLike[str]]
-) -> dict[str, Any]:
+def metrics_summary(tables: Grid, seeds: Sequence[int], files: Iterable[str | os.PathLike[str]]) -> dict[str, Any]:
     """Every table's accuracies (module doc); a statistic undefined for one seed is null."""
     results = summaries(grid_rows(tables), seeds, files)
     summary: dict[str, Any] = {}

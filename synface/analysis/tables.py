@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import pandas as pd
 
 from synface.analysis.metrics import Summary, summaries
-from synface.experiments import TABLES, TableRow
+from synface.experiments import TableRow
 from synface.io.atomic import atomic_path
 
 COLUMNS = [

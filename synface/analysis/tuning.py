@@ -29,8 +29,19 @@ from synface.errors import SynfaceError
 from synface.experiments import CHOSEN, DOUBLED, TEST_SETS, dev_metrics_path, run_folder
 
 CONVERGENCE_POINTS = 0.5  # doubling the length may move dev accuracy by less than this (issue 11)
-TUNING_COLUMNS = ["candidate", "settings", "train", "test", "accuracy", "std", "seeds", "steps", "epochs",
-                  "final_loss", "end_fall_pct"]
+TUNING_COLUMNS = [
+    "candidate",
+    "settings",
+    "train",
+    "test",
+    "accuracy",
+    "std",
+    "seeds",
+    "steps",
+    "epochs",
+    "final_loss",
+    "end_fall_pct",
+]
 CONVERGENCE_COLUMNS = ["table", "train", "role", "test", "accuracy", "accuracy_x2", "delta", "converged"]
 
 
@@ -38,12 +49,18 @@ def describe(training: Mapping[str, Any]) -> str:
     """A candidate's settings in one short line."""
     floor = f", >= {training['min_steps']} steps" if training["min_steps"] else ""
     warmup = f", warm-up {100 * training['warmup']:g} %" if training["warmup"] else ""
-    return (f"{training['head']} s={training['scale']:g} m={training['margin']:g}, {training['epochs']} epochs{floor}"
-            f"{warmup}, batch {training['batch']}, lr {training['lr']:g}")
+    return (
+        f"{training['head']} s={training['scale']:g} m={training['margin']:g}, {training['epochs']} epochs{floor}"
+        f"{warmup}, batch {training['batch']}, lr {training['lr']:g}"
+    )
 
 
-def tuning_frame(runs: Sequence[tuple[str, str, int]], candidates: Mapping[str, Mapping[str, Any]],
-                 metrics: pd.DataFrame, steps: Mapping[tuple[str, str, int], pd.DataFrame]) -> pd.DataFrame:
+def tuning_frame(
+    runs: Sequence[tuple[str, str, int]],
+    candidates: Mapping[str, Mapping[str, Any]],
+    metrics: pd.DataFrame,
+    steps: Mapping[tuple[str, str, int], pd.DataFrame],
+) -> pd.DataFrame:
     """The tuning table (module doc) from the runs, their settings, dev metrics and per-step losses."""
     records = []
     for candidate in dict.fromkeys(c for c, _, _ in runs):
@@ -53,19 +70,21 @@ def tuning_frame(runs: Sequence[tuple[str, str, int]], candidates: Mapping[str, 
             summaries = [loss_summary(f["loss"].to_numpy()) for f in run_steps]
             for test in TEST_SETS:
                 acc = 100.0 * metrics.loc[[(candidate, train, s, test) for s in seeds], "accuracy"].to_numpy()
-                records.append({
-                    "candidate": candidate,
-                    "settings": describe(candidates[candidate]),
-                    "train": train,
-                    "test": test,
-                    "accuracy": round(float(acc.mean()), 2),
-                    "std": round(float(acc.std(ddof=1)), 2) if len(acc) > 1 else np.nan,
-                    "seeds": len(acc),
-                    "steps": int(np.mean([len(f) for f in run_steps])),
-                    "epochs": int(np.mean([f["epoch"].max() for f in run_steps])),
-                    "final_loss": round(float(np.mean([s[0] for s in summaries])), 3),
-                    "end_fall_pct": round(100.0 * float(max(s[1] for s in summaries)), 2),
-                })
+                records.append(
+                    {
+                        "candidate": candidate,
+                        "settings": describe(candidates[candidate]),
+                        "train": train,
+                        "test": test,
+                        "accuracy": round(float(acc.mean()), 2),
+                        "std": round(float(acc.std(ddof=1)), 2) if len(acc) > 1 else np.nan,
+                        "seeds": len(acc),
+                        "steps": int(np.mean([len(f) for f in run_steps])),
+                        "epochs": int(np.mean([f["epoch"].max() for f in run_steps])),
+                        "final_loss": round(float(np.mean([s[0] for s in summaries])), 3),
+                        "end_fall_pct": round(100.0 * float(max(s[1] for s in summaries)), 2),
+                    }
+                )
     return pd.DataFrame(records, columns=TUNING_COLUMNS)
 
 
@@ -78,12 +97,23 @@ def convergence_frame(tuning: pd.DataFrame, ends: Mapping[str, Sequence[str]]) -
             for test in TEST_SETS:
                 missing = [c for c in (CHOSEN, DOUBLED) if (c, train, test) not in by_run.index]
                 if missing:
-                    raise SynfaceError(f"tuning: no {' or '.join(missing)} run of {train} on {test}-dev; "
-                                       "the convergence check needs both lengths")
+                    raise SynfaceError(
+                        f"tuning: no {' or '.join(missing)} run of {train} on {test}-dev; "
+                        "the convergence check needs both lengths"
+                    )
                 base, doubled = by_run[(CHOSEN, train, test)], by_run[(DOUBLED, train, test)]
-                records.append({"table": table, "train": train, "role": role, "test": test, "accuracy": base,
-                                "accuracy_x2": doubled, "delta": round(doubled - base, 2),
-                                "converged": bool(abs(doubled - base) < CONVERGENCE_POINTS)})
+                records.append(
+                    {
+                        "table": table,
+                        "train": train,
+                        "role": role,
+                        "test": test,
+                        "accuracy": base,
+                        "accuracy_x2": doubled,
+                        "delta": round(doubled - base, 2),
+                        "converged": bool(abs(doubled - base) < CONVERGENCE_POINTS),
+                    }
+                )
     return pd.DataFrame(records, columns=CONVERGENCE_COLUMNS)
 
 
@@ -121,8 +151,14 @@ def tuning_figure(tuning: pd.DataFrame, out: str | os.PathLike[str]) -> None:
     save_figure(fig, out)
 
 
-def write_tuning(runs: Sequence[tuple[str, str, int]], candidates: Mapping[str, Mapping[str, Any]],
-                 ends: Mapping[str, Sequence[str]], table_out: str, convergence_out: str, figure_out: str) -> None:
+def write_tuning(
+    runs: Sequence[tuple[str, str, int]],
+    candidates: Mapping[str, Mapping[str, Any]],
+    ends: Mapping[str, Sequence[str]],
+    table_out: str,
+    convergence_out: str,
+    figure_out: str,
+) -> None:
     """Entry point: the tuning table, the convergence check and the tuning figure."""
     metrics, steps = load_runs(runs)
     tuning = tuning_frame(runs, candidates, metrics, steps)

@@ -30,7 +30,10 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=int, default=10, help="timed steps (default %(default)s)")
     parser.add_argument("--warmup", type=int, default=3, help="untimed steps first (default %(default)s)")
     parser.add_argument(
-        "--rounds", type=int, default=5, help="alternating timed rounds; the best of each side counts (default %(default)s)"
+        "--rounds",
+        type=int,
+        default=5,
+        help="alternating timed rounds; the best of each side counts (default %(default)s)",
     )
     parser.add_argument("--dataset", type=Path, help="training set (default: a temporary random one at the input size)")
     parser.add_argument("--paper", action="store_true", help="LResNet50E-IR, 112x96, batch 512, bf16 (needs CUDA)")
@@ -46,10 +49,21 @@ def _realism_arguments(parser: argparse.ArgumentParser) -> None:
 
 # name -> (help, argument definitions, library module with run(args) -> int)
 BENCHMARKS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], str]] = {
-    "render": ("aligned 112x96 faces rendered into storage, images per minute", _render_arguments, "synface.generator.bench"),
-    "train": ("training-loop images/s and its ratio to a bare forward/backward loop", _train_arguments, "synface.train.bench"),
-    "realism": ("dlib's face detection rate, identity AUC and mixup rho on rendered faces", _realism_arguments,
-                "synface.generator.realism"),
+    "render": (
+        "aligned 112x96 faces rendered into storage, images per minute",
+        _render_arguments,
+        "synface.generator.bench",
+    ),
+    "train": (
+        "training-loop images/s and its ratio to a bare forward/backward loop",
+        _train_arguments,
+        "synface.train.bench",
+    ),
+    "realism": (
+        "dlib's face detection rate, identity AUC and mixup rho on rendered faces",
+        _realism_arguments,
+        "synface.generator.realism",
+    ),
 }
 
 

@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--model", type=Path, help="model file written by `synface train` (with --dataset)")
     source.add_argument(
-        "--scores", type=Path,
+        "--scores",
+        type=Path,
         help="CSV with columns score,same in pair order, and fold as --scores-out writes them "
         "(without fold: 10 contiguous folds)",
     )

@@ -29,12 +29,16 @@ def _size(text: str) -> tuple[int, int] | None:
 
 def _add_alignment(parser: argparse.ArgumentParser, default_size: str) -> None:
     parser.add_argument(
-        "--align", choices=ALIGN_MODES, default="none",
+        "--align",
+        choices=ALIGN_MODES,
+        default="none",
         help="none: take images as they are (must be --size); arcface112: 112x112 ArcFace crops -> "
         "columns 8:104; resize: bilinear to --size; center-crop: centred crop of --size's aspect, resized",
     )
     parser.add_argument(
-        "--size", type=_size, default=default_size,
+        "--size",
+        type=_size,
+        default=default_size,
         help=f"dataset image size HEIGHTxWIDTH, or 'auto' (as the first image; --align none only) "
         f"(default {default_size})",
     )
@@ -82,7 +86,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = formats.add_parser("bin", help="insightface verification pack (lfw.bin, cfp_fp.bin, agedb_30.bin, ...)")
     p.add_argument("file", type=Path, help="the .bin pack")
     p.add_argument("--out", type=Path, required=True, help="output dataset folder")
-    p.add_argument("--size", type=_size, default=_PAPER, help=f"dataset image size after the 8:104 crop (default {_PAPER})")
+    p.add_argument(
+        "--size", type=_size, default=_PAPER, help=f"dataset image size after the 8:104 crop (default {_PAPER})"
+    )
     p.set_defaults(func=_bin)
 
     p = formats.add_parser("imagefolder", help="one sub-folder per identity (CASIA-WebFace style)")
@@ -91,7 +97,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _add_alignment(p, _PAPER)
     p.set_defaults(func=_imagefolder)
 
-    p = formats.add_parser("synface", help="the released SynFace layout DIR/{i:05d}/{j:03}_{i:05}x{phi}_({k:05})x{1-phi}.jpg")
+    p = formats.add_parser(
+        "synface", help="the released SynFace layout DIR/{i:05d}/{j:03}_{i:05}x{phi}_({k:05})x{1-phi}.jpg"
+    )
     p.add_argument("dir", type=Path, help="folder of identity folders 00001, 00002, ...")
     p.add_argument("--out", type=Path, required=True, help="output dataset folder")
     _add_alignment(p, "auto")

@@ -19,23 +19,39 @@ def _domain(text: str) -> str:
 
 def add_domain_argument(parser: argparse.ArgumentParser, help_text: str) -> None:
     """--domain, shared with `synface bench realism`."""
-    parser.add_argument("--domain", type=_domain, default="synthetic", metavar="{" + ",".join(DOMAINS) + "}",
-                        help=f"{help_text} (default: synthetic)")
+    parser.add_argument(
+        "--domain",
+        type=_domain,
+        default="synthetic",
+        metavar="{" + ",".join(DOMAINS) + "}",
+        help=f"{help_text} (default: synthetic)",
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "render", help="render a synthetic or stand-in real set as browsable JPEGs (official SynFace names)"
     )
-    add_domain_argument(p, "synthetic: the embedded generator; real: stand-in real photos (synface.realdomain), "
-                           "of stand-in CASIA-WebFace identities")
+    add_domain_argument(
+        p,
+        "synthetic: the embedded generator; real: stand-in real photos (synface.realdomain), "
+        "of stand-in CASIA-WebFace identities",
+    )
     p.add_argument("--ids", type=int, required=True, help="number of identities (width)")
     p.add_argument("--per-id", type=int, required=True, help="images per identity (depth)")
     # None: not given, so --domain real can refuse what it cannot do
-    p.add_argument("--im", dest="identity_mixup", action=argparse.BooleanOptionalAction, default=None,
-                   help="identity mixup (synthetic only; default: on)")
-    p.add_argument("--factor", help=f"factor mode: {', '.join(FACTOR_MODES)} (synthetic only; default: all; "
-                                    "real photos draw every factor per photo)")
+    p.add_argument(
+        "--im",
+        dest="identity_mixup",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="identity mixup (synthetic only; default: on)",
+    )
+    p.add_argument(
+        "--factor",
+        help=f"factor mode: {', '.join(FACTOR_MODES)} (synthetic only; default: all; "
+        "real photos draw every factor per photo)",
+    )
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", required=True, help="output folder (must not exist or be empty)")
     p.set_defaults(func=_run)
@@ -45,8 +61,10 @@ def _run(args: argparse.Namespace) -> int:
     # numba: the renderers are imported only when needed
     if args.domain == "real":
         if args.identity_mixup is not None or args.factor is not None:
-            raise SynfaceError("--im/--no-im and --factor are synthetic-only: real photos have no identity mixup "
-                               "and draw every factor per photo")
+            raise SynfaceError(
+                "--im/--no-im and --factor are synthetic-only: real photos have no identity mixup "
+                "and draw every factor per photo"
+            )
         from synface.realdomain.browse import write_browsable_real
 
         write_browsable_real(args.ids, args.per_id, args.out, seed=args.seed)

@@ -61,10 +61,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--scale", type=float, help="the head's logit scale s (default: the head's, 30)")
     p.add_argument("--margin", type=float, help="the head's margin m (default: the head's, ArcFace 0.5, CosFace 0.4)")
     p.add_argument("--epochs", type=int, default=DEFAULTS.epochs, help="default %(default)s; LR x0.1 at 60/75/90 %%")
-    p.add_argument("--min-steps", type=int, default=DEFAULTS.min_steps,
-                   help="floor on SGD steps: a small set trains more epochs to reach it (default %(default)s)")
-    p.add_argument("--warmup", type=float, default=DEFAULTS.warmup,
-                   help="linear LR warm-up, fraction of the steps (default %(default)s)")
+    p.add_argument(
+        "--min-steps",
+        type=int,
+        default=DEFAULTS.min_steps,
+        help="floor on SGD steps: a small set trains more epochs to reach it (default %(default)s)",
+    )
+    p.add_argument(
+        "--warmup",
+        type=float,
+        default=DEFAULTS.warmup,
+        help="linear LR warm-up, fraction of the steps (default %(default)s)",
+    )
     p.add_argument("--batch", type=int, default=DEFAULTS.batch, help="batch size (default %(default)s)")
     p.add_argument("--lr", type=float, default=DEFAULTS.lr, help="initial learning rate (default %(default)s)")
     p.add_argument("--seed", type=int, default=DEFAULTS.seed, help="default %(default)s")

@@ -65,7 +65,9 @@ def encode_image(image: np.ndarray, fmt: str = "PNG", quality: int = 95) -> byte
     """Encode uint8 (H, W, 3) RGB as PNG (lossless) or JPEG bytes."""
     buf = io.BytesIO()
     options = {"quality": quality} if fmt.upper() in ("JPEG", "JPG") else {}
-    Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8)).save(buf, format="JPEG" if fmt.upper() == "JPG" else fmt, **options)
+    Image.fromarray(np.ascontiguousarray(image, dtype=np.uint8)).save(
+        buf, format="JPEG" if fmt.upper() == "JPG" else fmt, **options
+    )
     return buf.getvalue()
 
 

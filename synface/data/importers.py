@@ -64,7 +64,9 @@ def _write_dataset(
     ):
         for start in range(0, len(names), SHARD_IMAGES):
             rows = range(start, min(start + SHARD_IMAGES, len(names)))
-            writer.append(np.stack(list(pool.map(load, rows))), meta.iloc[rows.start : rows.stop].reset_index(drop=True))
+            writer.append(
+                np.stack(list(pool.map(load, rows))), meta.iloc[rows.start : rows.stop].reset_index(drop=True)
+            )
             bar.update(len(rows))
         if pairs is not None:
             writer.set_pairs(pairs)
@@ -114,8 +116,13 @@ def import_lfw(
     )
     attrs = {"source": "lfw", "protocol": Path(pairs).name, "identity_names": names}
     _write_dataset(
-        out, [str(paths[key]) for key in keys], lambda i: read_image(paths[keys[i]]),
-        _metadata(identity, _ranks_within(identity), rel), align, attrs, pair_table,
+        out,
+        [str(paths[key]) for key in keys],
+        lambda i: read_image(paths[keys[i]]),
+        _metadata(identity, _ranks_within(identity), rel),
+        align,
+        attrs,
+        pair_table,
     )
     return _counts(len(names), len(keys), len(protocol.pairs))
 
@@ -154,8 +161,13 @@ def import_bin(pack: str | os.PathLike[str], out: str | os.PathLike[str], size: 
         "identities": "none in the pack: each image is its own identity",
     }
     _write_dataset(
-        out, [f"{pack}: image {i}" for i in range(n)], lambda i: decode_image(bins[i], f"{pack}: image {i}"),
-        _metadata(np.arange(n), np.zeros(n), names), Alignment("arcface112", size), attrs, pair_table,
+        out,
+        [f"{pack}: image {i}" for i in range(n)],
+        lambda i: decode_image(bins[i], f"{pack}: image {i}"),
+        _metadata(np.arange(n), np.zeros(n), names),
+        Alignment("arcface112", size),
+        attrs,
+        pair_table,
     )
     return _counts(n, n, n_pairs)
 
@@ -169,7 +181,9 @@ def _identity_folders(root: Path) -> list[Path]:
     return folders
 
 
-def import_imagefolder(root: str | os.PathLike[str], out: str | os.PathLike[str], align: Alignment = Alignment()) -> Counts:
+def import_imagefolder(
+    root: str | os.PathLike[str], out: str | os.PathLike[str], align: Alignment = Alignment()
+) -> Counts:
     """CASIA-WebFace-style folders: one sub-folder per identity (sorted names), images sorted by name."""
     root = Path(root)
     folders = _identity_folders(root)
@@ -183,9 +197,12 @@ def import_imagefolder(root: str | os.PathLike[str], out: str | os.PathLike[str]
         identity += [i] * len(images)
     attrs = {"source": "imagefolder", "identity_names": [f.name for f in folders]}
     _write_dataset(
-        out, [str(f) for f in files], lambda i: read_image(files[i]),
+        out,
+        [str(f) for f in files],
+        lambda i: read_image(files[i]),
         _metadata(identity, _ranks_within(identity), [f.relative_to(root).as_posix() for f in files]),
-        align, attrs,
+        align,
+        attrs,
     )
     return _counts(len(folders), len(files))
 
@@ -205,7 +222,9 @@ def _parse_synface_name(path: Path, identity: int) -> tuple[int, int, float]:
     return j, k, phi
 
 
-def import_synface(root: str | os.PathLike[str], out: str | os.PathLike[str], align: Alignment = Alignment(size=None)) -> Counts:
+def import_synface(
+    root: str | os.PathLike[str], out: str | os.PathLike[str], align: Alignment = Alignment(size=None)
+) -> Counts:
     """The released SynFace layout (also `synface render`'s browsable output): `DIR/{i:05d}/<SynFace name>`.
 
     Stores identity i-1, image j-1, partner k-1 and phi from each name (identity mixup's

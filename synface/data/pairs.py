@@ -121,8 +121,12 @@ def parse_pairs(path: str | os.PathLike[str]) -> PairsFile:
             pair = Pair(name, _index(fields[1], where), name, _index(fields[2], where), True, fold)
         else:
             pair = Pair(
-                _check_name(fields[0], where), _index(fields[1], where),
-                _check_name(fields[2], where), _index(fields[3], where), False, fold,
+                _check_name(fields[0], where),
+                _index(fields[1], where),
+                _check_name(fields[2], where),
+                _index(fields[3], where),
+                False,
+                fold,
             )
         _check_people(pair, where)
         pairs.append(pair)
@@ -133,7 +137,9 @@ def format_pairs(pairs_file: PairsFile) -> str:
     """The text of a pairs file; raises if `pairs_file` does not follow its own fold layout."""
     pf = pairs_file
     if len(pf.pairs) != 2 * pf.n_folds * pf.n_per_fold:
-        raise SynfaceError(f"pairs: {len(pf.pairs)} pairs, layout {pf.n_folds}x(2x{pf.n_per_fold}) needs {2 * pf.n_folds * pf.n_per_fold}")
+        raise SynfaceError(
+            f"pairs: {len(pf.pairs)} pairs, layout {pf.n_folds}x(2x{pf.n_per_fold}) needs {2 * pf.n_folds * pf.n_per_fold}"
+        )
     lines = [f"{pf.n_folds}\t{pf.n_per_fold}"]
     for k, p in enumerate(pf.pairs):
         if (p.fold, p.same) != _slot(k, pf.n_per_fold):

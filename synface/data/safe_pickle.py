@@ -66,5 +66,7 @@ def load_verification_pack(path: str | os.PathLike[str]) -> tuple[list[bytes], l
         if bad is not None:
             raise SynfaceError(f"{path}: {what}[{bad}] is a {type(seq[bad]).__name__}, expected {kind.__name__}")
     if not issame or len(bins) != 2 * len(issame):
-        raise SynfaceError(f"{path}: {len(bins)} images for {len(issame)} pairs (expected 2 per pair, at least one pair)")
+        raise SynfaceError(
+            f"{path}: {len(bins)} images for {len(issame)} pairs (expected 2 per pair, at least one pair)"
+        )
     return list(bins), list(issame)

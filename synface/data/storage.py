@@ -107,7 +107,7 @@ class DatasetWriter:
             raise SynfaceError(f"{self.path}: {len(images)} images but {len(meta)} metadata rows")
         name = f"shard-{len(self._shards):05d}.npy"
         np.save(self._tmp / name, np.ascontiguousarray(images))
-        self._shards.append({"file": name, "count": int(len(images))})
+        self._shards.append({"file": name, "count": len(images)})
         self._meta.append(check_metadata(meta, str(self.path)))
 
     def link_shard(self, source: Path, meta: pd.DataFrame) -> None:
@@ -118,7 +118,7 @@ class DatasetWriter:
             os.link(source, self._tmp / name)
         except OSError:
             shutil.copyfile(source, self._tmp / name)
-        self._shards.append({"file": name, "count": int(len(meta))})
+        self._shards.append({"file": name, "count": len(meta)})
         self._meta.append(check_metadata(meta, str(self.path)))
 
     def set_pairs(self, pairs: pd.DataFrame) -> None:
@@ -149,7 +149,7 @@ class DatasetWriter:
             "format": FORMAT,
             "height": self.height,
             "width": self.width,
-            "count": int(len(meta)),
+            "count": len(meta),
             "shards": self._shards,
             "attrs": self.attrs,
         }
@@ -223,10 +223,15 @@ class Dataset:
             raise SynfaceError(f"{info_file}: invalid JSON ({err})") from None
         if info.get("format") != FORMAT:
             raise SynfaceError(f"{info_file}: unknown format {info.get('format')!r}, expected {FORMAT!r}")
-        meta = check_metadata(pd.read_csv(path / "metadata.csv", keep_default_na=False, na_values={c: [""] for c in LANDMARK_COLUMNS}), str(path))
+        meta = check_metadata(
+            pd.read_csv(path / "metadata.csv", keep_default_na=False, na_values={c: [""] for c in LANDMARK_COLUMNS}),
+            str(path),
+        )
         files, counts = _shards(info, info_file)
         if sum(counts) != len(meta) or len(meta) != info["count"]:
-            raise SynfaceError(f"{path}: shards hold {sum(counts)} images, metadata {len(meta)}, dataset.json {info['count']}")
+            raise SynfaceError(
+                f"{path}: shards hold {sum(counts)} images, metadata {len(meta)}, dataset.json {info['count']}"
+            )
         pairs_file = path / "pairs.csv"
         return cls(
             path=path,

@@ -66,9 +66,7 @@ def tar_at_far(scores: np.ndarray, same: np.ndarray, far_denominator: int = 1000
     return float(np.mean(scores[same] > threshold))
 
 
-def evaluate_scores(
-    scores: np.ndarray, same: np.ndarray, n_folds: int = 10
-) -> dict[str, float | list[float]]:
+def evaluate_scores(scores: np.ndarray, same: np.ndarray, n_folds: int = 10) -> dict[str, float | list[float]]:
     """Accuracy by 10-fold threshold selection, plus AUC and TAR@FAR=1e-3; JSON-ready values."""
     scores = np.asarray(scores, dtype=np.float64)
     same = np.asarray(same).astype(bool)

@@ -11,12 +11,12 @@ import os
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from synface.analysis.features import load_feature_distribution  # noqa: E402
-from synface.figures.results import title  # noqa: E402
-from synface.figures.style import save_figure  # noqa: E402
+from synface.analysis.features import load_feature_distribution
+from synface.figures.results import title
+from synface.figures.style import save_figure
 
 
 def _caption(entry: dict) -> str:

@@ -7,13 +7,13 @@ import os
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from synface.figures.style import save_figure  # noqa: E402
-from synface.generator import lam  # noqa: E402
-from synface.generator.render import render_faces  # noqa: E402
-from synface.generator.sampling import FACTOR_MODES, GenerationSettings, identity_coefficients, identity_lambdas  # noqa: E402
+from synface.figures.style import save_figure
+from synface.generator import lam
+from synface.generator.render import render_faces
+from synface.generator.sampling import FACTOR_MODES, GenerationSettings, identity_coefficients, identity_lambdas
 
 
 def _image_grid(axes: np.ndarray, images: np.ndarray) -> None:
@@ -42,7 +42,9 @@ def identity_mixup_figure(out: str | os.PathLike[str], *, rows: int = 4, steps: 
         axes[0, c].set_title(f"φ={phi:.1f}", fontsize=9)
     for r in range(rows):
         axes[r, 0].set_ylabel(f"id {2 * r + 1}→{2 * r + 2}", fontsize=8)
-    fig.suptitle("Identity mixup: φ·λ_i + (1−φ)·λ_k of the identity coefficients (pose, expression, light fixed)", fontsize=10)
+    fig.suptitle(
+        "Identity mixup: φ·λ_i + (1−φ)·λ_k of the identity coefficients (pose, expression, light fixed)", fontsize=10
+    )
     save_figure(fig, out)
 
 

@@ -13,13 +13,13 @@ from collections.abc import Iterable, Sequence
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from synface.analysis.metrics import Summary, summaries  # noqa: E402
-from synface.errors import SynfaceError  # noqa: E402
-from synface.experiments import TableRow  # noqa: E402
-from synface.figures.style import save_figure  # noqa: E402
+from synface.analysis.metrics import Summary, summaries
+from synface.errors import SynfaceError
+from synface.experiments import TableRow
+from synface.figures.style import save_figure
 
 IM_COLOURS = {False: "tab:blue", True: "tab:orange"}
 PAPER_MARKER = {

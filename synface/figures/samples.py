@@ -7,14 +7,14 @@ import os
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from synface.figures.style import save_figure  # noqa: E402
-from synface.generator.render import render_faces  # noqa: E402
-from synface.generator.sampling import GenerationSettings, identity_lambdas  # noqa: E402
-from synface.realdomain.casia import real_train_settings  # noqa: E402
-from synface.realdomain.photos import render_photos  # noqa: E402
+from synface.figures.style import save_figure
+from synface.generator.render import render_faces
+from synface.generator.sampling import GenerationSettings, identity_lambdas
+from synface.realdomain.casia import real_train_settings
+from synface.realdomain.photos import render_photos
 
 ROWS = ("stand-in real (simulated CASIA-WebFace)", "synthetic (embedded generator)")
 

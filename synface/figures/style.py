@@ -7,9 +7,9 @@ import os
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
-from synface.io.atomic import atomic_path  # noqa: E402
+from synface.io.atomic import atomic_path
 
 DPI = 130
 

@@ -12,14 +12,14 @@ from collections.abc import Mapping, Sequence
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.ticker import LogFormatter, MaxNLocator  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.ticker import LogFormatter, MaxNLocator
 
-from synface.analysis.convergence import read_steps  # noqa: E402
-from synface.errors import SynfaceError  # noqa: E402
-from synface.figures.results import title  # noqa: E402
-from synface.figures.style import save_figure  # noqa: E402
+from synface.analysis.convergence import read_steps
+from synface.errors import SynfaceError
+from synface.figures.results import title
+from synface.figures.style import save_figure
 
 # Past this many lines per panel, tab10 repeats colours and one legend column grows too tall.
 _MANY = 10

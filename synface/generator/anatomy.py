@@ -53,8 +53,22 @@ from synface.generator.facemodel import (
 # density, offsets of the identity's and the image's own noise fields, and the identity's
 # feature geometry: brow height (cm), arch (cm) and thickness (factor), eye opening (factor),
 # canthal tilt (slope), upper and lower lip height (factors).
-(P_PUPIL, P_HAIRLINE, P_BROW_DENSITY, P_ID_X, P_ID_Y, P_IMG_X, P_IMG_Y,
- P_BROW_Y, P_BROW_ARCH, P_BROW_WIDTH, P_EYE_OPEN, P_EYE_TILT, P_LIP_TOP, P_LIP_BOTTOM) = range(14)
+(
+    P_PUPIL,
+    P_HAIRLINE,
+    P_BROW_DENSITY,
+    P_ID_X,
+    P_ID_Y,
+    P_IMG_X,
+    P_IMG_Y,
+    P_BROW_Y,
+    P_BROW_ARCH,
+    P_BROW_WIDTH,
+    P_EYE_OPEN,
+    P_EYE_TILT,
+    P_LIP_TOP,
+    P_LIP_BOTTOM,
+) = range(14)
 N_PARAMS = 14
 _ID_DETAIL = (L.ID_TEX.start + 78, L.ID_TEX.start + 79)  # two fine spot components also place the
 _IMG_DETAIL = (L.NOISE.start + 16, L.NOISE.start + 17)  # identity's mottling; noise dims the grain
@@ -261,8 +275,11 @@ def _hair(alb, x, y, above, feats, params):
     if w <= 0.0:
         return
     # strands run back from the hairline: fine across (~2 mm), long along the elevation
-    strand = (value_noise(5.5 * x + 0.3 * y + params[P_ID_X], 0.5 * y, 6) - 0.5
-              + 0.5 * (value_noise(12.0 * x + params[P_ID_Y], 1.5 * y, 8) - 0.5))
+    strand = (
+        value_noise(5.5 * x + 0.3 * y + params[P_ID_X], 0.5 * y, 6)
+        - 0.5
+        + 0.5 * (value_noise(12.0 * x + params[P_ID_Y], 1.5 * y, 8) - 0.5)
+    )
     _mix(alb, feats, F_HAIR, 1.0 + 1.1 * strand, w)
 
 

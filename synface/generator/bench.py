@@ -26,6 +26,15 @@ def run(args: argparse.Namespace) -> int:
         generate(settings, f"{tmp}/set", progress=False)
         seconds = time.perf_counter() - start
     images = args.ids * args.per_id
-    print(json.dumps({"benchmark": "render", "images": images, "seconds": round(seconds, 3),
-                      "images_per_min": round(images / seconds * 60), "threads": args.threads}))
+    print(
+        json.dumps(
+            {
+                "benchmark": "render",
+                "images": images,
+                "seconds": round(seconds, 3),
+                "images_per_min": round(images / seconds * 60),
+                "threads": args.threads,
+            }
+        )
+    )
     return 0

@@ -41,8 +41,9 @@ IRIS = np.array([0.085, 0.06, 0.045], np.float32)
 # Features drawn per pixel (synface.generator.anatomy): their base albedo and the named texture
 # components (index, RGB direction) that tint them per identity; the mesh carries none of them.
 F_SCLERA, F_IRIS, F_LASH, F_BROW, F_LIPS, F_MOUTH, F_TEETH, F_HAIR = range(8)
-FEATURE_BASE = np.array([SCLERA, IRIS, [0.02, 0.015, 0.012], HAIR, LIPS, MOUTH_INSIDE, [0.55, 0.5, 0.42], HAIR],
-                        np.float32)
+FEATURE_BASE = np.array(
+    [SCLERA, IRIS, [0.02, 0.015, 0.012], HAIR, LIPS, MOUTH_INSIDE, [0.55, 0.5, 0.42], HAIR], np.float32
+)
 FEATURE_TINTS: dict[int, list[tuple[int, list[float]]]] = {
     F_SCLERA: [(18, [0.1, 0.08, 0.06])],
     F_IRIS: [(4, [-0.02, 0.1, 0.3])],
@@ -60,11 +61,32 @@ BROW_HEIGHT, BROW_ARCH, BROW_THICKNESS, EYE_OPENING, CANTHAL_TILT, UPPER_LIP, LO
 FEATURE_SHAPE_COMPONENTS = [BROW_HEIGHT, BROW_ARCH, BROW_THICKNESS, EYE_OPENING, CANTHAL_TILT, UPPER_LIP, LOWER_LIP]
 
 EXPRESSION_NAMES = [
-    "jaw_open", "smile", "brow_raise", "brow_frown", "eye_close_left", "eye_close_right",
-    "lip_press", "lip_pucker", "smile_left", "smile_right", "cheek_puff", "nose_wrinkle",
-    "mouth_stretch", "mouth_frown", "lower_lip_down", "upper_lip_raise", "squint",
-    "jaw_sideways", "eye_widen", "brow_raise_left", "brow_raise_right", "mouth_left",
-    "mouth_right", "lips_funnel", "cheek_raise", "chin_raise",
+    "jaw_open",
+    "smile",
+    "brow_raise",
+    "brow_frown",
+    "eye_close_left",
+    "eye_close_right",
+    "lip_press",
+    "lip_pucker",
+    "smile_left",
+    "smile_right",
+    "cheek_puff",
+    "nose_wrinkle",
+    "mouth_stretch",
+    "mouth_frown",
+    "lower_lip_down",
+    "upper_lip_raise",
+    "squint",
+    "jaw_sideways",
+    "eye_widen",
+    "brow_raise_left",
+    "brow_raise_right",
+    "mouth_left",
+    "mouth_right",
+    "lips_funnel",
+    "cheek_raise",
+    "chin_raise",
 ]
 
 
@@ -198,9 +220,9 @@ def _mean_head():
     nv, nu = len(v), len(u)
     U, Vv = np.meshgrid(u, v)  # (nv, nu)
     cu, su, cv, sv = np.cos(U), np.sin(U), np.cos(Vv), np.sin(Vv)
-    cvx = np.where(Vv > 0, cv ** 0.72, cv)  # rounder, fuller cranium
+    cvx = np.where(Vv > 0, cv**0.72, cv)  # rounder, fuller cranium
     x = np.where(Vv > 0, A_HEAD + 0.45 * np.sin(2.2 * np.clip(Vv, 0, 1.4)), A_HEAD) * cvx * su
-    z = np.where(cu >= 0, C_FRONT, C_BACK) * np.where(Vv > 0, cv ** 0.6, cv) * cu
+    z = np.where(cu >= 0, C_FRONT, C_BACK) * np.where(Vv > 0, cv**0.6, cv) * cu
     y = YC + B_HEAD * sv
     y0 = y.copy()
     front = _ss(0.05, 0.6, cu)
@@ -322,15 +344,22 @@ def _masks(verts, info):
     m["mouth_width"] = (np.exp(-0.5 * (xb / MOUTH_X) ** 8)).astype(np.float32)
     # hair, beard, cheeks, ...
     m["hair"] = (info["hair"] * (~info["is_neck"])).astype(np.float32)
-    beard = (_ss(-1.5, -4.0, yb) * (1 - _ss(-9.6, -10.5, yb)) * _ss(0.0, 0.5, front + (~info["is_neck"]) * 0)
-             * (1 - m["lips"]) * (1 - _ss(0.3, 0.0, yb - SUBNASALE_Y + 0.3) * _g(xb, 0.01)))
+    beard = (
+        _ss(-1.5, -4.0, yb)
+        * (1 - _ss(-9.6, -10.5, yb))
+        * _ss(0.0, 0.5, front + (~info["is_neck"]) * 0)
+        * (1 - m["lips"])
+        * (1 - _ss(0.3, 0.0, yb - SUBNASALE_Y + 0.3) * _g(xb, 0.01))
+    )
     beard = beard * (1 - 0.6 * _g(ax - 4.0, 0.9) * _g(yb + 2.5, 1.0))
     m["beard"] = (np.clip(beard * (~info["is_neck"]), 0, 1)).astype(np.float32)
     m["moustache"] = (lipw * _g(yb - (MOUTH_Y + 1.05), 0.35) * fr).astype(np.float32)
     m["cheeks"] = (_g(ax - 4.0, 1.3) * _g(yb + 1.2, 1.3) * fr).astype(np.float32)
     m["nose"] = (_g(xb, 1.1) * _g(yb + 1.2, 1.8) * fr).astype(np.float32)
     m["forehead"] = (_g(xb, 3.5) * _g(yb - 6.5, 1.5) * fr).astype(np.float32)
-    m["sideburn"] = (_g(ax - 6.3, 0.6) * _ss(-1.0, 1.0, yb) * (1 - _ss(3.0, 4.0, yb)) * (~info["is_neck"])).astype(np.float32)
+    m["sideburn"] = (_g(ax - 6.3, 0.6) * _ss(-1.0, 1.0, yb) * (1 - _ss(3.0, 4.0, yb)) * (~info["is_neck"])).astype(
+        np.float32
+    )
     m["neck"] = info["is_neck"].astype(np.float32)
     m["skin"] = (1 - m["mouth_inside"]).astype(np.float32)  # all skin, also under per-pixel features
     m["face"] = (fr * _ss(-9.5, -8.5, yb) * (1 - _ss(HAIRLINE_Y - 0.5, HAIRLINE_Y + 0.5, yb))).astype(np.float32)
@@ -411,28 +440,48 @@ def _shape_components(verts, normals, info, m):
     comps.append((0.3, vec(dx=xb / A_HEAD * head)))  # face / head width
     comps.append((0.6, vec(dy=np.minimum(yb - 2.0, 0) / 10.0 * head, dz=0.2 * lower * fr)))  # face length
     comps.append((0.35, vec(dx=xb / A_HEAD * _ss(-2.0, -8.0, yb) * head)))  # jaw width
-    comps.append((0.4, vec(dy=-0.6 * _g(xb, 2.0) * _ss(-6.5, -9.0, yb) * fr, dz=0.8 * _g(xb, 2.0) * _g(yb - CHIN_Y, 1.5) * fr)))  # chin
-    comps.append((0.3, vec(dz=nose_h / 2.5, dy=-0.3 * _g(xb, 1.2) * _g(yb - NOSE_TIP_Y, 0.8) * fr)))  # nose projection/length
+    comps.append(
+        (0.4, vec(dy=-0.6 * _g(xb, 2.0) * _ss(-6.5, -9.0, yb) * fr, dz=0.8 * _g(xb, 2.0) * _g(yb - CHIN_Y, 1.5) * fr))
+    )  # chin
+    comps.append(
+        (0.3, vec(dz=nose_h / 2.5, dy=-0.3 * _g(xb, 1.2) * _g(yb - NOSE_TIP_Y, 0.8) * fr))
+    )  # nose projection/length
     comps.append((0.15, vec(dx=xb * 0.6 * _g(xb, 1.6) * _g(yb - (NOSE_TIP_Y - 0.2), 1.0) * fr)))  # nose width
     comps.append((0.3, vec(dz=_g(xb, 0.8) * _g(yb - 1.5, 1.2) * fr)))  # nose bridge
     comps.append((0.15, vec(dx=sgn * eye_reg)))  # eye spacing
     comps.append((0.12, vec(dx=(ax - EYE_X) * sgn * eye_reg * 0.5, dy=(yb - EYE_Y) * eye_reg * 0.15)))  # eye size
     comps.append((0.3, vec(dz=-eye_reg)))  # eye depth
     comps.append((0.3, vec(dz=_g(ax - 3.0, 2.0) * _g(yb - BROW_Y, 0.7) * fr)))  # brow ridge
-    comps.append((0.4, vec(dz=_g(ax - 4.3, 1.2) * _g(yb - 0.2, 1.1) * fr, dx=0.5 * sgn * _g(ax - 5.0, 1.2) * _g(yb - 0.2, 1.1) * fr)))  # cheekbones
+    comps.append(
+        (
+            0.4,
+            vec(
+                dz=_g(ax - 4.3, 1.2) * _g(yb - 0.2, 1.1) * fr, dx=0.5 * sgn * _g(ax - 5.0, 1.2) * _g(yb - 0.2, 1.1) * fr
+            ),
+        )
+    )  # cheekbones
     lips_reg = m["mouth_width"] * _g(yb - MOUTH_Y, 0.7) * fr
     comps.append((0.2, vec(dz=lips_reg, dy=0.4 * np.sign(yb - MOUTH_Y + 1e-6) * lips_reg)))  # lip thickness
     comps.append((0.5, vec(dz=np.maximum(yb - BROW_Y, 0) / 5.0 * fr * head)))  # forehead slope
     comps.append((0.2, vec(dx=xb * 0.35 * _g(xb, 2.8) * _g(yb - MOUTH_Y, 1.0) * fr)))  # mouth width
     comps.append((0.3, vec(dy=_g(xb, 3.0) * _g(yb - MOUTH_Y, 1.3) * fr)))  # mouth height
-    comps.append((0.5, vec(dz=_g(ax - 4.2, 1.6) * _g(yb + 4.5, 1.6) * fr, dx=0.6 * sgn * _g(ax - 5.0, 1.6) * _g(yb + 4.5, 1.8) * fr)))  # fuller cheeks
+    comps.append(
+        (
+            0.5,
+            vec(
+                dz=_g(ax - 4.2, 1.6) * _g(yb + 4.5, 1.6) * fr, dx=0.6 * sgn * _g(ax - 5.0, 1.6) * _g(yb + 4.5, 1.8) * fr
+            ),
+        )
+    )  # fuller cheeks
     comps.append((0.6, vec(dz=np.minimum(verts[:, 2], 0) / C_BACK * head)))  # head depth (back)
     comps.append((0.2, vec(dy=_g(xb, 1.2) * _g(yb - NOSE_TIP_Y, 0.7) * fr)))  # nose tip up/down
     comps.append((0.4, vec(dx=sgn * _g(ax - 7.0, 1.2) * _g(yb - 1.2, 2.0) * (1 - fr) * head)))  # ears
     comps.append((0.2, vec(dy=eye_reg + 0.6 * _g(ax - 3.0, 2.0) * _g(yb - BROW_Y, 0.8) * fr)))  # eye height
     comps.append((0.2, vec(dz=_g(xb, 0.7) * _g(yb - 0.3, 0.8) * fr)))  # nasal hump
     comps.append((0.4, vec(dx=sgn * _g(ax - 5.0, 1.2) * _g(yb + 7.0, 1.4) * fr)))  # jowls
-    comps.append((0.4, vec(dz=verts[:, 2].clip(0) / C_FRONT * _ss(4.0, 10.0, yb) * head)))  # skull height/forehead round
+    comps.append(
+        (0.4, vec(dz=verts[:, 2].clip(0) / C_FRONT * _ss(4.0, 10.0, yb) * head))
+    )  # skull height/forehead round
     comps.append((0.5, vec(dy=np.maximum(yb - 4.0, 0) / 10.0 * head)))  # skull height
     return comps
 
@@ -464,7 +513,9 @@ def _tex_components(m, info, rng):
     comps.append(per_pixel)  # 14 lip darkness
     comps.append(c(m["forehead"], [0.3, 0.25, 0.2]))  # forehead tone
     comps.append(c(m["sideburn"], [-0.8, -0.55, -0.4]))  # sideburns
-    comps.append(c(m["neck"] + 0.3 * m["skin"] * _ss(-4.0, -9.0, info["yb"]), [0.5, 0.35, 0.25]))  # lower face / neck tone
+    comps.append(
+        c(m["neck"] + 0.3 * m["skin"] * _ss(-4.0, -9.0, info["yb"]), [0.5, 0.35, 0.25])
+    )  # lower face / neck tone
     comps.append(per_pixel)  # 18 sclera tint
     comps.append(per_pixel)  # 19 lash darkness
     return comps
@@ -512,16 +563,22 @@ def _expression_components(verts, normals, info, m):
     mw = m["mouth_width"].astype(np.float64)
     below = (yb < MOUTH_Y) | (row == i_m)  # lower side of the duplicated mouth row
     above_w = np.where(below, 1.0, (1 - mw) * np.exp(-0.5 * ((yb - MOUTH_Y) / 1.2) ** 2))
-    jaw_w = np.where(below, 1.0, above_w) * fr * (1 - _ss(-4.0, -5.5, np.abs(xb) * 0 - 1)) * _ss(0.2, 0.7, info["front"])
+    jaw_w = (
+        np.where(below, 1.0, above_w) * fr * (1 - _ss(-4.0, -5.5, np.abs(xb) * 0 - 1)) * _ss(0.2, 0.7, info["front"])
+    )
     jaw_w = jaw_w * (1 - _ss(4.5, 7.0, ax) * (yb > MOUTH_Y - 3)) * (~info["is_neck"])
     piv = np.array([0.0, 1.0, -3.0])
     th = 0.1
     p = verts - piv
-    rot = np.stack([p[:, 0], p[:, 1] * np.cos(th) - p[:, 2] * np.sin(th), p[:, 1] * np.sin(th) + p[:, 2] * np.cos(th)], 1)
+    rot = np.stack(
+        [p[:, 0], p[:, 1] * np.cos(th) - p[:, 2] * np.sin(th), p[:, 1] * np.sin(th) + p[:, 2] * np.cos(th)], 1
+    )
     comps.append((rot - p) * jaw_w[:, None])  # 0 jaw open
     corner = lambda s=None: _g(np.hypot(ax - MOUTH_X, yb - MOUTH_Y), 1.0) * fr * (1 if s is None else (sgn == s))
     cheek_up = _g(ax - 3.3, 1.2) * _g(yb + 2.0, 1.2) * fr
-    comps.append(vec(dx=0.35 * sgn * corner(), dy=0.55 * corner() + 0.25 * cheek_up, dz=-0.15 * corner() + 0.2 * cheek_up))  # 1 smile
+    comps.append(
+        vec(dx=0.35 * sgn * corner(), dy=0.55 * corner() + 0.25 * cheek_up, dz=-0.15 * corner() + 0.2 * cheek_up)
+    )  # 1 smile
     brow_reg = _g(ax - 3.0, 1.9) * _g(yb - BROW_Y, 1.0) * fr
     upper_lid = _ss(EYE_Y + 0.1, EYE_Y + 0.6, yb) * _g(ax - EYE_X, 1.5) * _g(yb - EYE_Y - 0.8, 0.8) * fr
     comps.append(vec(dy=0.45 * brow_reg + 0.15 * upper_lid))  # 2 brow raise
@@ -535,7 +592,13 @@ def _expression_components(verts, normals, info, m):
     comps.append(vec(dy=-(yb - MOUTH_Y) * 0.35 * lips, dz=-0.15 * lips))  # 6 lip press
     comps.append(vec(dx=-0.35 * xb / MOUTH_X * lips, dz=0.45 * lips))  # 7 pucker
     for s in (-1, 1):  # 8/9 one-sided smile
-        comps.append(vec(dx=0.35 * sgn * corner(s), dy=0.55 * corner(s) + 0.25 * cheek_up * (sgn == s), dz=0.2 * cheek_up * (sgn == s)))
+        comps.append(
+            vec(
+                dx=0.35 * sgn * corner(s),
+                dy=0.55 * corner(s) + 0.25 * cheek_up * (sgn == s),
+                dz=0.2 * cheek_up * (sgn == s),
+            )
+        )
     puff = _g(ax - 3.9, 1.2) * _g(yb + 4.5, 1.4) * fr
     comps.append(vec(dx=0.4 * sgn * puff, dz=0.35 * puff))  # 10 cheek puff
     nose_reg = _g(xb, 1.3) * _g(yb - 0.5, 1.5) * fr
@@ -621,12 +684,12 @@ def build_face_model(extra_shape: int = 0, extra_texture: int = 0) -> FaceModel:
     rng = np.random.default_rng(151617)
     es = _bumps(rng, verts, normals, info, extra_shape, lambda k: 0.9 * 0.985**k, sym_p=0.3)
     es_std = shape_std[-1] * 0.8 / (1.0 + 0.03 * np.arange(extra_shape))
-    extra_shape_basis = (np.stack([_normalise_peak(c) * s for c, s in zip(es, es_std)]) if extra_shape
-                         else np.zeros((0, V, 3)))
+    extra_shape_basis = (
+        np.stack([_normalise_peak(c) * s for c, s in zip(es, es_std)]) if extra_shape else np.zeros((0, V, 3))
+    )
     et = _spot_components(rng, extra_texture, info, m, tris)
     et_std = tex_std[-1] * 1.2 / (1.0 + 0.03 * np.arange(extra_texture))
-    extra_texture_basis = (np.stack([c * s for c, s in zip(et, et_std)])
-                           if extra_texture else np.zeros((0, V, 3)))
+    extra_texture_basis = np.stack([c * s for c, s in zip(et, et_std)]) if extra_texture else np.zeros((0, V, 3))
 
     # landmarks: nearest front vertices to the feature points (on the mean head)
     def nearest(x, y, extra_mask=None):
@@ -637,8 +700,16 @@ def build_face_model(extra_shape: int = 0, extra_texture: int = 0) -> FaceModel:
         return int(np.argmin(d))
 
     lower_row = info["row"] == info["i_mouth"] + 1
-    lmk = np.array([nearest(-EYE_X, EYE_Y), nearest(EYE_X, EYE_Y), nearest(0.0, NOSE_TIP_Y),
-                    nearest(-MOUTH_X, MOUTH_Y, lower_row), nearest(MOUTH_X, MOUTH_Y, lower_row)], np.int32)
+    lmk = np.array(
+        [
+            nearest(-EYE_X, EYE_Y),
+            nearest(EYE_X, EYE_Y),
+            nearest(0.0, NOSE_TIP_Y),
+            nearest(-MOUTH_X, MOUTH_Y, lower_row),
+            nearest(MOUTH_X, MOUTH_Y, lower_row),
+        ],
+        np.int32,
+    )
 
     # reorder vertices: front half of the head first, row by row, so that localised basis
     # components touch a short contiguous index range (the renderer skips exact zeros)
@@ -666,10 +737,22 @@ def build_face_model(extra_shape: int = 0, extra_texture: int = 0) -> FaceModel:
     gloss *= 1.0 - 0.8 * m["hair"] * (1 - m["face"])
     f32 = lambda a: np.ascontiguousarray(a, dtype=np.float32)
     return FaceModel(
-        vertices=f32(verts), triangles=np.ascontiguousarray(tris, np.int32), mean_albedo=f32(mean_alb),
-        shape_basis=f32(shape_basis), texture_basis=f32(texture_basis), expression_basis=f32(expression_basis),
-        noise_texture_basis=f32(noise_texture_basis), extra_shape_basis=f32(extra_shape_basis),
-        extra_texture_basis=f32(extra_texture_basis), shape_std=shape_std, texture_std=tex_std,
-        expression_std=expr_std, landmark_index=lmk, surface=f32(surface), mouth_side=mouth_side,
-        occlusion=occlusion, gloss=f32(gloss), region={k: f32(v) for k, v in m.items()},
+        vertices=f32(verts),
+        triangles=np.ascontiguousarray(tris, np.int32),
+        mean_albedo=f32(mean_alb),
+        shape_basis=f32(shape_basis),
+        texture_basis=f32(texture_basis),
+        expression_basis=f32(expression_basis),
+        noise_texture_basis=f32(noise_texture_basis),
+        extra_shape_basis=f32(extra_shape_basis),
+        extra_texture_basis=f32(extra_texture_basis),
+        shape_std=shape_std,
+        texture_std=tex_std,
+        expression_std=expr_std,
+        landmark_index=lmk,
+        surface=f32(surface),
+        mouth_side=mouth_side,
+        occlusion=occlusion,
+        gloss=f32(gloss),
+        region={k: f32(v) for k, v in m.items()},
     )

@@ -39,11 +39,16 @@ from synface.io.atomic import atomic_path
 from synface.realdomain.casia import real_train_settings, render_keys
 
 # metric -> (comparison, bound): the goals for both domains
-GOALS: dict[str, tuple[str, float]] = {"detection_rate": (">=", 0.95), "identity_auc": (">=", 0.90),
-                                       "mixup_rho": ("<=", -0.5)}
+GOALS: dict[str, tuple[str, float]] = {
+    "detection_rate": (">=", 0.95),
+    "identity_auc": (">=", 0.90),
+    "mixup_rho": ("<=", -0.5),
+}
 _COMPARE = {">=": operator.ge, "<=": operator.le}
-INSTALL = ("bench realism needs dlib-bin and face-recognition-models (which needs setuptools<81), pinned in "
-           "requirements.lock: run `make setup`, or pip install dlib-bin face-recognition-models 'setuptools<81'")
+INSTALL = (
+    "bench realism needs dlib-bin and face-recognition-models (which needs setuptools<81), pinned in "
+    "requirements.lock: run `make setup`, or pip install dlib-bin face-recognition-models 'setuptools<81'"
+)
 UPSAMPLE = 1  # one 2x step up: the crop's face is barely larger than HOG's 80 px window
 FRONTAL_DEG = 20.0
 
@@ -109,10 +114,11 @@ def render_sets(domain: str, n_ids: int, per_id: int, seed: int) -> FaceSets:
         return FaceSets(images, meta["identity"].to_numpy(), meta["yaw_deg"].to_numpy(), None)
     settings = GenerationSettings(n_ids, per_id, identity_mixup=False, factor="all", seed=seed)
     images, meta = render_identities(settings, range(n_ids))
-    yaw = np.rad2deg(np.concatenate([identity_lambdas(settings, i)[0][:, lam.POSE.start + lam.YAW] for i in range(n_ids)]))
+    yaw = np.rad2deg(
+        np.concatenate([identity_lambdas(settings, i)[0][:, lam.POSE.start + lam.YAW] for i in range(n_ids)])
+    )
     sweeps = render_faces(np.concatenate([mixup_sweep(settings, i) for i in range(n_ids)]), size=IMAGE_SIZE).images
-    return FaceSets(images, meta["identity"].to_numpy(), yaw,
-                    sweeps.reshape(n_ids, len(PHI_GRID), *sweeps.shape[1:]))
+    return FaceSets(images, meta["identity"].to_numpy(), yaw, sweeps.reshape(n_ids, len(PHI_GRID), *sweeps.shape[1:]))
 
 
 def identity_auc(descriptors: np.ndarray, identities: np.ndarray) -> float:
@@ -129,8 +135,9 @@ def mixup_rho(sweeps: np.ndarray, phi: np.ndarray) -> float:
     return float(np.mean([spearmanr(phi, d).statistic for d in distance]))
 
 
-def realism_metrics(found: np.ndarray, descriptors: np.ndarray, identities: np.ndarray, yaw_deg: np.ndarray,
-                    sweeps: np.ndarray | None) -> dict[str, float | None]:
+def realism_metrics(
+    found: np.ndarray, descriptors: np.ndarray, identities: np.ndarray, yaw_deg: np.ndarray, sweeps: np.ndarray | None
+) -> dict[str, float | None]:
     """The numbers from the judge's outputs; sweeps: (ids, len(PHI_GRID), d) descriptors or None."""
     frontal = np.abs(yaw_deg) <= FRONTAL_DEG
     return {
@@ -153,8 +160,10 @@ def measure(sets: FaceSets, judge: Judge) -> dict[str, float | None]:
 
 def goals_met(metrics: dict[str, float | None]) -> dict[str, bool | None]:
     """Whether each metric meets its goal (None where the metric does not apply)."""
-    return {name: None if metrics[name] is None else bool(_COMPARE[op](metrics[name], bound))
-            for name, (op, bound) in GOALS.items()}
+    return {
+        name: None if metrics[name] is None else bool(_COMPARE[op](metrics[name], bound))
+        for name, (op, bound) in GOALS.items()
+    }
 
 
 def picture_sheet(sets: FaceSets, per_id: int) -> np.ndarray:
@@ -166,8 +175,10 @@ def picture_sheet(sets: FaceSets, per_id: int) -> np.ndarray:
 
 def run(args: argparse.Namespace) -> int:
     if args.ids < 2 or args.per_id < 2:
-        raise SynfaceError(f"bench realism needs >= 2 identities of >= 2 images (same- and different-identity pairs), "
-                           f"got ids={args.ids} per_id={args.per_id}")
+        raise SynfaceError(
+            f"bench realism needs >= 2 identities of >= 2 images (same- and different-identity pairs), "
+            f"got ids={args.ids} per_id={args.per_id}"
+        )
     judge = Judge()  # first, so that a missing dlib fails before any rendering
     start = time.perf_counter()
     sets = render_sets(args.domain, args.ids, args.per_id, args.seed)
@@ -179,7 +190,19 @@ def run(args: argparse.Namespace) -> int:
         with atomic_path(args.sheet) as tmp:
             Image.fromarray(picture_sheet(sets, args.per_id)).save(tmp, format="PNG")
     goals = {name: f"{op} {bound}" for name, (op, bound) in GOALS.items()}
-    print(json.dumps({"benchmark": "realism", "domain": args.domain, "ids": args.ids, "per_id": args.per_id,
-                      "seed": args.seed, **metrics, "goals": goals, "met": goals_met(metrics),
-                      "seconds": round(seconds, 1)}))
+    print(
+        json.dumps(
+            {
+                "benchmark": "realism",
+                "domain": args.domain,
+                "ids": args.ids,
+                "per_id": args.per_id,
+                "seed": args.seed,
+                **metrics,
+                "goals": goals,
+                "met": goals_met(metrics),
+                "seconds": round(seconds, 1),
+            }
+        )
+    )
     return 0

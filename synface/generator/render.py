@@ -261,8 +261,17 @@ def _vertex_light(nrm, gam, light, strength, h, occlusion, gloss):
         nh *= nh
         s = gloss[i] * nh * nh if lit else 0.0  # Blinn-Phong exponent 16 (broad skin sheen)
         for c in range(3):
-            e = (y0 * gam[c] + y1 * gam[3 + c] + y2 * gam[6 + c] + y3 * gam[9 + c] + y4 * gam[12 + c]
-                 + y5 * gam[15 + c] + y6 * gam[18 + c] + y7 * gam[21 + c] + y8 * gam[24 + c])
+            e = (
+                y0 * gam[c]
+                + y1 * gam[3 + c]
+                + y2 * gam[6 + c]
+                + y3 * gam[9 + c]
+                + y4 * gam[12 + c]
+                + y5 * gam[15 + c]
+                + y6 * gam[18 + c]
+                + y7 * gam[21 + c]
+                + y8 * gam[24 + c]
+            )
             irr[i, c] = max(e, 0.0) * occlusion[i]
             spec[i, c] = s * strength[c]
     return irr, spec
@@ -431,14 +440,32 @@ def _downsample(img, ss, out_img, out_mask):
 
 
 @nb.njit(cache=True, fastmath=True)
-def _render_one(lamv, geo, alb, lnoise, feats, params, fm, focal, dist, ss, bg, has_bg, template, lut, work,
-                out_img, out_mask, out_lmk):
+def _render_one(
+    lamv,
+    geo,
+    alb,
+    lnoise,
+    feats,
+    params,
+    fm,
+    focal,
+    dist,
+    ss,
+    bg,
+    has_bg,
+    template,
+    lut,
+    work,
+    out_img,
+    out_mask,
+    out_lmk,
+):
     """One image: pose -> projection -> alignment -> light -> raster -> background -> pixels -> crop."""
     cam, scr, depth, tid, b1, b2, img = work
     R = _rotation(lamv[_YAW], lamv[_PITCH], lamv[_ROLL])
     _project(geo, R, fm.pivot, focal, dist, cam, scr)
     _align(scr, fm.lmk, lnoise, template, ss, out_lmk)
-    gam = lamv[_GAMMA0:_GAMMA0 + L.ILLUMINATION_DIM]
+    gam = lamv[_GAMMA0 : _GAMMA0 + L.ILLUMINATION_DIM]
     light, strength = _key_light(gam)
     h = _half_vector(light)
     irr, spec = _vertex_light(_vertex_normals(cam, fm.tris), gam, light, strength, h, fm.occlusion, fm.gloss)
@@ -446,14 +473,15 @@ def _render_one(lamv, geo, alb, lnoise, feats, params, fm, focal, dist, ss, bg, 
     if has_bg:
         img[:, :, :3] = bg
     else:
-        _background(lamv[_NOISE0:_NOISE0 + _BG_NOISE], tid, img)
+        _background(lamv[_NOISE0 : _NOISE0 + _BG_NOISE], tid, img)
     _compose(tid, b1, b2, fm, alb, irr, spec, feats, params, R, h, strength, lut, img)
     _downsample(img, ss, out_img, out_mask)
 
 
 @nb.njit(cache=True, parallel=True)
-def _render_batch(lams, ex_s, ex_t, lnoise, feats, params, fm, focal, dist, ss, bgs, has_bg, template, lut,
-                  out_img, out_mask, out_lmk):
+def _render_batch(
+    lams, ex_s, ex_t, lnoise, feats, params, fm, focal, dist, ss, bgs, has_bg, template, lut, out_img, out_mask, out_lmk
+):
     B = lams.shape[0]
     N = fm.mean_v.shape[0]
     n_chunks = (B + _CHUNK - 1) // _CHUNK
@@ -466,22 +494,46 @@ def _render_batch(lams, ex_s, ex_t, lnoise, feats, params, fm, focal, dist, ss, 
         for g in range(n):
             geo[g, :] = fm.mean_v
             alb[g, :] = fm.mean_a
-        _add_chunk(geo, fm.shape_b, fm.shape_r, lams[b0:b1, _SHAPE0:_SHAPE0 + L.ID_SHAPE_DIM])
-        _add_chunk(geo, fm.expr_b, fm.expr_r, lams[b0:b1, _EXPR0:_EXPR0 + L.EXPRESSION_DIM])
+        _add_chunk(geo, fm.shape_b, fm.shape_r, lams[b0:b1, _SHAPE0 : _SHAPE0 + L.ID_SHAPE_DIM])
+        _add_chunk(geo, fm.expr_b, fm.expr_r, lams[b0:b1, _EXPR0 : _EXPR0 + L.EXPRESSION_DIM])
         _add_chunk(geo, fm.exs_b, fm.exs_r, ex_s[b0:b1])
-        _add_chunk(alb, fm.tex_b, fm.tex_r, lams[b0:b1, _TEX0:_TEX0 + L.ID_TEX_DIM])
-        _add_chunk(alb, fm.ntex_b, fm.ntex_r, lams[b0:b1, _NOISE0 + _BG_NOISE:_NOISE0 + L.NOISE_DIM])
+        _add_chunk(alb, fm.tex_b, fm.tex_r, lams[b0:b1, _TEX0 : _TEX0 + L.ID_TEX_DIM])
+        _add_chunk(alb, fm.ntex_b, fm.ntex_r, lams[b0:b1, _NOISE0 + _BG_NOISE : _NOISE0 + L.NOISE_DIM])
         _add_chunk(alb, fm.ext_b, fm.ext_r, ex_t[b0:b1])
         V = N // 3
         H, W = ss * out_img.shape[1], ss * out_img.shape[2]
-        work = (np.empty((V, 3), np.float32), np.empty((V, 3), np.float32), np.empty((H, W), np.float32),
-                np.empty((H, W), np.int32), np.empty((H, W), np.float32), np.empty((H, W), np.float32),
-                np.empty((H, W, 4), np.float32))  # per-image buffers, allocated once per chunk
+        work = (
+            np.empty((V, 3), np.float32),
+            np.empty((V, 3), np.float32),
+            np.empty((H, W), np.float32),
+            np.empty((H, W), np.int32),
+            np.empty((H, W), np.float32),
+            np.empty((H, W), np.float32),
+            np.empty((H, W, 4), np.float32),
+        )  # per-image buffers, allocated once per chunk
         for g in range(n):
             b = b0 + g
             bg = bgs[b] if has_bg else bgs[0]
-            _render_one(lams[b], geo[g], alb[g], lnoise[b], feats[b], params[b], fm, focal, dist, ss, bg, has_bg,
-                        template, lut, work, out_img[b], out_mask[b], out_lmk[b])
+            _render_one(
+                lams[b],
+                geo[g],
+                alb[g],
+                lnoise[b],
+                feats[b],
+                params[b],
+                fm,
+                focal,
+                dist,
+                ss,
+                bg,
+                has_bg,
+                template,
+                lut,
+                work,
+                out_img[b],
+                out_mask[b],
+                out_lmk[b],
+            )
 
 
 # ----------------------------------------------------------------------------- public API
@@ -509,19 +561,38 @@ def _flat(model: FaceModel) -> FlatModel:
         return flat, ranges
 
     flat = FlatModel(
-        c(model.vertices.reshape(-1), np.float32), *basis(model.shape_basis), *basis(model.expression_basis),
-        *basis(model.extra_shape_basis), c(model.mean_albedo.reshape(-1), np.float32), *basis(model.texture_basis),
-        *basis(model.noise_texture_basis), *basis(model.extra_texture_basis), c(model.triangles, np.int32),
-        c(model.landmark_index, np.int64), c(model.pivot, np.float64), c(model.surface, np.float32),
-        c(model.mouth_side, np.float32), c(model.occlusion, np.float32), c(model.gloss, np.float32),
+        c(model.vertices.reshape(-1), np.float32),
+        *basis(model.shape_basis),
+        *basis(model.expression_basis),
+        *basis(model.extra_shape_basis),
+        c(model.mean_albedo.reshape(-1), np.float32),
+        *basis(model.texture_basis),
+        *basis(model.noise_texture_basis),
+        *basis(model.extra_texture_basis),
+        c(model.triangles, np.int32),
+        c(model.landmark_index, np.int64),
+        c(model.pivot, np.float64),
+        c(model.surface, np.float32),
+        c(model.mouth_side, np.float32),
+        c(model.occlusion, np.float32),
+        c(model.gloss, np.float32),
         c((model.region["mouth_inside"][model.triangles] > 0.5).all(1)),
     )
     _FLAT_CACHE[key] = (model, flat)
     return flat
 
 
-def render_faces(lam: np.ndarray, model: FaceModel | None = None, *, size=(112, 96), extra_shape=None,
-                 extra_texture=None, backgrounds=None, landmark_noise=None, supersample: int = SUPERSAMPLE) -> RenderResult:
+def render_faces(
+    lam: np.ndarray,
+    model: FaceModel | None = None,
+    *,
+    size=(112, 96),
+    extra_shape=None,
+    extra_texture=None,
+    backgrounds=None,
+    landmark_noise=None,
+    supersample: int = SUPERSAMPLE,
+) -> RenderResult:
     """Render aligned face crops from λ (B, 286).
 
     extra_shape / extra_texture: (B, E) coefficients of the model's extra (finer) identity bases
@@ -535,8 +606,16 @@ def render_faces(lam: np.ndarray, model: FaceModel | None = None, *, size=(112, 
     if lam.shape[1] != L.LAMBDA_DIM:
         raise ValueError(f"λ must have {L.LAMBDA_DIM} columns, got {lam.shape}")
     B = lam.shape[0]
-    es = np.zeros((B, 0), np.float32) if extra_shape is None else np.ascontiguousarray(np.atleast_2d(extra_shape), np.float32)
-    et = np.zeros((B, 0), np.float32) if extra_texture is None else np.ascontiguousarray(np.atleast_2d(extra_texture), np.float32)
+    es = (
+        np.zeros((B, 0), np.float32)
+        if extra_shape is None
+        else np.ascontiguousarray(np.atleast_2d(extra_shape), np.float32)
+    )
+    et = (
+        np.zeros((B, 0), np.float32)
+        if extra_texture is None
+        else np.ascontiguousarray(np.atleast_2d(extra_texture), np.float32)
+    )
     if model is None:
         model = build_face_model(es.shape[1], et.shape[1])
     if es.shape[1] > model.extra_shape_basis.shape[0] or et.shape[1] > model.extra_texture_basis.shape[0]:
@@ -558,8 +637,11 @@ def render_faces(lam: np.ndarray, model: FaceModel | None = None, *, size=(112, 
     else:
         bgs = np.zeros((1, 1, 1, 3), np.float32)
         has_bg = False
-    ln = (np.zeros((B, 5, 2), np.float64) if landmark_noise is None
-          else np.ascontiguousarray(np.broadcast_to(landmark_noise, (B, 5, 2)), np.float64))
+    ln = (
+        np.zeros((B, 5, 2), np.float64)
+        if landmark_noise is None
+        else np.ascontiguousarray(np.broadcast_to(landmark_noise, (B, 5, 2)), np.float64)
+    )
     h, w = size
     tpl = np.ascontiguousarray(TEMPLATE_112x96, np.float64)
     if (h, w) != (112, 96):
@@ -568,10 +650,31 @@ def render_faces(lam: np.ndarray, model: FaceModel | None = None, *, size=(112, 
     mask = np.empty((B, h, w), np.bool_)
     lmk = np.empty((B, 5, 2), np.float32)
     if B:
-        fm = f._replace(exs_b=f.exs_b[: es.shape[1]], exs_r=f.exs_r[: es.shape[1]],
-                        ext_b=f.ext_b[: et.shape[1]], ext_r=f.ext_r[: et.shape[1]])
+        fm = f._replace(
+            exs_b=f.exs_b[: es.shape[1]],
+            exs_r=f.exs_r[: es.shape[1]],
+            ext_b=f.ext_b[: et.shape[1]],
+            ext_r=f.ext_r[: et.shape[1]],
+        )
         feats = np.ascontiguousarray(feature_albedo(lam[:, L.ID_TEX]))
         params = np.ascontiguousarray(feature_params(lam))
-        _render_batch(lam, es, et, ln, feats, params, fm, FOCAL, CAMERA_DISTANCE, int(supersample), bgs, has_bg, tpl,
-                      _SRGB_LUT, images, mask, lmk)
+        _render_batch(
+            lam,
+            es,
+            et,
+            ln,
+            feats,
+            params,
+            fm,
+            FOCAL,
+            CAMERA_DISTANCE,
+            int(supersample),
+            bgs,
+            has_bg,
+            tpl,
+            _SRGB_LUT,
+            images,
+            mask,
+            lmk,
+        )
     return RenderResult(images=images, landmarks=lmk, mask=mask)

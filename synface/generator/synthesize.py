@@ -51,7 +51,12 @@ def identity_range(n_ids: int, shard: int, n_shards: int) -> range:
 
 
 def iter_rendered(
-    settings: GenerationSettings, identities: range, *, ids_per_batch: int = 8, desc: str = "render", progress: bool = True
+    settings: GenerationSettings,
+    identities: range,
+    *,
+    ids_per_batch: int = 8,
+    desc: str = "render",
+    progress: bool = True,
 ) -> Iterator[tuple[np.ndarray, pd.DataFrame]]:
     """Render `identities` a batch of identities at a time, with a progress bar."""
     with tqdm(total=len(identities) * settings.per_id, unit="img", desc=desc, disable=not progress) as bar:

@@ -21,7 +21,15 @@ from synface.realdomain.identities import Identity
 from synface.realdomain.priors import SCENE_NAMES
 
 # per-image albedo components: (region, channels); RGB regions take a colour offset, others a scalar
-APPEARANCE = (("lips", 3), ("eyelids", 3), ("cheeks", 3), ("skin", 3), ("stubble", 1), ("wrinkles", 1), ("under_eye", 1))
+APPEARANCE = (
+    ("lips", 3),
+    ("eyelids", 3),
+    ("cheeks", 3),
+    ("skin", 3),
+    ("stubble", 1),
+    ("wrinkles", 1),
+    ("under_eye", 1),
+)
 APPEARANCE_DIM = sum(n for _, n in APPEARANCE)
 _DARKEN = SKIN / SKIN[0]  # scalar components darken skin along its own colour (hue kept, like shade)
 
@@ -35,12 +43,18 @@ def _appearance_basis(model: FaceModel) -> np.ndarray:
     for s in (-1.0, 1.0):  # nasolabial folds: nose wing to mouth corner
         p0, p1 = np.array([s * 1.6, NOSE_TIP_Y - 0.3]), np.array([s * (MOUTH_X + 0.4), MOUTH_Y - 0.3])
         t = np.clip(((x - p0[0]) * (p1 - p0)[0] + (y - p0[1]) * (p1 - p0)[1]) / np.sum((p1 - p0) ** 2), 0, 1)
-        naso = np.maximum(naso, np.exp(-0.5 * (np.hypot(x - p0[0] - t * (p1 - p0)[0], y - p0[1] - t * (p1 - p0)[1]) / 0.25) ** 2))
+        naso = np.maximum(
+            naso, np.exp(-0.5 * (np.hypot(x - p0[0] - t * (p1 - p0)[0], y - p0[1] - t * (p1 - p0)[1]) / 0.25) ** 2)
+        )
     forehead_lines = r["forehead"] * (0.5 + 0.5 * np.cos(2 * np.pi * (y - BROW_Y) / 1.1))
     crow = np.exp(-0.5 * ((np.abs(x) - 4.7) / 0.5) ** 2) * np.exp(-0.5 * ((y - EYE_Y) / 0.7) ** 2)
     masks = {
         "lips": r["lips"],
-        "eyelids": r["eye_region"] * (1 - r["eye_open"]) * (1 - r["brow"]) * np.clip((y - EYE_Y) / 0.5, 0, 1) * (y < BROW_Y),
+        "eyelids": r["eye_region"]
+        * (1 - r["eye_open"])
+        * (1 - r["brow"])
+        * np.clip((y - EYE_Y) / 0.5, 0, 1)
+        * (y < BROW_Y),
         "cheeks": r["cheeks"] * (1 - r["lips"]),
         "skin": r["skin"] * (1 - r["hair"]) * (1 - 0.7 * r["lips"]),
         "stubble": r["beard"],
@@ -75,7 +89,9 @@ def appearance_coefficients(rng: np.random.Generator, person: Identity) -> np.nd
     tan = -np.array([0.07, 0.055, 0.045]) * rng.normal(0.0, 0.6)  # season, foundation
     stubble = [0.22 * person.stubble * rng.uniform(0.0, 1.3)]  # days since shaving
     age = float(np.clip(person.age + rng.normal(0.0, 0.08), 0.0, 1.0))  # photos span years
-    return np.concatenate([lips, lids, blush, tan, stubble, [0.09 * age], [0.06 * age + abs(rng.normal(0, 0.02))]]).astype(np.float32)
+    return np.concatenate(
+        [lips, lids, blush, tan, stubble, [0.09 * age], [0.06 * age + abs(rng.normal(0, 0.02))]]
+    ).astype(np.float32)
 
 
 # ----------------------------------------------------------------------------- accessories
@@ -99,18 +115,22 @@ def draw_accessories(rng: np.random.Generator, person: Identity) -> Accessories:
     sun = glasses and rng.random() < (0.2 if person.p_glasses > 0.5 else 0.6)  # occasional wearers: mostly sunglasses
     hat = rng.random() < person.p_hat
     hand = rng.random() < 0.04
-    p = np.array([
-        rng.uniform(0.9, 1.4),  # 0 hat: edge height above the eyes / d
-        rng.uniform(0.0, 1.0), rng.uniform(0.0, 1.0), rng.uniform(0.0, 1.0),  # 1-3 hat colour
-        rng.choice([-1.0, 1.0]),  # 4 hand side
-        rng.uniform(-0.4, 0.4),  # 5 hand rotation (rad)
-        rng.uniform(0.2, 0.7),  # 6 hand: offset along the eye axis / d
-        rng.uniform(0.85, 1.1),  # 7 hand brightness vs face
-        rng.uniform(2.5, 4.0),  # 8 lens superellipse exponent
-        rng.uniform(0.38, 0.46),  # 9 lens half-width / d
-        rng.uniform(0.26, 0.34),  # 10 lens half-height / d
-        rng.uniform(0.0, 1.0),  # 11 spare jitter for the frame colour
-    ])
+    p = np.array(
+        [
+            rng.uniform(0.9, 1.4),  # 0 hat: edge height above the eyes / d
+            rng.uniform(0.0, 1.0),
+            rng.uniform(0.0, 1.0),
+            rng.uniform(0.0, 1.0),  # 1-3 hat colour
+            rng.choice([-1.0, 1.0]),  # 4 hand side
+            rng.uniform(-0.4, 0.4),  # 5 hand rotation (rad)
+            rng.uniform(0.2, 0.7),  # 6 hand: offset along the eye axis / d
+            rng.uniform(0.85, 1.1),  # 7 hand brightness vs face
+            rng.uniform(2.5, 4.0),  # 8 lens superellipse exponent
+            rng.uniform(0.38, 0.46),  # 9 lens half-width / d
+            rng.uniform(0.26, 0.34),  # 10 lens half-height / d
+            rng.uniform(0.0, 1.0),  # 11 spare jitter for the frame colour
+        ]
+    )
     return Accessories(glasses, sun, hat, hand, p)
 
 
@@ -124,8 +144,9 @@ def _blend(img: np.ndarray, alpha: np.ndarray, colour) -> None:
     img += alpha[..., None] * np.asarray(colour, np.float32)
 
 
-def apply_accessories(image: np.ndarray, landmarks: np.ndarray, mask: np.ndarray, acc: Accessories,
-                      person: Identity) -> np.ndarray:
+def apply_accessories(
+    image: np.ndarray, landmarks: np.ndarray, mask: np.ndarray, acc: Accessories, person: Identity
+) -> np.ndarray:
     """Draw glasses / hat / hand onto one aligned crop (uint8 (h, w, 3)) at its true landmarks."""
     if not (acc.glasses or acc.hat or acc.hand):
         return image
@@ -175,7 +196,9 @@ def apply_accessories(image: np.ndarray, landmarks: np.ndarray, mask: np.ndarray
         for s in (-1.0, 1.0):  # temples towards the ears
             a, b = frame(centre + u * s * (0.5 + p[9]) * d)
             along = s * a
-            _blend(img, _soft(np.maximum(np.abs(b) - 0.5 * st[1], np.maximum(-along, along - 0.35 * d))) * 0.95, rim_col)
+            _blend(
+                img, _soft(np.maximum(np.abs(b) - 0.5 * st[1], np.maximum(-along, along - 0.35 * d))) * 0.95, rim_col
+            )
     if acc.hat:
         _, b = frame(centre)
         below = b + p[0] * d  # pixels below the brim line (which sits p[0]·d above the eyes)
@@ -188,10 +211,28 @@ def apply_accessories(image: np.ndarray, landmarks: np.ndarray, mask: np.ndarray
 
 # ----------------------------------------------------------------------------- backgrounds
 _PALETTES = {  # linear-RGB base colours of typical surroundings
-    "indoor": np.array([[0.55, 0.45, 0.35], [0.30, 0.20, 0.12], [0.70, 0.68, 0.62], [0.15, 0.15, 0.18],
-                        [0.45, 0.12, 0.10], [0.20, 0.30, 0.45], [0.60, 0.55, 0.30]]),
-    "outdoor": np.array([[0.45, 0.60, 0.85], [0.15, 0.30, 0.10], [0.35, 0.45, 0.20], [0.50, 0.50, 0.50],
-                         [0.70, 0.70, 0.72], [0.30, 0.25, 0.20], [0.80, 0.80, 0.85]]),
+    "indoor": np.array(
+        [
+            [0.55, 0.45, 0.35],
+            [0.30, 0.20, 0.12],
+            [0.70, 0.68, 0.62],
+            [0.15, 0.15, 0.18],
+            [0.45, 0.12, 0.10],
+            [0.20, 0.30, 0.45],
+            [0.60, 0.55, 0.30],
+        ]
+    ),
+    "outdoor": np.array(
+        [
+            [0.45, 0.60, 0.85],
+            [0.15, 0.30, 0.10],
+            [0.35, 0.45, 0.20],
+            [0.50, 0.50, 0.50],
+            [0.70, 0.70, 0.72],
+            [0.30, 0.25, 0.20],
+            [0.80, 0.80, 0.85],
+        ]
+    ),
 }
 
 
@@ -265,8 +306,9 @@ def _clutter(rng: np.random.Generator, scene: int, light: np.ndarray, size: int,
     return k, top, bottom, gain
 
 
-def backgrounds(rngs: list[np.random.Generator], scenes: list[int], lights: list[np.ndarray],
-                size: tuple[int, int]) -> np.ndarray:
+def backgrounds(
+    rngs: list[np.random.Generator], scenes: list[int], lights: list[np.ndarray], size: tuple[int, int]
+) -> np.ndarray:
     """Cluttered uint8 (B, height, width, 3) display-space backgrounds, one per photo, lit by its light."""
     B = len(rngs)
     shapes = np.zeros((B, _MAX_SHAPES, 10))

@@ -66,14 +66,21 @@ def draw_camera(rng: np.random.Generator, scene: int, light: np.ndarray) -> Came
     wb /= wb[1]
     quality = int(rng.integers(60, 96))
     recompress = int(rng.integers(70, 91)) if rng.random() < 0.25 else 0
-    return Camera(kernel, iso, wb.astype(np.float32), float(np.exp(rng.normal(0.0, 0.08))), quality,
-                  (int(rng.integers(0, 8)), int(rng.integers(0, 8))), recompress)
+    return Camera(
+        kernel,
+        iso,
+        wb.astype(np.float32),
+        float(np.exp(rng.normal(0.0, 0.08))),
+        quality,
+        (int(rng.integers(0, 8)), int(rng.integers(0, 8))),
+        recompress,
+    )
 
 
 def landmark_noise(rng: np.random.Generator, yaw: float, occluded: bool) -> np.ndarray:
     """(5, 2) detector error in crop pixels: per-point plus shared offset, larger at large yaw or under occlusion."""
     scale = (1.0 + 1.5 * abs(np.sin(yaw))) * (1.5 if occluded else 1.0)
-    return (scale * (rng.normal(0.0, LANDMARK_POINT_STD, (5, 2)) + rng.normal(0.0, LANDMARK_SHARED_STD, (1, 2))))
+    return scale * (rng.normal(0.0, LANDMARK_POINT_STD, (5, 2)) + rng.normal(0.0, LANDMARK_SHARED_STD, (1, 2)))
 
 
 @nb.njit(cache=True, parallel=True, fastmath=True)
@@ -145,8 +152,14 @@ def develop(images: np.ndarray, cameras: list[Camera], rngs: list[np.random.Gene
         return images.copy()
     noise = np.stack([rng.standard_normal(images.shape[1:], dtype=np.float32) for rng in rngs])
     raw = np.empty_like(images)
-    _sensor_batch(_LINEAR[images], np.stack([c.kernel for c in cameras]), noise,
-                  np.array([c.iso_gain for c in cameras]), np.stack([c.wb_gains for c in cameras]).astype(np.float64),
-                  np.array([c.gamma for c in cameras]), raw)
+    _sensor_batch(
+        _LINEAR[images],
+        np.stack([c.kernel for c in cameras]),
+        noise,
+        np.array([c.iso_gain for c in cameras]),
+        np.stack([c.wb_gains for c in cameras]).astype(np.float64),
+        np.array([c.gamma for c in cameras]),
+        raw,
+    )
     with ThreadPoolExecutor(_THREADS) as pool:  # PIL codes JPEG without the GIL
         return np.stack(list(pool.map(_publish, raw, cameras)))

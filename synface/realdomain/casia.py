@@ -39,9 +39,15 @@ def casia_folder(settings: ids.RealDomainSettings, index: int) -> str:
 
 def real_train_attrs(settings: ids.RealDomainSettings, n_ids: int) -> dict[str, object]:
     """What dataset.json records (identical for every shard, so shards merge)."""
-    return {"kind": "stand-in-real", "dataset": settings.dataset, "seed": settings.seed, "n_ids": n_ids,
-            "extra_shape": settings.extra_shape, "extra_texture": settings.extra_texture,
-            "note": "simulated stand-in for CASIA-WebFace (synface.realdomain), not real photographs"}
+    return {
+        "kind": "stand-in-real",
+        "dataset": settings.dataset,
+        "seed": settings.seed,
+        "n_ids": n_ids,
+        "extra_shape": settings.extra_shape,
+        "extra_texture": settings.extra_texture,
+        "note": "simulated stand-in for CASIA-WebFace (synface.realdomain), not real photographs",
+    }
 
 
 def render_keys(settings: ids.RealDomainSettings, keys: Sequence[tuple[int, int]]) -> tuple[np.ndarray, pd.DataFrame]:
@@ -56,16 +62,21 @@ def render_keys(settings: ids.RealDomainSettings, keys: Sequence[tuple[int, int]
     return photos.images, check_metadata(meta, "stand-in CASIA")
 
 
-def generate_real_train(out: str | os.PathLike[str], n_ids: int, *, seed: int = 0, identities: range | None = None,
-                        progress: bool = True) -> Path:
+def generate_real_train(
+    out: str | os.PathLike[str], n_ids: int, *, seed: int = 0, identities: range | None = None, progress: bool = True
+) -> Path:
     """Write stand-in CASIA-WebFace of `n_ids` identities (or the `identities` shard of it) at `out`."""
     settings = real_train_settings(seed)
     identities = identities if identities is not None else range(n_ids)
     if identities.start < 0 or identities.stop > n_ids:
         raise SynfaceError(f"identities {identities.start}..{identities.stop - 1} lie outside 0..{n_ids - 1}")
     keys = [(i, j) for i in identities for j in range(ids.image_count(settings, i))]
-    with DatasetWriter(out, *IMAGE_SIZE, real_train_attrs(settings, n_ids)) as writer, \
-            tqdm(total=len(keys), unit="img", desc=f"render {Path(out).name}", file=sys.stderr, disable=not progress) as bar:
+    with (
+        DatasetWriter(out, *IMAGE_SIZE, real_train_attrs(settings, n_ids)) as writer,
+        tqdm(
+            total=len(keys), unit="img", desc=f"render {Path(out).name}", file=sys.stderr, disable=not progress
+        ) as bar,
+    ):
         for a in range(0, len(keys), BATCH_IMAGES):
             images, meta = render_keys(settings, keys[a : a + BATCH_IMAGES])
             writer.append(images, meta)

@@ -22,8 +22,9 @@ PER_IDENTITY = -1
 
 # stream numbers
 S_IDENTITY, S_HABITS, S_COUNT, S_FOLDER = 1, 2, 3, 4
-(S_POSE, S_EXPRESSION, S_SCENE, S_NOISE, S_APPEARANCE, S_ACCESSORY, S_BACKGROUND, S_CAMERA, S_SENSOR,
- S_LANDMARK) = range(10, 20)
+(S_POSE, S_EXPRESSION, S_SCENE, S_NOISE, S_APPEARANCE, S_ACCESSORY, S_BACKGROUND, S_CAMERA, S_SENSOR, S_LANDMARK) = (
+    range(10, 20)
+)
 S_PAIRS = 30
 
 # CASIA-WebFace: 494,414 images of 10,575 identities; web-crawled counts are heavily skewed.
@@ -49,7 +50,9 @@ class RealDomainSettings:
             raise SynfaceError("extra identity component counts must be >= 0")
 
 
-def stream_rng(settings: RealDomainSettings, stream: int, identity: int, image: int = PER_IDENTITY) -> np.random.Generator:
+def stream_rng(
+    settings: RealDomainSettings, stream: int, identity: int, image: int = PER_IDENTITY
+) -> np.random.Generator:
     key = [settings.seed, _DOMAIN_TAG, DATASETS[settings.dataset], stream, identity, image + 1]
     return np.random.default_rng(key)
 
@@ -83,12 +86,17 @@ def identity(settings: RealDomainSettings, index: int) -> Identity:
     lip = np.array([0.10, -0.05, -0.02]) + h.normal(0.0, [0.04, 0.02, 0.02])  # red .. pink .. brown
     shadow = -np.array([0.10, 0.09, 0.06]) * h.uniform(0.5, 1.5) + h.normal(0.0, 0.03, 3)
     return Identity(
-        coefficients=coefficients, extra_shape=extra_shape, extra_texture=extra_texture,
+        coefficients=coefficients,
+        extra_shape=extra_shape,
+        extra_texture=extra_texture,
         p_glasses=0.8 if wearer else 0.04,
-        glasses_style=np.array([h.uniform(0.5, 1.0), h.uniform(0.6, 1.6), h.uniform(0.05, 0.2),
-                                h.uniform(0.6, 0.95), h.uniform(0.0, 1.0)]),
+        glasses_style=np.array(
+            [h.uniform(0.5, 1.0), h.uniform(0.6, 1.6), h.uniform(0.05, 0.2), h.uniform(0.6, 0.95), h.uniform(0.0, 1.0)]
+        ),
         p_hat=0.5 if hat_wearer else 0.02,
-        makeup=makeup, lip_colour=lip, shadow_colour=shadow,
+        makeup=makeup,
+        lip_colour=lip,
+        shadow_colour=shadow,
         stubble=0.0 if makeup else float(h.uniform(0.0, 1.0)),
         age=float(h.uniform(0.0, 1.0)),
     )

@@ -69,7 +69,9 @@ def _matched(rng: np.random.Generator, people: np.ndarray, counts: np.ndarray, n
     multi = people[counts[people] >= 2]
     available = int(sum(counts[p] * (counts[p] - 1) // 2 for p in multi))
     if available < n:
-        raise SynfaceError(f"fold {fold + 1}: its people allow {available} distinct matched pairs, {n} needed (add people)")
+        raise SynfaceError(
+            f"fold {fold + 1}: its people allow {available} distinct matched pairs, {n} needed (add people)"
+        )
     chosen: set[tuple[int, int, int]] = set()
     while len(chosen) < n:  # a person uniformly, then two distinct images
         p = int(multi[rng.integers(len(multi))])
@@ -93,11 +95,20 @@ def _keys(protocol: PairsFile) -> list[tuple[int, int]]:
     return [(int(name.split("_")[1]) - 1, n - 1) for name, n in protocol.images()]
 
 
-def _write_lfw(out: str | os.PathLike[str], protocol: PairsFile, render: Callable[[Sequence[tuple[int, int]]], np.ndarray],
-               note: str, progress: bool) -> dict[str, int]:
+def _write_lfw(
+    out: str | os.PathLike[str],
+    protocol: PairsFile,
+    render: Callable[[Sequence[tuple[int, int]]], np.ndarray],
+    note: str,
+    progress: bool,
+) -> dict[str, int]:
     keys = _keys(protocol)
-    with new_folder(out, overwrite=True) as tmp, \
-            tqdm(total=len(keys), unit="img", desc=f"render {Path(out).name}", file=sys.stderr, disable=not progress) as bar:
+    with (
+        new_folder(out, overwrite=True) as tmp,
+        tqdm(
+            total=len(keys), unit="img", desc=f"render {Path(out).name}", file=sys.stderr, disable=not progress
+        ) as bar,
+    ):
         for a in range(0, len(keys), BATCH_IMAGES):
             batch = keys[a : a + BATCH_IMAGES]
             for (p, j), image in zip(batch, render(batch), strict=True):
@@ -110,14 +121,23 @@ def _write_lfw(out: str | os.PathLike[str], protocol: PairsFile, render: Callabl
     return {"identities": len({p for p, _ in keys}), "images": len(keys), "pairs": len(protocol.pairs)}
 
 
-def write_standin_lfw(out: str | os.PathLike[str], n_people: int = LFW_PEOPLE, *, folds: int = 10,
-                      pairs_per_fold: int = 300, seed: int = 0, progress: bool = True) -> dict[str, int]:
+def write_standin_lfw(
+    out: str | os.PathLike[str],
+    n_people: int = LFW_PEOPLE,
+    *,
+    folds: int = 10,
+    pairs_per_fold: int = 300,
+    seed: int = 0,
+    progress: bool = True,
+) -> dict[str, int]:
     """Stand-in LFW: the protocol's images rendered in the stand-in real domain (identities disjoint
     from stand-in CASIA: another dataset stream). Returns counts (identities, images, pairs)."""
     protocol = lfw_protocol(n_people, folds=folds, pairs_per_fold=pairs_per_fold, seed=seed)
     settings = ids.RealDomainSettings(seed=seed, dataset="lfw")
-    note = ("Simulated stand-in for LFW (synface.realdomain): rendered faces with simulated real-photo effects,\n"
-            "not photographs. Layout and pairs.txt follow LFW View 2.\n")
+    note = (
+        "Simulated stand-in for LFW (synface.realdomain): rendered faces with simulated real-photo effects,\n"
+        "not photographs. Layout and pairs.txt follow LFW View 2.\n"
+    )
     return _write_lfw(out, protocol, lambda keys: render_photos(settings, keys).images, note, progress)
 
 
@@ -127,16 +147,29 @@ def syn_lfw_lambdas(keys: Sequence[tuple[int, int]], seed: int = 0, priors: Prio
     out = np.empty((len(keys), L.LAMBDA_DIM), np.float32)
     for row, (p, j) in enumerate(keys):
         out[row, L.IDENTITY] = priors.identity(ids.stream_rng(settings, ids.S_IDENTITY, p), 1)[0]
-        for stream, factor in ((ids.S_EXPRESSION, "expression"), (ids.S_SCENE, "illumination"),
-                               (ids.S_POSE, "pose"), (ids.S_NOISE, "noise")):
+        for stream, factor in (
+            (ids.S_EXPRESSION, "expression"),
+            (ids.S_SCENE, "illumination"),
+            (ids.S_POSE, "pose"),
+            (ids.S_NOISE, "noise"),
+        ):
             out[row, L.FACTOR_SLICES[factor]] = getattr(priors, factor)(ids.stream_rng(settings, stream, p, j), 1)[0]
     return out
 
 
-def write_syn_lfw(out: str | os.PathLike[str], n_people: int = LFW_PEOPLE, *, folds: int = 10,
-                  pairs_per_fold: int = 300, seed: int = 0, progress: bool = True) -> dict[str, int]:
+def write_syn_lfw(
+    out: str | os.PathLike[str],
+    n_people: int = LFW_PEOPLE,
+    *,
+    folds: int = 10,
+    pairs_per_fold: int = 300,
+    seed: int = 0,
+    progress: bool = True,
+) -> dict[str, int]:
     """Syn-LFW (Table 1): stand-in LFW's pair structure rendered by the synthetic generator."""
     protocol = lfw_protocol(n_people, folds=folds, pairs_per_fold=pairs_per_fold, seed=seed)
-    note = ("Syn-LFW: LFW's pair protocol rendered by the embedded synthetic generator (synface.generator),\n"
-            "synthetic priors, no real-domain effects.\n")
+    note = (
+        "Syn-LFW: LFW's pair protocol rendered by the embedded synthetic generator (synface.generator),\n"
+        "synthetic priors, no real-domain effects.\n"
+    )
     return _write_lfw(out, protocol, lambda keys: render_faces(syn_lfw_lambdas(keys, seed)).images, note, progress)

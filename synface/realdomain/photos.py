@@ -16,8 +16,14 @@ import pandas as pd
 from synface.generator import lam as L
 from synface.generator.render import canvas_size, render_faces
 from synface.realdomain import identities as ids
-from synface.realdomain.appearance import (Accessories, appearance_coefficients, apply_accessories, backgrounds,
-                                           draw_accessories, real_face_model)
+from synface.realdomain.appearance import (
+    Accessories,
+    appearance_coefficients,
+    apply_accessories,
+    backgrounds,
+    draw_accessories,
+    real_face_model,
+)
 from synface.realdomain.camera import Camera, develop, draw_camera, landmark_noise
 from synface.realdomain.priors import SCENE_NAMES
 
@@ -67,8 +73,9 @@ class Photos:
     info: pd.DataFrame  # identity, image and what was drawn (scene, accessories, camera, pose)
 
 
-def render_photos(settings: ids.RealDomainSettings, keys: Sequence[tuple[int, int]], *,
-                  size: tuple[int, int] = (112, 96)) -> Photos:
+def render_photos(
+    settings: ids.RealDomainSettings, keys: Sequence[tuple[int, int]], *, size: tuple[int, int] = (112, 96)
+) -> Photos:
     """Render the photos (identity, image) of `keys` in the stand-in real domain."""
     people: dict[int, ids.Identity] = {}
     photos = []
@@ -77,28 +84,42 @@ def render_photos(settings: ids.RealDomainSettings, keys: Sequence[tuple[int, in
             people[i] = ids.identity(settings, i)
         photos.append(draw_photo(settings, people[i], i, j))
     model = real_face_model(settings.extra_shape, settings.extra_texture)
-    scenery = backgrounds([ids.stream_rng(settings, ids.S_BACKGROUND, i, j) for i, j in keys],
-                          [p.scene for p in photos], [p.lam[L.ILLUMINATION] for p in photos], canvas_size(size))
-    result = render_faces(
-        np.stack([p.lam for p in photos]), model, size=size,
-        extra_shape=np.stack([p.extra_shape for p in photos]), extra_texture=np.stack([p.extra_texture for p in photos]),
-        backgrounds=scenery, landmark_noise=np.stack([p.landmark_noise for p in photos]),
+    scenery = backgrounds(
+        [ids.stream_rng(settings, ids.S_BACKGROUND, i, j) for i, j in keys],
+        [p.scene for p in photos],
+        [p.lam[L.ILLUMINATION] for p in photos],
+        canvas_size(size),
     )
-    scenes = np.stack([apply_accessories(result.images[b], result.landmarks[b], result.mask[b], p.accessories,
-                                         people[keys[b][0]]) for b, p in enumerate(photos)])
+    result = render_faces(
+        np.stack([p.lam for p in photos]),
+        model,
+        size=size,
+        extra_shape=np.stack([p.extra_shape for p in photos]),
+        extra_texture=np.stack([p.extra_texture for p in photos]),
+        backgrounds=scenery,
+        landmark_noise=np.stack([p.landmark_noise for p in photos]),
+    )
+    scenes = np.stack(
+        [
+            apply_accessories(result.images[b], result.landmarks[b], result.mask[b], p.accessories, people[keys[b][0]])
+            for b, p in enumerate(photos)
+        ]
+    )
     noise_rngs = [ids.stream_rng(settings, ids.S_SENSOR, i, j) for i, j in keys]
     images = develop(scenes, [p.camera for p in photos], noise_rngs)
-    info = pd.DataFrame({
-        "identity": [k[0] for k in keys],
-        "image": [k[1] for k in keys],
-        "scene": [SCENE_NAMES[p.scene] for p in photos],
-        "yaw_deg": [float(np.rad2deg(p.lam[L.POSE][L.YAW])) for p in photos],
-        "glasses": [p.accessories.glasses for p in photos],
-        "sunglasses": [p.accessories.sunglasses for p in photos],
-        "hat": [p.accessories.hat for p in photos],
-        "hand": [p.accessories.hand for p in photos],
-        "jpeg_quality": [p.camera.jpeg_quality for p in photos],
-        "iso_gain": [p.camera.iso_gain for p in photos],
-        "landmark_error": [float(np.linalg.norm(p.landmark_noise, axis=1).mean()) for p in photos],
-    })
+    info = pd.DataFrame(
+        {
+            "identity": [k[0] for k in keys],
+            "image": [k[1] for k in keys],
+            "scene": [SCENE_NAMES[p.scene] for p in photos],
+            "yaw_deg": [float(np.rad2deg(p.lam[L.POSE][L.YAW])) for p in photos],
+            "glasses": [p.accessories.glasses for p in photos],
+            "sunglasses": [p.accessories.sunglasses for p in photos],
+            "hat": [p.accessories.hat for p in photos],
+            "hand": [p.accessories.hand for p in photos],
+            "jpeg_quality": [p.camera.jpeg_quality for p in photos],
+            "iso_gain": [p.camera.iso_gain for p in photos],
+            "landmark_error": [float(np.linalg.norm(p.landmark_noise, axis=1).mean()) for p in photos],
+        }
+    )
     return Photos(images=images, landmarks=result.landmarks, info=info)

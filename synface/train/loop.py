@@ -118,9 +118,7 @@ class Trainer:
         step_lrs: list[float] = []
         checked = 0
         start = time.perf_counter()
-        bar = tqdm(
-            total=steps, desc=f"epoch {epoch + 1}/{self.epochs}", file=sys.stderr, leave=False, unit="step"
-        )
+        bar = tqdm(total=steps, desc=f"epoch {epoch + 1}/{self.epochs}", file=sys.stderr, leave=False, unit="step")
         with bar, contextlib.closing(self.data.batches(epoch, steps)) as batches:
             for s, batch in enumerate(batches):
                 step_lrs.append(self.optimizer.param_groups[0]["lr"])
