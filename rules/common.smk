@@ -74,6 +74,15 @@ def table_metrics(wildcards):
     return EXPERIMENTS.table_metrics(wildcards.table)
 
 
+# The paper tables' rows as plain values: a job's params (a rerun trigger) are what it reads, so
+# that it reruns on a change of its own rows or the seeds, not on any config edit.
+GRID = EXPERIMENTS.grid()
+
+
+def table_rows(wildcards):
+    return GRID[wildcards.table]
+
+
 # The training curves figure: per table, each of its training sets' steps files over seeds.
 TRAINING_CURVES = {
     table: {

@@ -95,7 +95,8 @@ rule figure_results:
         mem_mb=1000,
         runtime=5,
     params:
-        config=config,
+        rows=table_rows,
+        seeds=EXPERIMENTS.seeds,
         profile=config["world"],
     script:
         "../workflow/scripts/figure_results.py"

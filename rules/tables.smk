@@ -23,7 +23,8 @@ rule table:
         mem_mb=1000,
         runtime=5,
     params:
-        config=config,
+        rows=table_rows,
+        seeds=EXPERIMENTS.seeds,
         profile=config["world"],
     script:
         "../workflow/scripts/table.py"
@@ -52,7 +53,9 @@ rule claims:
         mem_mb=1000,
         runtime=5,
     params:
-        config=config,
+        tables=GRID,
+        seeds=EXPERIMENTS.seeds,
+        mix_synthetic=EXPERIMENTS.mix_synthetic,
         profile=config["world"],
     script:
         "../workflow/scripts/claims.py"

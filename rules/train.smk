@@ -78,7 +78,8 @@ rule metrics_summary:
         mem_mb=1000,
         runtime=5,
     params:
-        config=config,
+        tables=GRID,
+        seeds=EXPERIMENTS.seeds,
     script:
         "../workflow/scripts/metrics_summary.py"
 

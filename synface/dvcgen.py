@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +49,15 @@ SUMMARY = "results/metrics.json"
 FEATURES = "results/features/feature_distribution.json"
 DATASET_PARAMS = ["world", "scale", "generator", "real_domain", "test_sets", "experiments", "domain_mixup"]
 MODEL_PARAMS = [*DATASET_PARAMS, "seeds", "model", "training"]
-TARGET_PARAMS = ["experiments", "figures", "world"]
+GRID_PARAMS = ["experiments", "seeds"]  # the tables' rows and the seeds
+# The config keys each paper target's rule passes its job as params (a dotted key: part of a section).
+TARGET_PARAMS = {
+    **{rule: [*GRID_PARAMS, "world"] for rule in ("table", "figure_results", "figure_training_curves")},
+    "claims": [*GRID_PARAMS, "domain_mixup", "world"],
+    "final_loss": GRID_PARAMS,
+    "figure_feature_distribution": ["world"],
+    **{f"figure_{name}": [f"figures.{name}"] for name in ("samples", "identity_mixup", "factor_variation")},
+}
 MODEL_RULES = ["train"]
 METRICS_RULES = ["evaluate", "feature_distribution"]
 # What a paper target's rule reads besides code, where it is not the metrics.
@@ -101,12 +109,19 @@ def target_rule(target: str) -> str:
     return name if name in rules else "table"
 
 
+def _sets(overlay: Mapping[str, Any], key: str) -> bool:
+    """Whether an overlay sets a (dotted) config key."""
+    head, _, rest = key.partition(".")
+    return head in overlay and (not rest or isinstance(overlay[head], Mapping) and _sets(overlay[head], rest))
+
+
 def _params(configfile: str, keys: list[str]) -> list[dict[str, list[str]]]:
     """DVC params of the merged config: each key from the overlay that sets it, else the default."""
     if Path(configfile).resolve() == (ROOT / CONFIG).resolve():
         return [{CONFIG: keys}]
     overlay = yaml.safe_load(Path(configfile).read_text()) or {}
-    files = {CONFIG: [k for k in keys if k not in overlay], configfile: [k for k in keys if k in overlay]}
+    given = [k for k in keys if _sets(overlay, k)]
+    files = {CONFIG: [k for k in keys if k not in given], configfile: given}
     return [{file: chosen} for file, chosen in files.items() if chosen]
 
 
@@ -164,7 +179,7 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
             configfile,
             stage_code(["metrics_summary"]),
             ["results/metrics"],
-            ["experiments"],
+            GRID_PARAMS,
             [],
             metrics=[{SUMMARY: {"cache": False, "persist": True}}],
         ),
@@ -177,7 +192,7 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
             configfile,
             stage_code([rule]),
             list(TARGET_READS.get(rule, ("results/metrics", "results/features"))),
-            TARGET_PARAMS,
+            TARGET_PARAMS[rule],
             _committed([target]),
         )
     return {"stages": stages, "plots": _plots(ex, config["manifest"])}

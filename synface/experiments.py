@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import yaml
 
@@ -80,6 +80,28 @@ class TrainingSet:
     def factor(self) -> str | None:
         """What varies within a synthetic identity ("all", "none", "pose", ...); None for real data."""
         return None if self.syn_setting is None else self.syn_setting[0]
+
+
+class TableRow(TypedDict):
+    """One row of a paper table as the jobs that read it get it (a Snakemake param: plain values,
+    so a job reruns when its own rows change, not on any config edit)."""
+
+    row: str  # the paper's label, e.g. "(a)" (shared by a row w/o and w/ IM)
+    train: str  # the training set's name
+    kind: str  # TrainingSet.kind: "Syn", "Real" or "Mix"
+    width: int | None  # TrainingSet.width and depth: the paper's N and S
+    depth: int | None
+    im: bool  # TrainingSet.identity_mixup
+    test: list[str]  # the test sets it is evaluated on
+    paper: dict[str, float]  # the paper's accuracy (%) per test set
+
+
+Grid = Mapping[str, Sequence[TableRow]]  # every paper table's rows, by table
+
+
+def grid_rows(tables: Grid) -> list[TableRow]:
+    """Every row of every table, in table order."""
+    return [row for rows in tables.values() for row in rows]
 
 
 class Experiments:
@@ -282,14 +304,32 @@ class Experiments:
     def test_sets(row: Mapping[str, Any]) -> list[str]:
         return list(row.get("test", ["lfw"]))
 
+    def table_rows(self, table: str) -> list[TableRow]:
+        """The rows of a paper table, in the config's (= the paper's) order."""
+        rows = []
+        for row in self.tables[table]:
+            ts = self.training_sets[row["train"]]
+            rows.append(
+                TableRow(
+                    row=str(row["row"]),
+                    train=ts.name,
+                    kind=ts.kind,
+                    width=ts.width,
+                    depth=ts.depth,
+                    im=ts.identity_mixup,
+                    test=self.test_sets(row),
+                    paper={test: float(value) for test, value in row.get("paper", {}).items()},
+                )
+            )
+        return rows
+
+    def grid(self) -> dict[str, list[TableRow]]:
+        """Every paper table's rows."""
+        return {table: self.table_rows(table) for table in self.tables}
+
     def table_metrics(self, table: str) -> list[str]:
         """The metrics files a paper table reads."""
-        return unique(
-            metrics_path(row["train"], seed, test)
-            for row in self.tables[table]
-            for test in self.test_sets(row)
-            for seed in self.seeds
-        )
+        return [metrics_path(*key) for key in evaluations(self.table_rows(table), self.seeds)]
 
     def runs(self) -> list[tuple[str, int]]:
         """Every (training set, seed) pair that some table needs."""
@@ -312,13 +352,12 @@ class Experiments:
 
     def metrics_needed(self) -> list[tuple[str, int, str]]:
         """Every (training set, seed, test set) evaluation some table needs, without repeats."""
-        seen: dict[tuple[str, int, str], None] = {}
-        for rows in self.tables.values():
-            for row in rows:
-                for test in self.test_sets(row):
-                    for seed in self.seeds:
-                        seen[(row["train"], seed, test)] = None
-        return list(seen)
+        return evaluations(grid_rows(self.grid()), self.seeds)
+
+
+def evaluations(rows: Iterable[TableRow], seeds: Sequence[int]) -> list[tuple[str, int, str]]:
+    """Every (training set, seed, test set) evaluation that table rows read, without repeats."""
+    return list(dict.fromkeys((row["train"], seed, test) for row in rows for test in row["test"] for seed in seeds))
 
 
 def overlay_grid(config: MutableMapping[str, Any], overlay_files: Iterable[str | os.PathLike[str]]) -> None:

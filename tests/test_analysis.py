@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 from collections.abc import Callable
@@ -17,19 +16,22 @@ from synface.analysis.claims import EQUIVALENCE_MARGIN, Comparison, claims_frame
 from synface.analysis.features import feature_distribution, load_feature_distribution, spread, subsample
 from synface.analysis.metrics import Summary, load_metrics, paper_summaries, summaries
 from synface.analysis.summary import metrics_summary
-from synface.analysis.tables import TABLES, table_frame, write_table
+from synface.analysis.tables import table_frame, write_table
 from synface.errors import SynfaceError
-from synface.experiments import Experiments
+from synface.experiments import TABLES, Experiments, grid_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+EXPERIMENTS = Experiments(CONFIG)
+GRID, SEEDS, MIX = EXPERIMENTS.grid(), EXPERIMENTS.seeds, EXPERIMENTS.mix_synthetic  # what the jobs get
+ROWS = grid_rows(GRID)
 SEED_OFFSET = {0: -0.01, 1: 0.0, 2: 0.01}  # sample std over seeds = 1.00 point (ddof=1)
 T_975_2 = 4.302652729911275  # t_{0.975} with 2 degrees of freedom (3 seeds), from a t table
 
 
 def paper_minus(points: float) -> Callable[[str, int, str], float]:
     """Accuracy (fraction) of a run: the paper's number minus `points`, ± 1 point across seeds 0/1/2."""
-    paper = {key: s.mean for key, s in paper_summaries(CONFIG).items()}
+    paper = {key: s.mean for key, s in paper_summaries(ROWS).items()}
     return lambda train, seed, test: (paper[(train, test)] - points) / 100 + SEED_OFFSET[seed]
 
 
@@ -65,7 +67,7 @@ def files(tmp_path_factory) -> list[str]:
 
 
 def test_summaries_are_percent_means_with_sample_std(files):
-    result = summaries(CONFIG, files)
+    result = summaries(ROWS, SEEDS, files)
     s = result[("Syn_10K_50_IM", "lfw")]
     assert s.mean == pytest.approx(81.97)
     assert s.std == pytest.approx(1.0)  # ddof=1; ddof=0 would give 0.816
@@ -79,7 +81,7 @@ def test_runs_of_seeds_outside_the_config_are_ignored(files, tmp_path):
     extra.write_text(
         json.dumps({**json.loads(Path(files[0]).read_text()), "train": "Syn_1K_50", "seed": 9, "accuracy_mean": 0.0})
     )
-    assert summaries(CONFIG, [*files, str(extra)])[("Syn_1K_50", "lfw")].mean == pytest.approx(73.85)
+    assert summaries(ROWS, SEEDS, [*files, str(extra)])[("Syn_1K_50", "lfw")].mean == pytest.approx(73.85)
 
 
 def test_bad_metrics_files_are_rejected_naming_the_file(tmp_path):
@@ -125,7 +127,7 @@ def test_t_interval_of_three_seeds_at_80_81_82():
 
 def test_width_depth_table_holds_known_numbers_in_paper_order(files, tmp_path):
     out = tmp_path / "width_depth.csv"
-    write_table("width_depth", CONFIG, files, out, "embedded")
+    write_table("width_depth", GRID["width_depth"], SEEDS, files, out, "embedded")
     table = pd.read_csv(out)
     assert list(table.columns) == [
         "table",
@@ -158,12 +160,12 @@ def test_width_depth_table_holds_known_numbers_in_paper_order(files, tmp_path):
 
 
 def test_table_interval_is_empty_with_one_seed():
-    table = table_frame("width_depth", CONFIG, paper_summaries(CONFIG), "paper")
+    table = table_frame("width_depth", GRID["width_depth"], paper_summaries(ROWS), "paper")
     assert table["ci_low"].isna().all() and table["ci_high"].isna().all()
 
 
 def test_cross_domain_has_a_row_per_test_set_and_mix_counts_as_im(files, tmp_path):
-    write_table("cross_domain", CONFIG, files, tmp_path / "cd.csv", "paper")
+    write_table("cross_domain", GRID["cross_domain"], SEEDS, files, tmp_path / "cd.csv", "paper")
     cross = pd.read_csv(tmp_path / "cd.csv")
     assert list(zip(cross["train"], cross["test"], strict=True)) == [
         ("Real", "lfw"),
@@ -172,7 +174,7 @@ def test_cross_domain_has_a_row_per_test_set_and_mix_counts_as_im(files, tmp_pat
         ("Syn_10K_50", "syn_lfw"),
     ]
     assert cross.loc[3, "paper"] == 99.98 and cross.loc[3, "accuracy"] == 89.98
-    write_table("domain_mixup", CONFIG, files, tmp_path / "dm.csv", "paper")
+    write_table("domain_mixup", GRID["domain_mixup"], SEEDS, files, tmp_path / "dm.csv", "paper")
     dm = pd.read_csv(tmp_path / "dm.csv").set_index("train")
     assert dm.loc["Mix_1K_10", "im"] and dm.loc["Syn_10K_50_IM", "im"] and not dm.loc["Real_1K_10", "im"]
 
@@ -181,24 +183,24 @@ def test_a_table_needs_only_its_own_metrics(files, tmp_path):
     own = [
         f for f in files if "Syn_5K_50_" in f and any(a in f for a in ("none", "expression", "pose", "illumination"))
     ]
-    write_table("attributes", CONFIG, own, tmp_path / "attributes.csv", "embedded")
+    write_table("attributes", GRID["attributes"], SEEDS, own, tmp_path / "attributes.csv", "embedded")
     assert len(pd.read_csv(tmp_path / "attributes.csv")) == 8
 
 
 def test_missing_metrics_file_is_named(files, tmp_path):
     lacking = [f for f in files if not f.endswith("Syn_1K_50/seed2/lfw.json")]
     with pytest.raises(SynfaceError, match=r"results/metrics/Syn_1K_50/seed2/lfw\.json"):
-        write_table("width_depth", CONFIG, lacking, tmp_path / "t.csv", "embedded")
+        write_table("width_depth", GRID["width_depth"], SEEDS, lacking, tmp_path / "t.csv", "embedded")
     assert not (tmp_path / "t.csv").exists()
 
 
 def test_reruns_write_identical_bytes(files, tmp_path):
     for table in TABLES:
-        write_table(table, CONFIG, files, tmp_path / "a.csv", "embedded")
-        write_table(table, CONFIG, list(reversed(files)), tmp_path / "b.csv", "embedded")
+        write_table(table, GRID[table], SEEDS, files, tmp_path / "a.csv", "embedded")
+        write_table(table, GRID[table], SEEDS, list(reversed(files)), tmp_path / "b.csv", "embedded")
         assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
-    write_claims(CONFIG, files, tmp_path / "c1.csv", "embedded")
-    write_claims(CONFIG, files, tmp_path / "c2.csv", "embedded")
+    write_claims(GRID, SEEDS, MIX, files, tmp_path / "c1.csv", "embedded")
+    write_claims(GRID, SEEDS, MIX, files, tmp_path / "c2.csv", "embedded")
     assert (tmp_path / "c1.csv").read_bytes() == (tmp_path / "c2.csv").read_bytes()
 
 
@@ -207,11 +209,11 @@ def test_reruns_write_identical_bytes(files, tmp_path):
 
 def paper_like(std: float = 0.5, n: int = 3) -> dict[tuple[str, str], Summary]:
     """'Our' results equal to the paper's numbers, with a seed spread: every claim holds."""
-    return {key: Summary(s.label, s.mean, std, n) for key, s in paper_summaries(CONFIG).items()}
+    return {key: Summary(s.label, s.mean, std, n) for key, s in paper_summaries(ROWS).items()}
 
 
 def verdicts(results, features=None) -> pd.DataFrame:
-    return claims_frame(CONFIG, results, features, "embedded").set_index("claim")
+    return claims_frame(GRID, MIX, results, features, "embedded").set_index("claim")
 
 
 def with_lfw(results, **means: float) -> dict[tuple[str, str], Summary]:
@@ -369,11 +371,8 @@ def test_claim_6_reads_spread_and_closeness_to_real():
 
 
 def test_a_claim_whose_rows_the_grid_lacks_is_reported_not_tested():
-    config = copy.deepcopy(CONFIG)
-    config["experiments"]["domain_mixup"] = [
-        r for r in config["experiments"]["domain_mixup"] if r["train"] != "Mix_1K_20"
-    ]
-    frame = claims_frame(config, paper_like(), None, "embedded").set_index("claim")
+    tables = {**GRID, "domain_mixup": [r for r in GRID["domain_mixup"] if r["train"] != "Mix_1K_20"]}
+    frame = claims_frame(tables, MIX, paper_like(), None, "embedded").set_index("claim")
     assert frame.loc[9, "holds"] == "not tested" and "Mix_1K_20" in frame.loc[9, "evidence"]
     assert frame.loc[8, "holds"] != "not tested"
 
@@ -434,15 +433,15 @@ def test_feature_distribution_projects_all_sets_jointly(tmp_path):
 
 
 def test_metrics_summary_nests_the_tables_numbers_rounded_once(files, tmp_path):
-    summary = metrics_summary(CONFIG, files)
+    summary = metrics_summary(GRID, SEEDS, files)
     assert set(summary) == set(CONFIG["experiments"])
     real = summary["cross_domain"]["Real"]["lfw"]
     assert real["accuracy"] == pytest.approx(89.18) and real["std"] == pytest.approx(1.0)
-    frame = table_frame("width_depth", CONFIG, summaries(CONFIG, files), "embedded")
+    frame = table_frame("width_depth", GRID["width_depth"], summaries(ROWS, SEEDS, files), "embedded")
     for row in frame.itertuples():  # the very numbers of the CSV
         assert summary["width_depth"][row.train][row.test]["accuracy"] == row.accuracy
     with pytest.raises(SynfaceError, match="same run twice"):
-        metrics_summary(CONFIG, [files[0], files[0]])
+        metrics_summary(GRID, SEEDS, [files[0], files[0]])
     (tmp_path / "list.json").write_text("[1, 2]")
     with pytest.raises(SynfaceError, match="list.json: metrics file must hold one JSON object"):
-        metrics_summary(CONFIG, [tmp_path / "list.json"])
+        metrics_summary(GRID, SEEDS, [tmp_path / "list.json"])

@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
-from test_analysis import CONFIG, features_with, paper_minus, plant
+from test_analysis import GRID, SEEDS, features_with, paper_minus, plant
 
 from synface.errors import SynfaceError
 from synface.figures.feature_distribution import feature_distribution_figure
@@ -20,23 +20,26 @@ def files(tmp_path_factory) -> list[str]:
     return plant(tmp_path_factory.mktemp("run"), paper_minus(8.0))
 
 
-@pytest.mark.parametrize("figure", [width_depth_figure, domain_mixup_figure, attributes_figure])
-def test_result_figure_is_written_and_stable(figure, files, tmp_path):
+@pytest.mark.parametrize(
+    ("figure", "table"),
+    [(width_depth_figure, "width_depth"), (domain_mixup_figure, "domain_mixup"), (attributes_figure, "attributes")],
+)
+def test_result_figure_is_written_and_stable(figure, table, files, tmp_path):
     out = tmp_path / "figure.png"
-    figure(CONFIG, files, out, "embedded")
+    figure(GRID[table], SEEDS, files, out, "embedded")
     assert out.stat().st_size > 20_000
     with Image.open(out) as image:
         width, height = image.size
     assert width > 600 and height > 400
     again = tmp_path / "again.png"
-    figure(CONFIG, files, again, "embedded")
+    figure(GRID[table], SEEDS, files, again, "embedded")
     assert out.read_bytes() == again.read_bytes()
 
 
 def test_result_figure_names_a_missing_metrics_file(files, tmp_path):
     lacking = [f for f in files if "Mix_2K_20/seed0" not in f]
     with pytest.raises(SynfaceError, match=r"Mix_2K_20/seed0/lfw\.json"):
-        domain_mixup_figure(CONFIG, lacking, tmp_path / "dm.png", "paper")
+        domain_mixup_figure(GRID["domain_mixup"], SEEDS, lacking, tmp_path / "dm.png", "paper")
     assert not (tmp_path / "dm.png").exists()
 
 

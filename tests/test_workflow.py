@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -45,6 +46,24 @@ def test_jobs_print_no_empty_shell_command():
     run = _snakemake("--dry-run", "--forceall", "results/metrics.json", "--configfile", "config/smoke.yaml")
     assert run.returncode == 0, run.stderr
     assert "rule evaluate:" in run.stdout and "Shell command" not in run.stdout  # no rule has a `shell:`
+
+
+def _job_params(out: Path, *configfiles: Path) -> dict[str, list[str]]:
+    run = _run(sys.executable, str(ROOT / "tests/job_params.py"), str(out), *map(str, configfiles))
+    assert run.returncode == 0, run.stderr
+    return json.loads(out.read_text())
+
+
+def test_a_config_edit_reruns_only_the_jobs_that_read_it(tmp_path):
+    """Jobs get the values they read as params (a rerun trigger), never the whole config: a new
+    sample-figure seed changes the params of figure_samples alone, not of a table or the claims."""
+    overlay = tmp_path / "samples_seed.yaml"
+    overlay.write_text(yaml.safe_dump({"figures": {"samples": {"seed": 8}}}))
+    default, edited = _job_params(tmp_path / "default.json"), _job_params(tmp_path / "edited.json", overlay)
+    assert edited.keys() == default.keys()
+    readers = [job for job in default if job.split()[0] in ("table", "claims", "figure_results", "metrics_summary")]
+    assert len(readers) == 4 + 1 + 3 + 1  # the tables, the claims, the result figures, metrics.json
+    assert [job for job in default if edited[job] != default[job]] == ["figure_samples {}"]
 
 
 def test_schema_rejects_a_misspelt_key(tmp_path):

@@ -26,7 +26,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -36,7 +36,7 @@ from synface.analysis.features import load_feature_distribution
 from synface.analysis.metrics import Summary, confidence_interval, paper_summaries, summaries
 from synface.analysis.tables import write_csv
 from synface.errors import SynfaceError
-from synface.experiments import Experiments
+from synface.experiments import Grid, grid_rows
 
 COLUMNS = [
     "claim",
@@ -152,13 +152,11 @@ class MissingRow(SynfaceError):
 class Study:
     """One world's numbers (ours or the paper's), looked up by the paper's table, row label and IM."""
 
-    def __init__(self, config: Mapping[str, Any], results: Mapping[tuple[str, str], Summary]) -> None:
-        experiments = Experiments(config)
+    def __init__(self, tables: Grid, mix_synthetic: str, results: Mapping[tuple[str, str], Summary]) -> None:
         self.results = results
-        self.mix_synthetic = experiments.mix_synthetic
+        self.mix_synthetic = mix_synthetic
         self.rows: dict[str, dict[tuple[str, bool], str]] = {
-            table: {(str(r["row"]), experiments.training_sets[r["train"]].identity_mixup): r["train"] for r in rows}
-            for table, rows in experiments.tables.items()
+            table: {(r["row"], r["im"]): r["train"] for r in rows} for table, rows in tables.items()
         }
 
     def labels(self, table: str) -> list[str]:
@@ -374,13 +372,16 @@ def _verdicts(comparisons: list[Comparison]) -> tuple[str, str, str]:
 
 
 def claims_frame(
-    config: Mapping[str, Any],
+    tables: Grid,
+    mix_synthetic: str,
     results: Mapping[tuple[str, str], Summary],
     features: Mapping[str, Any] | None,
     profile: str,
 ) -> pd.DataFrame:
-    """The claims table: one row per claim, our evidence and verdicts next to the paper's."""
-    ours, paper = Study(config, results), Study(config, paper_summaries(config))
+    """The claims table: one row per claim, our evidence and verdicts next to the paper's;
+    `mix_synthetic`: the synthetic set of the Mix_N_S rows (claim 8 compares them with it)."""
+    ours = Study(tables, mix_synthetic, results)
+    paper = Study(tables, mix_synthetic, paper_summaries(grid_rows(tables)))
     records = []
     for claim in CLAIMS:
         if claim.comparisons is None:
@@ -415,12 +416,16 @@ def claims_frame(
 
 
 def write_claims(
-    config: Mapping[str, Any],
+    tables: Grid,
+    seeds: Sequence[int],
+    mix_synthetic: str,
     metrics_files: Iterable[str],
     out: str | os.PathLike[str],
     profile: str,
     feature_distribution: str | os.PathLike[str] | None = None,
 ) -> None:
-    """Entry point: results/tables/claims.csv from the metrics files (+ feature_distribution.json for claim 6)."""
+    """Entry point: results/tables/claims.csv from the metrics files of every table's rows over `seeds`
+    (+ feature_distribution.json for claim 6)."""
     features = load_feature_distribution(feature_distribution) if feature_distribution is not None else None
-    write_csv(claims_frame(config, summaries(config, metrics_files), features, profile), out)
+    results = summaries(grid_rows(tables), seeds, metrics_files)
+    write_csv(claims_frame(tables, mix_synthetic, results, features, profile), out)

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from synface.errors import SynfaceError
-from synface.experiments import Experiments, metrics_path
+from synface.experiments import TableRow, evaluations, metrics_path
 from synface.io.jsonfile import read_json_object
 
 _REQUIRED = ("train", "seed", "test", "accuracy_mean", "accuracy_std", "auc", "tar_at_far_1e-3")
@@ -101,25 +101,11 @@ def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def needed(config: Mapping[str, Any], tables: Iterable[str] | None = None) -> list[tuple[str, int, str]]:
-    """Every (train, seed, test) evaluation that the given tables (default: all) read."""
-    experiments = Experiments(config)
-    return list(
-        dict.fromkeys(
-            (row["train"], seed, test)
-            for table in (experiments.tables if tables is None else tables)
-            for row in experiments.tables[table]
-            for test in experiments.test_sets(row)
-            for seed in experiments.seeds
-        )
-    )
-
-
 def summaries(
-    config: Mapping[str, Any], metrics_files: Iterable[str | os.PathLike[str]], tables: Iterable[str] | None = None
+    rows: Iterable[TableRow], seeds: Sequence[int], metrics_files: Iterable[str | os.PathLike[str]]
 ) -> dict[tuple[str, str], Summary]:
-    """Summaries of every (train, test) the given tables (default: all) need; raise naming a missing file."""
-    want = needed(config, tables)
+    """Summaries of every (train, test) that table rows read over `seeds`; raise naming a missing file."""
+    want = evaluations(rows, seeds)
     frame = load_metrics(metrics_files)
     frame = frame[frame["seed"].isin({seed for _, seed, _ in want})]  # runs of other seeds are not this study's
     have = set(zip(frame["train"], frame["seed"], frame["test"], strict=True))
@@ -134,11 +120,10 @@ def summaries(
     }
 
 
-def paper_summaries(config: Mapping[str, Any]) -> dict[tuple[str, str], Summary]:
-    """The paper's numbers from the config's experiment rows, as single-'seed' summaries."""
+def paper_summaries(rows: Iterable[TableRow]) -> dict[tuple[str, str], Summary]:
+    """The paper's numbers of table rows, as single-'seed' summaries."""
     return {
-        (row["train"], test): Summary(row["train"], float(value), math.nan, 1)
-        for rows in config["experiments"].values()
+        (row["train"], test): Summary(row["train"], value, math.nan, 1)
         for row in rows
-        for test, value in row.get("paper", {}).items()
+        for test, value in row["paper"].items()
     }

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
 
 from synface.analysis.metrics import Summary, summaries
-from synface.errors import SynfaceError
-from synface.experiments import Experiments
+from synface.experiments import TableRow
 from synface.io.atomic import atomic_path
 
 COLUMNS = [
@@ -43,24 +41,21 @@ COLUMNS = [
 
 
 def table_frame(
-    table: str, config: Mapping[str, Any], results: Mapping[tuple[str, str], Summary], profile: str
+    table: str, rows: Iterable[TableRow], results: Mapping[tuple[str, str], Summary], profile: str
 ) -> pd.DataFrame:
     """One paper table as a DataFrame (see the module doc for the columns)."""
-    experiments = Experiments(config)
-    if table not in experiments.tables:
-        raise SynfaceError(f"experiments.{table}: no such table in config (have {', '.join(experiments.tables)})")
     records = []
-    for row in experiments.tables[table]:
-        for test in experiments.test_sets(row):
+    for row in rows:
+        for test in row["test"]:
             ours = results[(row["train"], test)]
-            paper = float(row.get("paper", {}).get(test, math.nan))
+            paper = row["paper"].get(test, math.nan)
             ci_low, ci_high = ours.ci95
             records.append(
                 {
                     "table": table,
-                    "row": str(row["row"]),
+                    "row": row["row"],
                     "train": row["train"],
-                    "im": experiments.training_sets[row["train"]].identity_mixup,
+                    "im": row["im"],
                     "test": test,
                     "accuracy": round(ours.mean, 2),
                     "std": round(ours.std, 2),
@@ -82,7 +77,12 @@ def write_csv(frame: pd.DataFrame, out: str | os.PathLike[str]) -> None:
 
 
 def write_table(
-    table: str, config: Mapping[str, Any], metrics_files: Iterable[str], out: str | os.PathLike[str], profile: str
+    table: str,
+    rows: Sequence[TableRow],
+    seeds: Sequence[int],
+    metrics_files: Iterable[str],
+    out: str | os.PathLike[str],
+    profile: str,
 ) -> None:
-    """Entry point: results/tables/{table}.csv from the metrics files."""
-    write_csv(table_frame(table, config, summaries(config, metrics_files, [table]), profile), out)
+    """Entry point: results/tables/{table}.csv from its rows' metrics files over `seeds`."""
+    write_csv(table_frame(table, rows, summaries(rows, seeds, metrics_files), profile), out)

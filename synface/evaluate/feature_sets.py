@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from synface.analysis.features import feature_distribution
-from synface.analysis.summary import metrics_summary
+from synface.analysis.metrics import aggregate, load_metrics
 from synface.data.storage import Dataset
 from synface.evaluate.embed import embed, load_model
 from synface.io.atomic import write_text
@@ -35,13 +35,15 @@ def write_feature_distribution(
     """
     device = pick_device(threads)
     model, input_hw = load_model(observer, device)
-    lfw = metrics_summary(metrics_files).get("lfw", {})
+    means = aggregate(load_metrics(metrics_files))
+    on_lfw = means[means["test"] == "lfw"]
+    lfw = dict(zip(on_lfw["train"], on_lfw["accuracy"], strict=True))  # mean over seeds, %
     embeddings, ids, accuracies, labels = {}, {}, {}, {}
     for s in sets:
         view = Dataset.open(s["dataset"]).subset(identities, images, strict=False)
         embeddings[s["name"]] = embed(model, view, np.arange(len(view)), input_hw, device)
         ids[s["name"]] = view.meta["identity"].to_numpy()
-        accuracy = lfw.get(s["name"], {}).get("mean")
+        accuracy = lfw.get(s["name"])
         accuracies[s["name"]] = None if accuracy is None else accuracy / 100
         labels[s["name"]] = s["label"]
     result = feature_distribution(embeddings, ids, accuracies, labels, seed=seed, model=str(observer))

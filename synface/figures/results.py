@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
 
 import matplotlib
 
@@ -19,7 +18,7 @@ import numpy as np
 
 from synface.analysis.metrics import Summary, summaries
 from synface.errors import SynfaceError
-from synface.experiments import Experiments
+from synface.experiments import TableRow
 from synface.figures.style import save_figure
 
 IM_COLOURS = {False: "tab:blue", True: "tab:orange"}
@@ -38,8 +37,8 @@ def title(fig: plt.Figure, text: str, profile: str) -> None:
     fig.suptitle(text + note, fontsize=10)
 
 
-def _paper(row: Mapping[str, Any]) -> float:
-    return float(row.get("paper", {}).get("lfw", math.nan))
+def _paper(row: TableRow) -> float:
+    return row["paper"].get("lfw", math.nan)
 
 
 def _lower_limit(values: Iterable[float]) -> float:
@@ -95,25 +94,19 @@ def _finish_bars(
 
 
 def width_depth_figure(
-    config: Mapping[str, Any], metrics_files: Iterable[str], out: str | os.PathLike[str], profile: str
+    rows: Sequence[TableRow],
+    seeds: Sequence[int],
+    metrics_files: Iterable[str],
+    out: str | os.PathLike[str],
+    profile: str,
 ) -> None:
     """Table 2 as curves: LFW vs identities at the largest depth, and vs images per identity at the largest width."""
-    experiments = Experiments(config)
-    results = summaries(config, metrics_files, ["width_depth"])
+    results = summaries(rows, seeds, metrics_files)
     points = []  # (paper identities, images per identity, IM, ours, paper)
-    for row in experiments.tables["width_depth"]:
-        ts = experiments.training_sets[row["train"]]
-        if ts.kind != "Syn":
+    for row in rows:
+        if row["kind"] != "Syn":
             raise SynfaceError(f"experiments.width_depth: {row['train']!r} is not a Syn_N_S set")
-        points.append(
-            (
-                ts.width,
-                ts.depth,
-                ts.identity_mixup,
-                results[(row["train"], "lfw")],
-                _paper(row),
-            )
-        )
+        points.append((row["width"], row["depth"], row["im"], results[(row["train"], "lfw")], _paper(row)))
     depth, width = max(p[1] for p in points), max(p[0] for p in points)
     fig, axes = plt.subplots(1, 2, figsize=(10, 4), sharey=True)
     panels = (
@@ -156,19 +149,20 @@ def width_depth_figure(
 
 
 def domain_mixup_figure(
-    config: Mapping[str, Any], metrics_files: Iterable[str], out: str | os.PathLike[str], profile: str
+    rows: Sequence[TableRow],
+    seeds: Sequence[int],
+    metrics_files: Iterable[str],
+    out: str | os.PathLike[str],
+    profile: str,
 ) -> None:
     """Table 3 as grouped bars: the synthetic set alone, then Real_N_S and Mix_N_S per real subset."""
-    experiments = Experiments(config)
-    results = summaries(config, metrics_files, ["domain_mixup"])
+    results = summaries(rows, seeds, metrics_files)
     groups: dict[str, dict[str, tuple[Summary, float]]] = {}
-    for row in experiments.tables["domain_mixup"]:
-        ts = experiments.training_sets[row["train"]]
-        kind = "Mix" if ts.uses_real and ts.syn_setting else "Real" if ts.uses_real else "Syn"
-        group = "synthetic only" if kind == "Syn" else row["train"].split("_", 1)[1]
-        groups.setdefault(group, {})[kind] = (results[(row["train"], "lfw")], _paper(row))
+    for row in rows:
+        group = "synthetic only" if row["kind"] == "Syn" else row["train"].split("_", 1)[1]
+        groups.setdefault(group, {})[row["kind"]] = (results[(row["train"], "lfw")], _paper(row))
     colours = {"Syn": "tab:gray", "Real": "tab:green", "Mix": "tab:purple"}
-    labels = {"Syn": f"ours {experiments.mix_synthetic}", "Real": "ours Real_N_S", "Mix": "ours Mix_N_S (DM)"}
+    labels = {"Real": "ours Real_N_S", "Mix": "ours Mix_N_S (DM)"}
     fig, ax = plt.subplots(figsize=(9.5, 4.2))
     width = 0.38
     for kind in ("Syn", "Real", "Mix"):
@@ -177,14 +171,15 @@ def domain_mixup_figure(
             continue
         offset = 0.0 if kind == "Syn" else (-width / 2 if kind == "Real" else width / 2)
         x = [k + (offset if len(entries) > 1 else 0.0) for _, k, entries in members]
+        ours = [e[kind][0] for _, _, e in members]
         _bars(
             ax,
             x,
-            [e[kind][0] for _, _, e in members],
+            ours,
             [e[kind][1] for _, _, e in members],
             width,
             colours[kind],
-            labels[kind],
+            f"ours {ours[0].label}" if kind == "Syn" else labels[kind],  # the synthetic set alone, by its name
         )
     values = [v for entries in groups.values() for s, p in entries.values() for v in (s.mean, p)]
     _finish_bars(
@@ -200,18 +195,20 @@ def domain_mixup_figure(
 
 
 def attributes_figure(
-    config: Mapping[str, Any], metrics_files: Iterable[str], out: str | os.PathLike[str], profile: str
+    rows: Sequence[TableRow],
+    seeds: Sequence[int],
+    metrics_files: Iterable[str],
+    out: str | os.PathLike[str],
+    profile: str,
 ) -> None:
     """The attribute analysis: which factor varies within an identity, without / with identity mixup."""
-    experiments = Experiments(config)
-    results = summaries(config, metrics_files, ["attributes"])
-    rows = experiments.tables["attributes"]
-    labels = list(dict.fromkeys(str(r["row"]) for r in rows))
+    results = summaries(rows, seeds, metrics_files)
+    labels = list(dict.fromkeys(r["row"] for r in rows))
     fig, ax = plt.subplots(figsize=(8.5, 4.2))
     width = 0.38
     values = []
     for im in (False, True):
-        chosen = {str(r["row"]): r for r in rows if experiments.training_sets[r["train"]].identity_mixup == im}
+        chosen = {r["row"]: r for r in rows if r["im"] == im}
         present = [k for k, label in enumerate(labels) if label in chosen]
         ours = [results[(chosen[labels[k]]["train"], "lfw")] for k in present]
         paper = [_paper(chosen[labels[k]]) for k in present]

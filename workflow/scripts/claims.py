@@ -3,4 +3,5 @@ from synface.workflow import log_to
 
 with log_to(snakemake.log[0]):
     p = snakemake.params
-    write_claims(p.config, snakemake.input.metrics, snakemake.output[0], p.profile, snakemake.input.features)
+    i = snakemake.input
+    write_claims(p.tables, p.seeds, p.mix_synthetic, i.metrics, snakemake.output[0], p.profile, i.features)

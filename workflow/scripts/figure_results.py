@@ -9,4 +9,4 @@ FIGURES = {
 
 with log_to(snakemake.log[0]):
     p = snakemake.params
-    FIGURES[snakemake.wildcards.table](p.config, snakemake.input.metrics, snakemake.output[0], p.profile)
+    FIGURES[snakemake.wildcards.table](p.rows, p.seeds, snakemake.input.metrics, snakemake.output[0], p.profile)
