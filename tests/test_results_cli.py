@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from test_analysis import CONFIG, paper_minus, plant
+from test_analysis import GRID, MIX, SEEDS, paper_minus, plant
 
 from synface.analysis import claims, tables
 from synface.cli import main
+from synface.experiments import TABLES
 
 WIDTH = 100
 
@@ -95,20 +96,20 @@ def test_claims_list_each_comparison_on_a_line(tmp_path, capsys):
 
 def test_every_table_the_pipeline_writes_fits(tmp_path, capsys):
     files = plant(tmp_path, paper_minus(1.0))
-    for table in tables.TABLES:
-        tables.write_table(table, CONFIG, files, tmp_path / f"results/tables/{table}.csv", "embedded")
-    claims.write_claims(CONFIG, files, tmp_path / "results/tables/claims.csv", "embedded")
+    for table in TABLES:
+        tables.write_table(table, GRID[table], SEEDS, files, tmp_path / f"results/tables/{table}.csv", "embedded")
+    claims.write_claims(GRID, SEEDS, MIX, files, tmp_path / "results/tables/claims.csv", "embedded")
     code, out, err = run(capsys, "--results", tmp_path / "results")
     assert code == 0 and err == []
     assert max(len(line) for line in out) <= WIDTH
     titles = [line.split(",")[0] for line in out if ", profile embedded" in line]
-    assert titles == [*tables.TABLES, "claims"]
+    assert titles == [*TABLES, "claims"]
 
 
 def test_unknown_table_is_one_line_naming_the_valid_ones(tmp_path, capsys):
     code, out, err = run(capsys, "width-depth", "--results", tmp_path)
     assert code == 2 and out == [] and len(err) == 1
-    assert all(name in err[0] for name in (*tables.TABLES, "claims"))
+    assert all(name in err[0] for name in (*TABLES, "claims"))
 
 
 def test_missing_results_say_how_to_build_them(tmp_path, capsys):

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from synface.errors import SynfaceError
+from synface.experiments import TABLES
 
 WIDTH = 100
 GAP = "  "
@@ -56,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     from synface.analysis import claims, tables  # pandas: imported only when needed
 
-    columns = {name: tables.COLUMNS for name in tables.TABLES} | {"claims": claims.COLUMNS}
+    columns = {name: tables.COLUMNS for name in TABLES} | {"claims": claims.COLUMNS}
     if args.table is not None and args.table not in columns:
         raise SynfaceError(f"unknown table {args.table!r}; choose one of {', '.join(columns)}")
     names = list(columns) if args.table is None else [args.table]
