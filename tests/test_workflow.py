@@ -6,6 +6,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,27 @@ def test_python_code_passes_ruff():
     for args in (["check", "."], ["format", "--check", "."]):
         run = _run(sys.executable, "-m", "ruff", *args)
         assert run.returncode == 0, f"ruff {' '.join(args)}:\n{run.stdout}{run.stderr}"
+
+
+def _defaults(schema: dict, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], object]]:
+    """(key path, default) of every property in the schema that declares a default."""
+    for key, prop in schema.get("properties", {}).items():
+        if "default" in prop:
+            yield (*path, key), prop["default"]
+        yield from _defaults(prop, (*path, key))
+
+
+def test_schema_defaults_are_the_default_configs_values():
+    """One source of truth: a key left out of an overlay means what config/config.yaml says."""
+    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
+    config = yaml.safe_load((ROOT / "config/config.yaml").read_text())
+    checked = 0
+    for path, default in _defaults(schema):
+        if path[0] not in config:
+            continue  # a section of the paper world only (imports)
+        value = config
+        for key in path:
+            value = value[key]  # within the default config's sections every defaulted key is set
+        assert value == default, f"{'.'.join(path)}: schema default {default!r}, config/config.yaml {value!r}"
+        checked += 1
+    assert checked >= 20
