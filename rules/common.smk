@@ -1,5 +1,6 @@
 # Helpers only: the software environment, the experiment grid and input functions.
 from synface.codedeps import code_files
+from synface.experiment_checks import check_experiments
 from synface.experiments import (
     CHOSEN,
     REAL_TRAIN,
@@ -21,6 +22,7 @@ conda: "../workflow/envs/synface.yaml"
 
 
 EXPERIMENTS = Experiments(config)
+check_experiments(EXPERIMENTS)
 
 
 def code(script):

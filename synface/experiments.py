@@ -119,24 +119,36 @@ class Experiments:
         self._check_dev_split()
         self._check_manifest()
 
-    def scaled(self, paper_ids: str) -> int:
-        return max(2, round(paper_count(paper_ids) / self.divisor))
+    def scaled(self, paper_ids: int, what: str) -> int:
+        """A paper identity count divided by the divisor; `what` names it in the error."""
+        n = round(paper_ids / self.divisor)
+        if n < 2:  # a classifier needs two classes
+            raise SynfaceError(
+                f"{what}: {paper_ids} identities / scale.identity_divisor {self.divisor:g} = {n}, fewer than 2"
+            )
+        return n
+
+    def subset(self, name: str, n: str, s: str) -> tuple[int, int]:
+        """The scaled (N, S) of training set `name` from its paper N and S."""
+        if int(s) < 1:
+            raise SynfaceError(f"experiments: training set {name!r} has {s} images per identity")
+        return self.scaled(paper_count(n), name), int(s)
 
     def parse(self, name: str) -> TrainingSet:
         if m := _SYN.match(name):
             n, s, factor, im = m.groups()
             setting = (factor or "all", im is not None)
-            return TrainingSet(name, "Syn", paper_count(n), int(s), setting, (self.scaled(n), int(s)), None, False)
+            return TrainingSet(name, "Syn", paper_count(n), int(s), setting, self.subset(name, n, s), None, False)
         if m := _REAL.match(name):
             n, s = m.groups()
-            subset = (self.scaled(n), int(s)) if n else None
+            subset = self.subset(name, n, s) if n else None
             width, depth = (paper_count(n), int(s)) if n else (None, None)
             return TrainingSet(name, "Real", width, depth, None, None, subset, True)
         if m := _MIX.match(name):
             syn = self.parse(self.mix_synthetic)
             if syn.uses_real or syn.syn_setting is None:
                 raise SynfaceError(f"domain_mixup.synthetic: {self.mix_synthetic!r} is not a synthetic set")
-            real = (self.scaled(m[1]), int(m[2]))
+            real = self.subset(name, m[1], m[2])
             return TrainingSet(name, "Mix", paper_count(m[1]), int(m[2]), syn.syn_setting, syn.syn_subset, real, True)
         raise SynfaceError(
             f"experiments: cannot parse training set name {name!r} (e.g. Syn_10K_50_IM, Real_1K_10, Mix_1K_10)"
@@ -206,7 +218,7 @@ class Experiments:
     @property
     def real_train_identities(self) -> int:
         """Identities of the stand-in CASIA-WebFace (its paper count, scaled)."""
-        return max(2, round(int(self.config["real_domain"]["train_identities"]) / self.divisor))
+        return self.scaled(int(self.config["real_domain"]["train_identities"]), "real_domain.train_identities")
 
     def generation_settings(self, base: str) -> dict[str, Any]:
         """Keyword arguments of GenerationSettings for a generated base set."""

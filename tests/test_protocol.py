@@ -110,7 +110,7 @@ def test_bad_arrays_rejected(scores: np.ndarray, same: np.ndarray, message: str)
 def test_csv_round_trip_accepts_all_boolean_spellings(tmp_path) -> None:
     rng = np.random.default_rng(0)
     same = lfw_layout()
-    scores = np.where(same, rng.normal(0.4, 0.2, same.size), rng.normal(0.0, 0.2, same.size))
+    scores = np.where(same, rng.normal(0.4, 0.2, same.size), rng.normal(0.0, 0.2, same.size)).clip(-1, 1)
     spellings = {True: ["1", "true", "True"], False: ["0", "false", "False"]}
     rows = [f"{float(s)!r},{spellings[bool(f)][i % 3]}" for i, (s, f) in enumerate(zip(scores, same))]
     lines = ["score,same", *rows]

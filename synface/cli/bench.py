@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from synface.cli.args import seed
 from synface.cli.render import add_domain_argument
 from synface.cli.train import add_model_arguments
 
@@ -43,7 +44,7 @@ def _realism_arguments(parser: argparse.ArgumentParser) -> None:
     add_domain_argument(parser, "the embedded generator's faces or stand-in real photos")
     parser.add_argument("--ids", type=int, default=12, help="identities to render (default %(default)s)")
     parser.add_argument("--per-id", type=int, default=8, help="images per identity (default %(default)s)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of the rendered faces (default %(default)s)")
+    parser.add_argument("--seed", type=seed(), default=0, help="seed of the rendered faces (default %(default)s)")
     parser.add_argument("--sheet", type=Path, help="also write the judged crops as a PNG grid (identities x images)")
 
 

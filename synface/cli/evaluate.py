@@ -15,6 +15,7 @@ import argparse
 import json
 from pathlib import Path
 
+from synface.cli.args import integer
 from synface.errors import SynfaceError
 from synface.evaluate.protocol import evaluate_scores_csv
 from synface.io.atomic import write_text
@@ -39,7 +40,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--flip", action="store_true", help="flip test: add the mirrored image's embedding (not used by the paper)"
     )
-    p.add_argument("--batch", type=int, default=256, help="embedding batch size (default %(default)s)")
+    p.add_argument(
+        "--batch", type=integer("--batch", low=1), default=256, help="embedding batch size (default %(default)s)"
+    )
     p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
     p.add_argument("--scores-out", type=Path, help="also write per-pair scores (left,right,same,fold,score)")
     p.add_argument("--out", type=Path, help="also write the metrics JSON here (atomically)")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 
+from synface.cli.args import integer, seed
 from synface.errors import SynfaceError
 from synface.generator.sampling import FACTOR_MODES, GenerationSettings
 
 DOMAINS = ("synthetic", "real")
+MAX_IMAGES = 1_000_000  # per call: beyond it a typo (--ids 100000) would render for days and fill the disk
 
 
 def _domain(text: str) -> str:
@@ -37,8 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "synthetic: the embedded generator; real: stand-in real photos (synface.realdomain), "
         "of stand-in CASIA-WebFace identities",
     )
-    p.add_argument("--ids", type=int, required=True, help="number of identities (width)")
-    p.add_argument("--per-id", type=int, required=True, help="images per identity (depth)")
+    p.add_argument("--ids", type=integer("--ids"), required=True, help="number of identities (width)")
+    p.add_argument("--per-id", type=integer("--per-id"), required=True, help="images per identity (depth)")
     # None: not given, so --domain real can refuse what it cannot do
     p.add_argument(
         "--im",
@@ -52,12 +54,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"factor mode: {', '.join(FACTOR_MODES)} (synthetic only; default: all; "
         "real photos draw every factor per photo)",
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed(), default=0)
     p.add_argument("--out", required=True, help="output folder (must not exist or be empty)")
     p.set_defaults(func=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.ids * args.per_id > MAX_IMAGES:
+        raise SynfaceError(
+            f"--ids {args.ids} x --per-id {args.per_id} = {args.ids * args.per_id:,} images; "
+            f"one call renders at most {MAX_IMAGES:,}"
+        )
     # numba: the renderers are imported only when needed
     if args.domain == "real":
         if args.identity_mixup is not None or args.factor is not None:

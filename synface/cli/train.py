@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from synface.cli.args import seed
 from synface.models.architectures import architecture_names, parse_input_hw
 from synface.train.config import HEADS, TrainConfig
 
@@ -75,7 +76,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--batch", type=int, default=DEFAULTS.batch, help="batch size (default %(default)s)")
     p.add_argument("--lr", type=float, default=DEFAULTS.lr, help="initial learning rate (default %(default)s)")
-    p.add_argument("--seed", type=int, default=DEFAULTS.seed, help="default %(default)s")
+    p.add_argument("--seed", type=seed(), default=DEFAULTS.seed, help="default %(default)s")
     p.add_argument(
         "--deterministic",
         action="store_true",

@@ -32,6 +32,7 @@ from synface.errors import SynfaceError
 
 THRESHOLDS = np.round(np.arange(400) * 0.005 - 1.0, 3)
 _FOLD = re.compile(r"[0-9]+")
+COSINE_SLACK = 1e-6  # float rounding: a float32 embedding's cosine with itself can exceed 1 by ~1e-7
 _BOOLEANS = {"0": False, "1": True, "false": False, "true": True, "False": False, "True": True}
 
 
@@ -122,6 +123,8 @@ def read_scores_csv(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarra
             raise SynfaceError(f"{path}:{line}: score {row[i_score]!r} is not a number") from None
         if not np.isfinite(score):
             raise SynfaceError(f"{path}:{line}: score {row[i_score]!r} is not finite")
+        if abs(score) > 1 + COSINE_SLACK:
+            raise SynfaceError(f"{path}:{line}: score {row[i_score]!r} is outside [-1, 1] (a cosine similarity)")
         flag = _BOOLEANS.get(row[i_same].strip())
         if flag is None:
             raise SynfaceError(f"{path}:{line}: same {row[i_same]!r} is not one of 0/1/true/false")

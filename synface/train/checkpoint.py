@@ -8,7 +8,9 @@ values. Files are written atomically, so a run killed mid-write keeps the previo
 from __future__ import annotations
 
 import os
+import pickle
 import random
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -73,8 +75,12 @@ def save(path: str | os.PathLike[str], payload: dict[str, Any]) -> None:
 
 def load(path: str | os.PathLike[str], expected_format: str) -> dict[str, Any]:
     """torch.load(weights_only=True) of one of our files, checking its format tag."""
+    if os.path.isfile(path) and not zipfile.is_zipfile(path):  # torch.save writes a zip archive
+        raise SynfaceError(f"{path}: not a synface model or checkpoint (not a torch.save file)")
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError:  # objects beyond tensors and containers: never loaded unsafely
+        raise SynfaceError(f"{path}: refused as unsafe (it holds objects a weights-only load does not allow)") from None
     except (OSError, RuntimeError, EOFError) as err:
         raise SynfaceError(f"{path}: cannot read ({err})") from err
     if not isinstance(payload, dict) or payload.get("format") != expected_format:
