@@ -66,9 +66,10 @@ def test_smoke_dag_through_dvc_and_remote_round_trip(tmp_path):
     assert "lfw" in _run([dvc, "metrics", "show"], repo)
     assert "up to date" in _run([dvc, "status"], repo)
 
-    # a library edit reruns exactly the jobs and stages whose code it is, in both tools
+    # a library edit makes exactly the jobs and stages whose code it is stale, in both tools
     style = repo / "synface/figures/style.py"
-    style.write_text(style.read_text() + "# an edit\n")
+    original, stat = style.read_text(), style.stat()
+    style.write_text(original + "# an edit\n")
     stale = set(json.loads(_run([dvc, "status", "--json"], repo)))
     figure_stages = {
         name for name in yaml.safe_load((repo / "dvc.yaml").read_text())["stages"] if name.startswith("figure_")
@@ -83,9 +84,15 @@ def test_smoke_dag_through_dvc_and_remote_round_trip(tmp_path):
         "figure_feature_distribution",
         "figure_training_curves",
     }
-    _run(snakemake, repo)
+    style.write_text(original)
+    os.utime(style, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # the edit undone, time included
+    # after a Snakemake run of what an edit made stale, DVC only records hashes
+    curves = repo / "synface/figures/training_curves.py"
+    curves.write_text(curves.read_text() + "# an edit\n")
+    assert set(json.loads(_run([dvc, "status", "--json"], repo))) == {"figure_training_curves"}
+    assert "figure_training_curves" in _run(snakemake, repo)
     figures = {t: (repo / t).stat().st_mtime_ns for t in manifest}
-    log = _run([dvc, "repro"], repo)  # after a Snakemake run DVC only records hashes
+    log = _run([dvc, "repro"], repo)
     assert figures == {t: (repo / t).stat().st_mtime_ns for t in manifest}, log
     assert "up to date" in _run([dvc, "status"], repo)
 
