@@ -15,6 +15,7 @@ of the stages, not an output of one.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -74,6 +75,7 @@ _RULE = re.compile(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", re.MULTILINE | re.DOTALL
 _SCRIPT = re.compile(r"script:\s*\n\s*\"\.\./(workflow/scripts/\w+\.py)\"")
 
 
+@functools.cache  # the rule files are read once per generated dvc.yaml, not once per stage
 def rule_scripts() -> dict[str, tuple[str, str | None]]:
     """Every rule of rules/*.smk: its rule file and the script it runs (None: no script)."""
     rules = {}
@@ -115,11 +117,16 @@ def _sets(overlay: Mapping[str, Any], key: str) -> bool:
     return head in overlay and (not rest or isinstance(overlay[head], Mapping) and _sets(overlay[head], rest))
 
 
+@functools.cache  # read once, not once per stage
+def _overlay(configfile: str) -> dict[str, Any]:
+    return yaml.safe_load(Path(configfile).read_text()) or {}
+
+
 def _params(configfile: str, keys: list[str]) -> list[dict[str, list[str]]]:
     """DVC params of the merged config: each key from the overlay that sets it, else the default."""
     if Path(configfile).resolve() == (ROOT / CONFIG).resolve():
         return [{CONFIG: keys}]
-    overlay = yaml.safe_load(Path(configfile).read_text()) or {}
+    overlay = _overlay(configfile)
     given = [k for k in keys if _sets(overlay, k)]
     files = {CONFIG: [k for k in keys if k not in given], configfile: given}
     return [{file: chosen} for file, chosen in files.items() if chosen]

@@ -379,9 +379,12 @@ def overlay_grid(config: MutableMapping[str, Any], overlay_files: Iterable[str |
     keep the default's rows. Here the last overlay that gives `experiments` sets the whole mapping.
     """
     for path in overlay_files:
-        overlay = yaml.safe_load(Path(path).read_text()) or {}
-        if "experiments" in overlay:
-            config["experiments"] = overlay["experiments"]
+        _replace_grid(config, yaml.safe_load(Path(path).read_text()) or {})
+
+
+def _replace_grid(config: MutableMapping[str, Any], overlay: Mapping[str, Any]) -> None:
+    if "experiments" in overlay:
+        config["experiments"] = overlay["experiments"]
 
 
 CONFIG = "config/config.yaml"  # the default; overlays (--configfile) are merged into it
@@ -416,8 +419,9 @@ def load_config(configfile: str | os.PathLike[str], root: str | os.PathLike[str]
     root = Path(root)
     config = _read_yaml(root / CONFIG)
     if Path(configfile).resolve() != (root / CONFIG).resolve():
-        _merge(config, _read_yaml(configfile))
-        overlay_grid(config, [configfile])
+        overlay = _read_yaml(configfile)
+        _merge(config, overlay)
+        _replace_grid(config, overlay)
     try:
         validate(config, str(root / SCHEMA))
     except WorkflowError as err:
