@@ -3,7 +3,6 @@ PYTHON ?= python3.11
 VENV := .venv
 STAMP := $(VENV)/.synface-setup
 BIN := $(VENV)/bin
-CORES ?= 2
 
 .PHONY: setup reproduce test lint clean-results
 
@@ -16,11 +15,10 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 	@touch $@
 
-# DVC runs each stage through Snakemake, records what it made in dvc.lock (so `dvc status` is
-# clean after), then the tuning study (dev split) that chose the embedded protocol.
+# DVC runs each stage through Snakemake (datasets, models, metrics, the paper targets, the tuning
+# study on the dev split, the report) and records what it made in dvc.lock, so `dvc status` is clean after.
 reproduce: setup
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/dvc repro
-	$(BIN)/snakemake --cores $(CORES) tuning
 
 test: setup
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup

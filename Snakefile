@@ -36,3 +36,6 @@ rule paper:
     input:
         config["manifest"],
         "results/metrics.json",
+
+
+include: "rules/report.smk"

@@ -6,6 +6,7 @@ from synface.experiments import (
     REAL_TRAIN,
     SPLITS,
     TEST_SETS,
+    TUNING_RESULTS,
     Experiments,
     dev_metrics_path,
     evaluation_set_path,
@@ -14,6 +15,7 @@ from synface.experiments import (
     run_folder,
     steps_path,
     synthetic_set_path,
+    table_view_path,
     unique,
 )
 
@@ -41,6 +43,8 @@ wildcard_constraints:
     train="|".join(EXPERIMENTS.training_sets),
     seed=r"\d+",
     table="|".join(EXPERIMENTS.tables),
+    folder="tables|tuning",
+    name=r"\w+",
     shard=r"\d+",
 
 
@@ -115,3 +119,8 @@ def tuning_settings(wildcards):
 def tuning_model(wildcards):
     """A tuning run's model: the grid's own for the chosen settings."""
     return f"{run_folder(wildcards.train, wildcards.seed, wildcards.tuned)}/model.pt"
+
+
+def report_category(wildcards):
+    """A table view's report category: its results folder's name (Tables, Tuning)."""
+    return wildcards.folder.capitalize()

@@ -6,12 +6,7 @@ rule table:
         metrics=table_metrics,
         code=code("table"),
     output:
-        report(
-            "results/tables/{table}.csv",
-            caption="../workflow/report/table.rst",
-            category="Tables",
-            subcategory="{table}",
-        ),
+        "results/tables/{table}.csv",
     log:
         "logs/tables/{table}.log",
     benchmark:
@@ -36,12 +31,7 @@ rule claims:
         features="results/features/feature_distribution.json",
         code=code("claims"),
     output:
-        report(
-            "results/tables/claims.csv",
-            caption="../workflow/report/claims.rst",
-            category="Tables",
-            subcategory="claims",
-        ),
+        "results/tables/claims.csv",
     log:
         "logs/tables/claims.log",
     benchmark:
@@ -67,12 +57,7 @@ rule final_loss:
         training_curve_files,
         code=code("final_loss"),
     output:
-        report(
-            "results/tables/final_loss.csv",
-            caption="../workflow/report/final_loss.rst",
-            category="Tables",
-            subcategory="final_loss",
-        ),
+        "results/tables/final_loss.csv",
     log:
         "logs/tables/final_loss.log",
     benchmark:

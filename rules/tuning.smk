@@ -1,5 +1,6 @@
 # The tuning study (embedded world): candidate training settings scored on the dev split, and the
 # chosen settings at twice their length (the convergence check). Never reads a test set.
+TUNING_RUN = run_folder("{train}", "{seed}", "{candidate}")
 
 
 rule tuning_train:
@@ -7,9 +8,9 @@ rule tuning_train:
         unpack(training_inputs),
         code=code("train"),
     output:
-        model="models/tuning/{candidate}/{train}/seed{seed}/model.pt",
-        log="models/tuning/{candidate}/{train}/seed{seed}/log.csv",
-        steps="models/tuning/{candidate}/{train}/seed{seed}/steps.csv",
+        model=f"{TUNING_RUN}/model.pt",
+        log=f"{TUNING_RUN}/log.csv",
+        steps=f"{TUNING_RUN}/steps.csv",
     log:
         "logs/tuning/train/{candidate}/{train}/seed{seed}.log",
     benchmark:
@@ -58,18 +59,10 @@ rule tuning_table:
         steps=EXPERIMENTS.tuning_steps(),
         code=code("tuning"),
     output:
-        table=report(
-            "results/tuning/embedded.csv",
-            caption="../workflow/report/tuning.rst",
-            category="Tuning",
-        ),
-        convergence=report(
-            "results/tuning/convergence.csv",
-            caption="../workflow/report/convergence.rst",
-            category="Tuning",
-        ),
+        table=TUNING_RESULTS["table"],
+        convergence=TUNING_RESULTS["convergence"],
         figure=report(
-            "results/tuning/embedded.png",
+            TUNING_RESULTS["figure"],
             caption="../workflow/report/tuning_figure.rst",
             category="Tuning",
         ),

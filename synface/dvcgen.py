@@ -28,13 +28,19 @@ from synface.codedeps import ROOT, code_files
 from synface.experiments import (
     CONFIG,
     REAL_TRAIN,
+    REPORT,
     SCHEMA,
     TEST_SETS,
+    TUNING_METRICS,
+    TUNING_MODELS,
+    TUNING_RESULTS,
     Experiments,
     evaluation_set_path,
     load_config,
+    model_folder,
     steps_path,
     synthetic_set_path,
+    table_view_path,
 )
 from synface.io.atomic import write_text
 
@@ -61,7 +67,13 @@ TARGET_PARAMS = {
 }
 MODEL_RULES = ["train"]
 METRICS_RULES = ["evaluate", "feature_distribution"]
-# What a paper target's rule reads besides code, where it is not the metrics.
+# The dev split's evaluation sets, the candidates' runs and their scores on it, and the tables.
+TUNING_RULES = ["test_set_folder", "test_set", "train", "tuning_train", "tuning_evaluate", "tuning_table"]
+TUNING_PARAMS = [*MODEL_PARAMS, "tuning"]
+REPORT_RULES = ["table_view"]
+REPORT_PARAMS = ["world", "seeds"]  # the report's description names both
+CAPTIONS = "workflow/report"
+# What a paper target's rule reads besides code, where it is not the metrics ("models": the runs' folders).
 TARGET_READS = {
     "figure_samples": (),  # these three render faces
     "figure_identity_mixup": (),
@@ -163,6 +175,8 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
         *(evaluation_set_path(t) for t in TEST_SETS),
     ]
     generated = [d for d in datasets if d not in imported]
+    models = [model_folder(name) for name in ex.training_sets]
+    reads = {"models": models, "metrics": ["results/metrics", "results/features"]}
     stages: dict[str, Any] = {
         "datasets": _stage(
             generated,
@@ -172,14 +186,14 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
             DATASET_PARAMS,
             _cached(generated),
         ),
-        "models": _stage(["models"], configfile, stage_code(MODEL_RULES), datasets, MODEL_PARAMS, _cached(["models"])),
+        "models": _stage(["models"], configfile, stage_code(MODEL_RULES), datasets, MODEL_PARAMS, _cached(models)),
         "metrics": _stage(
             ["metrics", FEATURES],
             configfile,
             stage_code(METRICS_RULES),
-            ["models", *(evaluation_set_path(t) for t in TEST_SETS), REAL_TRAIN],
+            [*models, *(evaluation_set_path(t) for t in TEST_SETS), REAL_TRAIN],
             MODEL_PARAMS,
-            _cached(["results/metrics", "results/features"]),
+            _cached(reads["metrics"]),
         ),
         "metrics_summary": _stage(
             [SUMMARY],
@@ -198,11 +212,40 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
             [target],
             configfile,
             stage_code([rule]),
-            list(TARGET_READS.get(rule, ("results/metrics", "results/features"))),
+            [path for read in TARGET_READS.get(rule, ("metrics",)) for path in reads[read]],
             TARGET_PARAMS[rule],
             _committed([target]),
         )
+    reported = [*config["manifest"], SUMMARY]
+    if ex.tuning:
+        dev = [evaluation_set_path(t, "dev") for t in TEST_SETS]
+        stages["tuning"] = _stage(
+            ["tuning"],
+            configfile,
+            stage_code(TUNING_RULES),
+            [*datasets, *models],  # the chosen settings' runs are the grid's own
+            TUNING_PARAMS,
+            [*_cached([*dev, TUNING_MODELS, TUNING_METRICS]), *_committed(list(TUNING_RESULTS.values()))],
+        )
+        reported += TUNING_RESULTS.values()
+    stages["report"] = _report_stage(configfile, reported)
     return {"stages": stages, "plots": _plots(ex, config["manifest"])}
+
+
+def _report_stage(configfile: str, reported: list[str]) -> dict[str, Any]:
+    """`snakemake --report` of everything reported, with an HTML view of each table."""
+    views = [table_view_path(t) for t in reported if t.endswith(".csv")]
+    captions = sorted(str(p.relative_to(ROOT)) for p in (ROOT / CAPTIONS).glob("*.rst"))
+    stage = _stage(
+        ["report_contents"],
+        configfile,
+        sorted({*stage_code(REPORT_RULES), *captions}),
+        reported,
+        REPORT_PARAMS,
+        _committed([*views, REPORT]),
+    )
+    stage["cmd"] += f" && snakemake --report {REPORT} report_contents --configfile {configfile}"
+    return stage
 
 
 def _plots(ex: Experiments, manifest: list[str]) -> list[Any]:

@@ -429,22 +429,37 @@ def load_config(configfile: str | os.PathLike[str], root: str | os.PathLike[str]
     return config
 
 
-def model_path(training_set: str, seed: int) -> str:
-    """The final model of one run."""
-    return f"models/{training_set}/seed{seed}/model.pt"
+TUNING_MODELS = "models/tuning"  # the tuning candidates' runs (not a training set's name)
+TUNING_METRICS = "results/tuning/metrics"
+# The tuning study's committed results: its table, the convergence check and their figure.
+TUNING_RESULTS = {
+    "table": "results/tuning/embedded.csv",
+    "convergence": "results/tuning/convergence.csv",
+    "figure": "results/tuning/embedded.png",
+}
 
 
-def steps_path(training_set: str, seed: int) -> str:
-    """The per-step training losses of one run (the training curves figure reads them)."""
-    return f"models/{training_set}/seed{seed}/steps.csv"
+def model_folder(training_set: str) -> str:
+    """Every seed's run of one training set with the chosen settings."""
+    return f"models/{training_set}"
 
 
 def run_folder(training_set: str, seed: int | str, candidate: str = CHOSEN) -> str:
     """The folder of one run; a tuning candidate's under models/tuning/ (the chosen settings' runs
     are the grid's own, so the tuning study reuses them)."""
     if candidate == CHOSEN:
-        return f"models/{training_set}/seed{seed}"
-    return f"models/tuning/{candidate}/{training_set}/seed{seed}"
+        return f"{model_folder(training_set)}/seed{seed}"
+    return f"{TUNING_MODELS}/{candidate}/{training_set}/seed{seed}"
+
+
+def model_path(training_set: str, seed: int) -> str:
+    """The final model of one run."""
+    return f"{run_folder(training_set, seed)}/model.pt"
+
+
+def steps_path(training_set: str, seed: int) -> str:
+    """The per-step training losses of one run (the training curves figure reads them)."""
+    return f"{run_folder(training_set, seed)}/steps.csv"
 
 
 REAL_TRAIN = "data/real/real_train"  # stand-in or imported CASIA-WebFace
@@ -462,12 +477,21 @@ def evaluation_set_path(test_set: str, split: str = "test") -> str:
 
 def dev_metrics_path(candidate: str, training_set: str, seed: int | str, test_set: str) -> str:
     """The dev-split metrics of one tuning run."""
-    return f"results/tuning/metrics/{candidate}/{training_set}/seed{seed}/{test_set}.json"
+    return f"{TUNING_METRICS}/{candidate}/{training_set}/seed{seed}/{test_set}.json"
 
 
 def metrics_path(training_set: str, seed: int | str, test_set: str) -> str:
     """Where the LFW-protocol metrics of one run on one test set live (a seed of "{seed}": the rule's pattern)."""
     return f"results/metrics/{training_set}/seed{seed}/{test_set}.json"
+
+
+REPORT = "results/report.html"  # `snakemake --report` of the paper targets (and the tuning study)
+
+
+def table_view_path(table_csv: str) -> str:
+    """The report's HTML view of a results table: results/tables/x.csv -> results/report/tables/x.html."""
+    folder, name = Path(table_csv).parent.name, Path(table_csv).stem
+    return f"results/report/{folder}/{name}.html"
 
 
 def unique(items: Iterable[str]) -> list[str]:

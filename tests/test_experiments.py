@@ -9,9 +9,19 @@ import pytest
 import yaml
 from snakemake.utils import update_config
 
-from synface.dvcgen import dvc_stages
+from synface.dvcgen import SUMMARY, dvc_stages
 from synface.errors import SynfaceError
-from synface.experiments import REAL_TRAIN, Experiments, evaluation_set_path, load_config, overlay_grid, paper_count
+from synface.experiments import (
+    REAL_TRAIN,
+    REPORT,
+    TUNING_RESULTS,
+    Experiments,
+    evaluation_set_path,
+    load_config,
+    overlay_grid,
+    paper_count,
+    table_view_path,
+)
 from synface.generator.sampling import GenerationSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,21 +87,27 @@ def test_dvc_yaml_owns_each_path_once_and_no_paper_target_reads_another(name):
     assert len(outs) == len(set(outs))
     manifest = set(config["manifest"])
     assert manifest <= set(outs)
-    for stage in stages.values():
-        assert not manifest & set(stage["deps"]), stage["cmd"]
+    for stage_name, stage in stages.items():  # only the report reads them all
+        assert stage_name == "report" or not manifest & set(stage["deps"]), stage["cmd"]
+    assert manifest | {SUMMARY} <= set(stages["report"]["deps"])
     assert list(stages)[:3] == ["datasets", "models", "metrics"]
-    # DVC never deletes what Snakemake made; paper targets live in git, data and models in the cache
+    # DVC never deletes what Snakemake made; results live in git, data and models in the cache
     committed = {path: flags for s in stages.values() for out in s["outs"] for path, flags in out.items()}
     assert all(flags["persist"] for flags in committed.values())
-    assert {path for path, flags in committed.items() if flags.get("cache") is False} == manifest
+    tuning = set(TUNING_RESULTS.values()) if config["world"] == "embedded" else set()
+    views = {table_view_path(t) for t in manifest | tuning if t.endswith(".csv")}
+    assert {path for path, flags in committed.items() if flags.get("cache") is False} == manifest | tuning | views | {
+        REPORT
+    }
 
 
 def test_each_stage_depends_on_the_code_it_runs_and_no_other():
     stages = dvc_stages(_config(), "config/config.yaml")["stages"]
     figures = {name for name, s in stages.items() if "synface/figures/style.py" in s["deps"]}
-    assert figures == {name for name in stages if name.startswith("figure_")}
+    # the tuning study draws a figure too (its Snakemake call then redraws only that)
+    assert figures == {name for name in stages if name.startswith("figure_")} | {"tuning"}
     training = {name for name, s in stages.items() if "synface/train/loop.py" in s["deps"]}
-    assert training == {"models"}
+    assert training == {"models", "tuning"}  # the tuning study trains its candidates
     assert "synface/generator/render.py" in stages["datasets"]["deps"]
     assert not any("synface/generator/" in d for d in stages["models"]["deps"])
 

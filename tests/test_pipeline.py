@@ -18,6 +18,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from synface.experiments import REPORT, TUNING_RESULTS, table_view_path
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SMOKE = "config/smoke.yaml"
@@ -65,6 +67,12 @@ def test_smoke_dag_through_dvc_and_remote_round_trip(tmp_path):
         assert (repo / target).stat().st_size > 0, target
     assert "lfw" in _run([dvc, "metrics", "show"], repo)
     assert "up to date" in _run([dvc, "status"], repo)
+    _check_tuning_study(repo)
+    # the report: every table also as an HTML view, under the workflow's description
+    report = (repo / REPORT).read_text()
+    for table in [t for t in manifest if t.endswith(".csv")]:
+        assert "<td" in (repo / table_view_path(table)).read_text(), table
+    assert "domain mixup" in report and "width_depth" in report
 
     # a library edit makes exactly the jobs and stages whose code it is stale, in both tools
     style = repo / "synface/figures/style.py"
@@ -74,7 +82,7 @@ def test_smoke_dag_through_dvc_and_remote_round_trip(tmp_path):
     figure_stages = {
         name for name in yaml.safe_load((repo / "dvc.yaml").read_text())["stages"] if name.startswith("figure_")
     }
-    assert stale == figure_stages
+    assert stale == figure_stages | {"tuning"}  # the tuning study draws a figure too
     snakemake = [str(BIN / "snakemake"), "--cores", "2", "paper", "--configfile", SMOKE]
     assert set(_jobs(_run([*snakemake, "--dry-run"], repo))) - {"paper"} == {
         "figure_samples",
@@ -108,15 +116,17 @@ def test_smoke_dag_through_dvc_and_remote_round_trip(tmp_path):
     assert "Nothing to be done" in _run([*snakemake, "--dry-run"], clone)
     assert "up to date" in _run([dvc, "status"], clone)
 
-    # the tuning study on the dev split reuses the grid's chosen-settings runs and never reads a test set
-    log = _run([str(BIN / "snakemake"), "--cores", "2", "tuning", "--configfile", SMOKE], repo)
-    tuning = pd.read_csv(repo / "results/tuning/embedded.csv")
+
+def _check_tuning_study(repo: Path) -> None:
+    """The tuning study (a DVC stage) reuses the grid's chosen-settings runs and never reads a test set."""
+    tuning = pd.read_csv(repo / TUNING_RESULTS["table"])
     # overlays deep-merge (issue 12), so the smoke study also runs the default config's candidates
     assert {"chosen", "chosen_x2", "arcface"} <= set(tuning["candidate"])
     assert set(tuning["test"]) == {"lfw", "syn_lfw"} and tuning["accuracy"].between(0, 100).all()
     doubled = tuning[tuning["candidate"] == "chosen_x2"].set_index(["train", "test"])["steps"]
     chosen = tuning[tuning["candidate"] == "chosen"].set_index(["train", "test"])["steps"]
     assert (doubled >= 1.5 * chosen.loc[doubled.index]).all()  # twice the epochs and the floor; ceil() rounding
-    convergence = pd.read_csv(repo / "results/tuning/convergence.csv")
+    convergence = pd.read_csv(repo / TUNING_RESULTS["convergence"])
     assert set(convergence["role"]) == {"smallest", "largest"}
-    assert "data/test/" not in log and (repo / "data/dev/lfw").is_dir()
+    plan = _run([str(BIN / "snakemake"), "tuning", "--forceall", "--dry-run", "--configfile", SMOKE], repo)
+    assert "data/test/" not in plan and "data/dev/lfw" in plan

@@ -1,0 +1,35 @@
+# The report's contents: every paper target, the tuning study, and an HTML view of each results
+# table (the report shows HTML inline but offers a CSV only as a download).
+
+
+rule table_view:
+    input:
+        csv="results/{folder}/{name}.csv",
+        code=code("table_view"),
+    output:
+        report(
+            "results/report/{folder}/{name}.html",
+            caption="../workflow/report/table_view.rst",
+            category=report_category,
+            subcategory="{name}",
+        ),
+    log:
+        "logs/report/{folder}/{name}.log",
+    conda:
+        "../workflow/envs/synface.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=5,
+    script:
+        "../workflow/scripts/table_view.py"
+
+
+# `snakemake --report results/report.html report_contents` (the DVC stage `report`)
+REPORTED = [*rules.paper.input, *(rules.tuning.input if EXPERIMENTS.tuning else [])]
+
+
+rule report_contents:
+    input:
+        REPORTED,
+        [table_view_path(t) for t in REPORTED if t.endswith(".csv")],

@@ -1,0 +1,56 @@
+"""A results CSV as a self-contained HTML page, so the Snakemake report shows the table itself
+(it displays HTML inline but offers a CSV only as a download)."""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from synface.io.atomic import write_text
+
+STYLE = """
+body { font: 14px/1.4 system-ui, sans-serif; margin: 12px; color: #222; }
+h1 { font-size: 16px; margin: 0 0 8px; }
+table { border-collapse: collapse; }
+th, td { padding: 3px 10px; border-bottom: 1px solid #ddd; white-space: nowrap; }
+th { text-align: left; background: #f3f3f3; position: sticky; top: 0; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+tr:hover td { background: #fafae0; }
+"""
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def table_html(frame: pd.DataFrame, title: str) -> str:
+    """An HTML page of `frame`'s cells exactly as written (the CSV's own rounding), numbers right-aligned."""
+    numeric = {c for c in frame.columns if all(_is_number(v) for v in frame[c] if v != "")}
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="num">{html.escape(v)}</td>' if c in numeric else f"<td>{html.escape(v)}</td>"
+            for c, v in zip(frame.columns, row, strict=True)
+        )
+        + "</tr>\n"
+        for row in frame.itertuples(index=False)
+    )
+    return (
+        f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{STYLE}</style></head>\n<body><h1>{html.escape(title)}</h1>\n"
+        f"<table><thead><tr>{head}</tr></thead><tbody>\n{rows}</tbody></table></body></html>\n"
+    )
+
+
+def write_table_view(csv: str | os.PathLike[str], out: str | os.PathLike[str]) -> None:
+    """Write `csv` (a results table) as an HTML page at `out`, atomically."""
+    frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
+    write_text(out, table_html(frame, Path(csv).name))

@@ -1,0 +1,36 @@
+"""The report's HTML view of a results table: every cell as the CSV wrote it, escaped, numbers right-aligned."""
+
+from __future__ import annotations
+
+import re
+
+from synface.experiments import table_view_path
+from synface.figures.table_view import write_table_view
+
+
+def test_table_view_shows_each_cell_as_written(tmp_path):
+    csv = tmp_path / "tables" / "width_depth.csv"
+    csv.parent.mkdir()
+    csv.write_text("train,im,accuracy,note\nSyn_1K_50,False,80.10,a<b & c\nSyn_10K_50,True,91.00,\n")
+    out = tmp_path / "view.html"
+    write_table_view(csv, out)
+    page = out.read_text()
+    assert "<title>width_depth.csv</title>" in page
+    cells = re.findall(r"<td( class=\"num\")?>(.*?)</td>", page)
+    assert cells == [
+        ("", "Syn_1K_50"),
+        ("", "False"),
+        (' class="num"', "80.10"),  # the CSV's rounding, not a re-formatted float
+        ("", "a&lt;b &amp; c"),
+        ("", "Syn_10K_50"),
+        ("", "True"),
+        (' class="num"', "91.00"),
+        ("", ""),
+    ]
+    assert re.findall(r"<th>(.*?)</th>", page) == ["train", "im", "accuracy", "note"]
+    assert not list(tmp_path.glob(".*tmp*"))  # written atomically, nothing left beside it
+
+
+def test_table_view_path_mirrors_the_results_folder():
+    assert table_view_path("results/tables/claims.csv") == "results/report/tables/claims.html"
+    assert table_view_path("results/tuning/embedded.csv") == "results/report/tuning/embedded.html"
