@@ -18,6 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from synface.dvclock import lock_mismatches
 from synface.experiments import REPORT, TUNING_RESULTS, table_view_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -67,6 +68,7 @@ def test_smoke_dag_through_dvc_and_remote_round_trip(tmp_path):
         assert (repo / target).stat().st_size > 0, target
     assert "lfw" in _run([dvc, "metrics", "show"], repo)
     assert "up to date" in _run([dvc, "status"], repo)
+    assert lock_mismatches(repo) == []  # the check the committed results face, on the tree alone
     _check_tuning_study(repo)
     # the report: every table also as an HTML view, under the workflow's description
     report = (repo / REPORT).read_text()
