@@ -59,7 +59,7 @@ MODEL_PARAMS = [*DATASET_PARAMS, "seeds", "model", "training"]
 GRID_PARAMS = ["experiments", "seeds"]  # the tables' rows and the seeds
 # The config keys each paper target's rule passes its job as params (a dotted key: part of a section).
 TARGET_PARAMS = {
-    **{rule: [*GRID_PARAMS, "world"] for rule in ("table", "figure_results", "figure_training_curves")},
+    "figure_training_curves": [*GRID_PARAMS, "world"],
     "claims": [*GRID_PARAMS, "domain_mixup", "world"],
     "final_loss": GRID_PARAMS,
     "figure_feature_distribution": ["world"],
@@ -213,7 +213,7 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
             configfile,
             stage_code([rule]),
             [path for read in TARGET_READS.get(rule, ("metrics",)) for path in reads[read]],
-            TARGET_PARAMS[rule],
+            _target_params(rule, Path(target).stem, ex),
             _committed([target]),
         )
     reported = [*config["manifest"], SUMMARY]
@@ -230,6 +230,13 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
         reported += TUNING_RESULTS.values()
     stages["report"] = _report_stage(configfile, reported)
     return {"stages": stages, "plots": _plots(ex, config["manifest"])}
+
+
+def _target_params(rule: str, name: str, ex: Experiments) -> list[str]:
+    """A paper target's config keys; a table (or its figure) reads its own rows, not the whole grid."""
+    if rule in ("table", "figure_results") and name in ex.tables:
+        return [f"experiments.{name}", "seeds", "world"]
+    return TARGET_PARAMS[rule]
 
 
 def _report_stage(configfile: str, reported: list[str]) -> dict[str, Any]:

@@ -219,3 +219,11 @@ def test_the_shipped_overlays_give_the_grids_they_gave_by_deep_merge(overlay):
     overlay_grid(replaced, [ROOT / overlay])
     assert Experiments(replaced).training_sets == Experiments(merged).training_sets
     assert Experiments(replaced).tables == Experiments(merged).tables
+
+
+def test_a_table_stage_reads_its_own_rows_only():
+    stages = dvc_stages(_config(), "config/config.yaml")["stages"]
+    (params,) = stages["table_width_depth"]["params"]
+    assert params == {"config/config.yaml": ["experiments.width_depth", "seeds", "world"]}
+    (params,) = stages["table_claims"]["params"]
+    assert "experiments" in params["config/config.yaml"]  # the claims read every table

@@ -118,6 +118,16 @@ def test_smoke_dag_through_dvc_and_remote_round_trip(tmp_path):
     assert "Nothing to be done" in _run([*snakemake, "--dry-run"], clone)
     assert "up to date" in _run([dvc, "status"], clone)
 
+    # the README's DVC commands, as written there, on the smoke config
+    plots = _run([dvc, "plots", "show"], clone)
+    page = (clone / "dvc_plots/index.html").read_text()
+    assert "training_loss" in page and "width_depth" in page, plots
+    samples = (clone / "results/figures/samples.png").read_bytes()
+    _run([dvc, "exp", "run", "-S", f"{SMOKE}:figures.samples.seed=8"], clone)
+    assert (clone / "results/figures/samples.png").read_bytes() != samples
+    diff = _run([dvc, "params", "diff"], clone)
+    assert "figures.samples.seed" in diff and "experiments" not in diff, diff
+
 
 def _check_tuning_study(repo: Path) -> None:
     """The tuning study (a DVC stage) reuses the grid's chosen-settings runs and never reads a test set."""
