@@ -287,6 +287,17 @@ def test_bin_round_trip(tmp_path, capsys, writer):
     assert list(ds.pairs["fold"]) == [f for f in range(10) for _ in range(2)]
 
 
+def test_bin_of_any_pair_count_splits_into_the_protocols_ten_folds(tmp_path, capsys):
+    _, bins = _pack_images(np.random.default_rng(5), 46)
+    issame = [bool(k % 2) for k in range(23)]
+    pack = tmp_path / "cplfw_part.bin"
+    pack.write_bytes(pickle.dumps((bins, issame), protocol=2))
+    counts = _run_ok(capsys, ["import", "bin", str(pack), "--out", str(tmp_path / "ds")])
+    assert counts == {"identities": 46, "images": 46, "pairs": 23}
+    folds = Dataset.open(tmp_path / "ds").pairs["fold"].tolist()
+    assert folds == [f for f, size in enumerate([2, 2, 2, 3, 2, 2, 3, 2, 2, 3]) for _ in range(size)]  # int(i*23/10)
+
+
 class _Instance:
     pass
 
@@ -306,7 +317,10 @@ def _bad_packs(tmp_path: Path) -> dict[str, tuple[bytes, str]]:
     truncated[5] = truncated[5][:300]
     return {
         "lengths disagree": (pickle.dumps((bins[:18], issame)), "18 images for 10 pairs"),
-        "not ten folds": (pickle.dumps((bins[:18], issame[:9])), "10 equal folds"),
+        "fewer than ten pairs": (
+            pickle.dumps((bins[:18], issame[:9])),
+            "9 pairs are fewer than the protocol's 10 folds",
+        ),
         "a set": (pickle.dumps((bins, set(issame)), protocol=5), "issame_list is a set"),
         "a set via global": (pickle.dumps((bins, set(issame)), protocol=2), "refusing global"),
         "an int label": (pickle.dumps((bins, [1] + issame[1:])), "issame_list[0] is a int"),

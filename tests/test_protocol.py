@@ -6,7 +6,15 @@ import numpy as np
 import pytest
 
 from synface.errors import SynfaceError
-from synface.evaluate.protocol import evaluate_scores, evaluate_scores_csv, roc_auc, tar_at_far
+from synface.evaluate.protocol import (
+    evaluate_scores,
+    evaluate_scores_csv,
+    fold_bounds,
+    fold_of_pairs,
+    protocol_folds,
+    roc_auc,
+    tar_at_far,
+)
 
 KEYS = {"accuracy_mean", "accuracy_std", "fold_accuracy", "fold_threshold", "auc", "tar_at_far_1e-3"}
 
@@ -19,7 +27,8 @@ def lfw_layout(n_folds: int = 10, half: int = 300) -> np.ndarray:
 def reference_accuracy(scores: np.ndarray, same: np.ndarray, n_folds: int) -> tuple[list[float], list[float]]:
     """A plain loop over folds and thresholds, keeping the last (largest) best threshold."""
     grid = [round(-1 + 0.005 * i, 3) for i in range(400)]
-    folds = np.array_split(np.arange(len(scores)), n_folds)
+    n = len(scores)
+    folds = [np.arange(int(i * n / n_folds), int((i + 1) * n / n_folds)) for i in range(n_folds)]  # official KFold
     accs, thresholds = [], []
     for test in folds:
         train = np.setdiff1d(np.arange(len(scores)), test)
@@ -74,6 +83,29 @@ def test_matches_a_plain_loop_on_noisy_scores_with_ties_on_the_grid() -> None:
     assert result["accuracy_mean"] == pytest.approx(np.mean(accs))
 
 
+def test_folds_of_a_multiple_of_ten_stay_equal_contiguous_blocks() -> None:
+    """For n divisible by the fold count the int(i*n/k) split is the equal split used before it."""
+    for n in (10, 20, 600, 6000, 12000, 14000):
+        np.testing.assert_array_equal(fold_of_pairs(n), np.arange(n) // (n // 10))
+    np.testing.assert_array_equal(fold_of_pairs(40, 2), np.arange(40) // 20)
+
+
+def test_any_pair_count_splits_as_the_official_kfold() -> None:
+    assert np.diff(fold_bounds(23)).tolist() == [2, 2, 2, 3, 2, 2, 3, 2, 2, 3]
+    for n in (10, 11, 19, 23, 99, 6001, 12345):
+        assert fold_bounds(n).tolist() == [int(i * n / 10) for i in range(11)]
+    rng = np.random.default_rng(5)
+    same = np.tile([True, False], 120)[:233]
+    scores = np.round(np.where(same, rng.normal(0.3, 0.25, same.size), rng.normal(0.0, 0.25, same.size)), 2)
+    result = evaluate_scores(scores.clip(-1, 1), same)
+    accs, thresholds = reference_accuracy(scores.clip(-1, 1), same, 10)
+    assert result["fold_accuracy"] == pytest.approx(accs, abs=0)
+    assert result["fold_threshold"] == thresholds
+    assert protocol_folds(fold_of_pairs(233), "pairs.csv") == 10
+    with pytest.raises(SynfaceError, match="pairs.csv: pairs must come in contiguous folds split at pair"):
+        protocol_folds(np.arange(233) // 24, "pairs.csv")  # 10 contiguous folds, but 24 x 9 + 17
+
+
 def test_auc_rank_based_with_ties() -> None:
     same = np.array([True, True, False, False])
     assert roc_auc(np.array([0.9, 0.5, 0.5, 0.1]), same) == 0.875  # the 0.5 tie counts one half
@@ -96,7 +128,7 @@ def test_tar_at_far_allows_floor_n_impostor_over_1000_false_accepts() -> None:
 @pytest.mark.parametrize(
     ("scores", "same", "message"),
     [
-        (np.zeros(15), np.r_[np.ones(5, bool), np.zeros(10, bool)], "10 contiguous folds"),
+        (np.zeros(9), np.r_[np.ones(5, bool), np.zeros(4, bool)], "9 pairs cannot form 10 folds"),
         (np.r_[np.nan, np.zeros(9)], np.r_[np.ones(5, bool), np.zeros(5, bool)], "non-finite"),
         (np.zeros(10), np.ones(10, bool), "both genuine"),
         (np.zeros(10), np.ones(20, bool), "one length"),
@@ -140,7 +172,7 @@ def test_csv_fold_column_sets_the_folds_and_a_byte_order_mark_is_skipped(tmp_pat
         ("score,same\n" + "0.5,1\n" * 3 + "abc,0\n", ":5:"),  # non-numeric score
         ("score,same\n0.5,yes\n", ":2:"),  # bad boolean
         ("score,same\n0.5\n", ":2:"),  # missing field
-        ("score,same\n" + "0.5,1\n" * 59, "59 data rows"),  # not 10 equal folds
+        ("score,same\n" + "0.5,1\n" * 9, "9 data rows (lines 2-10) are fewer than the 10 folds"),
         ("", ":1:"),  # empty file
     ],
 )

@@ -1,4 +1,4 @@
-"""`synface import {lfw,bin,imagefolder,synface}`: standard formats -> the project's dataset storage.
+"""`synface import {lfw,bin,imagefolder,rec,synface}`: standard formats -> the project's dataset storage.
 
 On success each prints one JSON line to stdout: {"identities": ..., "images": ..., "pairs": ...}.
 """
@@ -27,13 +27,14 @@ def _size(text: str) -> tuple[int, int] | None:
     return int(m[1]), int(m[2])
 
 
-def _add_alignment(parser: argparse.ArgumentParser, default_size: str) -> None:
+def _add_alignment(parser: argparse.ArgumentParser, default_size: str, default_align: str = "none") -> None:
     parser.add_argument(
         "--align",
         choices=ALIGN_MODES,
-        default="none",
+        default=default_align,
         help="none: take images as they are (must be --size); arcface112: 112x112 ArcFace crops -> "
-        "columns 8:104; resize: bilinear to --size; center-crop: centred crop of --size's aspect, resized",
+        "columns 8:104; resize: bilinear to --size; center-crop: centred crop of --size's aspect, resized "
+        f"(default {default_align})",
     )
     parser.add_argument(
         "--size",
@@ -68,6 +69,10 @@ def _imagefolder(args: argparse.Namespace) -> int:
     return _report(importers.import_imagefolder(args.dir, args.out, _alignment(args)))
 
 
+def _rec(args: argparse.Namespace) -> int:
+    return _report(importers.import_rec(args.dir, args.out, _alignment(args)))
+
+
 def _synface(args: argparse.Namespace) -> int:
     return _report(importers.import_synface(args.dir, args.out, _alignment(args)))
 
@@ -96,6 +101,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help="output dataset folder")
     _add_alignment(p, _PAPER)
     p.set_defaults(func=_imagefolder)
+
+    p = formats.add_parser(
+        "rec", help="insightface's MXNet RecordIO training set (faces_webface_112x112: train.rec, train.idx, property)"
+    )
+    p.add_argument("dir", type=Path, help="folder holding train.rec, train.idx and property")
+    p.add_argument("--out", type=Path, required=True, help="output dataset folder")
+    _add_alignment(p, _PAPER, "arcface112")
+    p.set_defaults(func=_rec)
 
     p = formats.add_parser(
         "synface", help="the released SynFace layout DIR/{i:05d}/{j:03}_{i:05}x{phi}_({k:05})x{1-phi}.jpg"

@@ -18,19 +18,22 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from synface.data import recordio
 from synface.data.imagefiles import PAPER_SIZE, Alignment, decode_image, is_image_file, read_image, safe_join
 from synface.data.pairs import image_relpath, pair_line, parse_pairs
 from synface.data.safe_pickle import load_verification_pack
 from synface.data.storage import DatasetWriter, empty_metadata
 from synface.errors import SynfaceError
+from synface.evaluate.protocol import N_FOLDS, fold_of_pairs
 from synface.io.progress import progress_bar
 
 SHARD_IMAGES = 4096  # images decoded and written per shard (~130 MB at 112x96)
-BIN_FOLDS = 10  # the insightface packs' protocol: 10 contiguous folds
 # `{j:03}_{i:05}x{phi:.3f}_({k:05})x{1-phi:.3f}.jpg`, all 1-based: image j of identity i mixed with k
 SYNFACE_NAME = re.compile(r"(\d{3,})_(\d{5,})x(\d+\.\d{3})_\((\d{5,})\)x(\d+\.\d{3})\.(?:jpg|png)")
 SYNFACE_FOLDER = re.compile(r"\d{5,}")
 _PNG_MAGIC = b"\x89PNG"
+REC_FILES = ("train.rec", "train.idx", "property")  # insightface's training-set folder
+_PROPERTY = re.compile(r"([1-9][0-9]*),([1-9][0-9]*),([1-9][0-9]*)")
 
 Counts = dict[str, int]
 
@@ -139,11 +142,11 @@ def _find_lfw_image(root: Path, name: str, n: int, where: str) -> Path:
 
 
 def import_bin(pack: str | os.PathLike[str], out: str | os.PathLike[str], size: tuple[int, int] = PAPER_SIZE) -> Counts:
-    """An insightface verification pack: 112x112 ArcFace crops -> columns 8:104, pairs in 10 folds."""
+    """An insightface verification pack: 112x112 ArcFace crops -> columns 8:104, pairs in the protocol's 10 folds."""
     bins, issame = load_verification_pack(pack)
     n_pairs = len(issame)
-    if n_pairs % BIN_FOLDS:
-        raise SynfaceError(f"{pack}: {n_pairs} pairs do not split into {BIN_FOLDS} equal folds")
+    if n_pairs < N_FOLDS:
+        raise SynfaceError(f"{pack}: {n_pairs} pairs are fewer than the protocol's {N_FOLDS} folds")
     names = [f"{i:05d}" + (".png" if data.startswith(_PNG_MAGIC) else ".jpg") for i, data in enumerate(bins)]
     n = len(bins)
     pair_table = pd.DataFrame(
@@ -151,7 +154,7 @@ def import_bin(pack: str | os.PathLike[str], out: str | os.PathLike[str], size: 
             "left": np.arange(0, n, 2),
             "right": np.arange(1, n, 2),
             "same": issame,
-            "fold": np.arange(n_pairs) // (n_pairs // BIN_FOLDS),
+            "fold": fold_of_pairs(n_pairs),
         }
     )
     attrs = {
@@ -259,3 +262,114 @@ def import_synface(
     attrs = {"source": "synface", "identity_names": [f.name for f in folders]}
     _write_dataset(out, [str(f) for f in files], lambda i: read_image(files[i]), meta, align, attrs)
     return _counts(len(folders), len(files))
+
+
+def import_rec(
+    root: str | os.PathLike[str], out: str | os.PathLike[str], align: Alignment = Alignment("arcface112")
+) -> Counts:
+    """insightface's RecordIO training set (e.g. faces_webface_112x112): `train.rec`, `train.idx`, `property`.
+
+    Record 0's label [a, b]: images are records 1..a-1, identity k is record a+k, whose label
+    [start, end) is the range of its images; each image's label is its identity (insightface's
+    loader reads the first label of an image with several). `property` is `num_classes,height,width`.
+    """
+    rec_path, idx_path, prop_path = (Path(root, name) for name in REC_FILES)
+    num_classes, height, width = _rec_property(prop_path)
+    index = recordio.read_index(idx_path)
+    with recordio.RecordFile(rec_path) as rec:
+
+        def record(key: int) -> tuple[recordio.IRHeader, bytes]:
+            return recordio.unpack(rec.read(index[key], key), f"{rec_path}: record {key}")
+
+        owner, n_identities = _rec_identity_ranges(record, index, rec_path, idx_path)
+        if n_identities != num_classes:
+            raise SynfaceError(
+                f"{rec_path}: record 0: {n_identities} identity records, {prop_path} says {num_classes} classes"
+            )
+        keys, identity, names = [], [], []
+        for key in range(1, len(owner)):
+            header, payload = record(key)
+            label = _whole_label(header.first_label, f"{rec_path}: record {key}")
+            if label != owner[key]:
+                raise SynfaceError(
+                    f"{rec_path}: record {key}: label {label}, but it lies in the range of identity {owner[key]} "
+                    f"(record {len(owner) + owner[key]})"
+                )
+            keys.append(key)
+            identity.append(label)
+            names.append(f"{key}" + (".png" if payload.startswith(_PNG_MAGIC) else ".jpg"))
+        order = np.argsort(identity, kind="stable")  # storage order: by identity, then record
+        keys, identity, names = ([seq[i] for i in order] for seq in (keys, identity, names))
+
+        def read(i: int) -> np.ndarray:
+            where = f"{rec_path}: record {keys[i]}"
+            image = decode_image(record(keys[i])[1], where)
+            if image.shape[:2] != (height, width):
+                h, w = image.shape[:2]
+                raise SynfaceError(f"{where}: image is {h}x{w}, {prop_path} says {height}x{width}")
+            return image
+
+        _write_dataset(
+            out,
+            [f"{rec_path}: record {key}" for key in keys],
+            read,
+            _metadata(identity, _ranks_within(identity), names),
+            align,
+            {"source": "rec", "classes": num_classes},
+        )
+    return _counts(num_classes, len(keys))
+
+
+def _rec_property(path: Path) -> tuple[int, int, int]:
+    try:
+        text = path.read_text().strip()
+    except FileNotFoundError:
+        raise SynfaceError(f"{path}: no such file (insightface's 'num_classes,height,width')") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise SynfaceError(f"{path}: cannot read ({err})") from None
+    m = _PROPERTY.fullmatch(text.replace(" ", ""))
+    if m is None:
+        raise SynfaceError(f"{path}: {text!r} is not 'num_classes,height,width' (three positive whole numbers)")
+    return int(m[1]), int(m[2]), int(m[3])
+
+
+def _whole_label(value: float, where: str) -> int:
+    if not float(value).is_integer() or value < 0:
+        raise SynfaceError(f"{where}: label {value} is not a whole number >= 0")
+    return int(value)
+
+
+def _rec_identity_ranges(
+    record: Callable[[int], tuple[recordio.IRHeader, bytes]], index: dict[int, int], rec_path: Path, idx_path: Path
+) -> tuple[np.ndarray, int]:
+    """(owner, n): owner[key] the identity whose range holds image record key (keys 1..a-1), n identities."""
+    if 0 not in index:
+        raise SynfaceError(f"{idx_path}: no record 0 (insightface's header record)")
+    a, b = _rec_range(record(0)[0], f"{rec_path}: record 0", "no label range [a, b) of identity records")
+    if not 1 < a <= b:
+        raise SynfaceError(f"{rec_path}: record 0: label range [{a}, {b}) leaves no image records 1..a-1")
+    missing = next((key for key in range(1, b) if key not in index), None)
+    if missing is not None:
+        raise SynfaceError(f"{rec_path}: record 0: range [1, {b}) holds record {missing}, which {idx_path} lacks")
+    owner = np.full(a, -1, np.int64)
+    for k, key in enumerate(range(a, b)):
+        where = f"{rec_path}: record {key}"
+        start, end = _rec_range(record(key)[0], where, f"no image range [start, end) of identity {k}")
+        if not 1 <= start < end <= a:
+            raise SynfaceError(f"{where}: identity {k}'s image range [{start}, {end}) is not within images [1, {a})")
+        taken = owner[start:end][owner[start:end] >= 0]
+        if len(taken):
+            raise SynfaceError(f"{where}: identity {k}'s image range [{start}, {end}) overlaps identity {taken[0]}'s")
+        owner[start:end] = k
+    uncovered = np.nonzero(owner[1:] < 0)[0]
+    if len(uncovered):
+        raise SynfaceError(f"{rec_path}: record {uncovered[0] + 1}: an image in no identity's range")
+    return owner, b - a
+
+
+def _rec_range(header: recordio.IRHeader, where: str, lacking: str) -> tuple[int, int]:
+    """The [first, last) record range a header record's two labels give."""
+    if not isinstance(header.label, np.ndarray) or header.label.size < 2:
+        raise SynfaceError(f"{where}: {lacking} (header flag {header.flag})")
+    first, last = (_whole_label(x, where) for x in header.label[:2])
+    return first, last

@@ -3,7 +3,8 @@
 Matches `lib/core/lfw_eval.py` of github.com/haibo-qiu/SynFace (`KFold`, `eval_acc`,
 `find_best_threshold`, `obtain_acc`):
 
-- 10 contiguous folds of equal size (LFW: 6,000 pairs, 600 per fold);
+- 10 contiguous folds, fold i holding pairs int(i*n/10) .. int((i+1)*n/10) - 1 as the official
+  `KFold` (LFW: 6,000 pairs, 600 per fold; any n >= 10 splits, e.g. 23 pairs into 2,2,2,3,2,2,3,2,2,3);
 - for each fold, the threshold that maximises accuracy on the other nine folds,
   searched over cos in {-1, -0.995, ..., 0.995} (400 values); ties go to the
   LARGEST threshold (the official loop keeps the last maximum, `>=`);
@@ -31,18 +32,28 @@ import numpy as np
 from synface.errors import SynfaceError
 
 THRESHOLDS = np.round(np.arange(400) * 0.005 - 1.0, 3)
+N_FOLDS = 10
 _FOLD = re.compile(r"[0-9]+")
 COSINE_SLACK = 1e-6  # float rounding: a float32 embedding's cosine with itself can exceed 1 by ~1e-7
 _BOOLEANS = {"0": False, "1": True, "false": False, "true": True, "False": False, "True": True}
 
 
+def fold_bounds(n_pairs: int, n_folds: int = N_FOLDS) -> np.ndarray:
+    """First pair of each fold, then n_pairs: int(i * n_pairs / n_folds) for i = 0..n_folds."""
+    # Integer division: the same numbers as the official float expression, without its rounding.
+    return np.array([i * n_pairs // n_folds for i in range(n_folds + 1)], dtype=np.int64)
+
+
+def fold_of_pairs(n_pairs: int, n_folds: int = N_FOLDS) -> np.ndarray:
+    """The 0-based fold of each of n_pairs pairs in protocol order (see `fold_bounds`)."""
+    return np.repeat(np.arange(n_folds), np.diff(fold_bounds(n_pairs, n_folds)))
+
+
 def _check(scores: np.ndarray, same: np.ndarray, n_folds: int) -> None:
     if scores.ndim != 1 or same.shape != scores.shape:
         raise SynfaceError(f"scores {scores.shape} and same {same.shape} must be 1-D arrays of one length")
-    if n_folds < 2 or len(scores) == 0 or len(scores) % n_folds:
-        raise SynfaceError(
-            f"{len(scores)} pairs cannot form {n_folds} contiguous folds of equal size (LFW: 6000 pairs)"
-        )
+    if n_folds < 2 or len(scores) < n_folds:
+        raise SynfaceError(f"{len(scores)} pairs cannot form {n_folds} folds (at least one pair per fold)")
     if not np.all(np.isfinite(scores)):
         raise SynfaceError(f"scores hold {np.count_nonzero(~np.isfinite(scores))} non-finite value(s)")
     if same.all() or not same.any():
@@ -67,16 +78,17 @@ def tar_at_far(scores: np.ndarray, same: np.ndarray, far_denominator: int = 1000
     return float(np.mean(scores[same] > threshold))
 
 
-def evaluate_scores(scores: np.ndarray, same: np.ndarray, n_folds: int = 10) -> dict[str, float | list[float]]:
+def evaluate_scores(scores: np.ndarray, same: np.ndarray, n_folds: int = N_FOLDS) -> dict[str, float | list[float]]:
     """Accuracy by 10-fold threshold selection, plus AUC and TAR@FAR=1e-3; JSON-ready values."""
     scores = np.asarray(scores, dtype=np.float64)
     same = np.asarray(same).astype(bool)
     _check(scores, same, n_folds)
+    bounds = fold_bounds(len(scores), n_folds)
     # correct[f, t]: pairs of fold f classified right at threshold t.
     correct = (scores[:, None] > THRESHOLDS[None, :]) == same[:, None]
-    correct = correct.reshape(n_folds, -1, len(THRESHOLDS)).sum(axis=1)
-    fold_size = len(scores) // n_folds
-    # Every training split has the same size, so counts rank thresholds exactly like accuracies.
+    correct = np.add.reduceat(correct, bounds[:-1], axis=0, dtype=np.int64)
+    fold_size = np.diff(bounds)
+    # A fold's training split is fixed, so its counts rank thresholds exactly like its accuracies.
     train_correct = correct.sum(axis=0)[None, :] - correct
     best = len(THRESHOLDS) - 1 - np.argmax(train_correct[:, ::-1], axis=1)  # last maximum = largest
     fold_accuracy = correct[np.arange(n_folds), best] / fold_size
@@ -91,11 +103,14 @@ def evaluate_scores(scores: np.ndarray, same: np.ndarray, n_folds: int = 10) -> 
 
 
 def protocol_folds(fold: np.ndarray, where: str) -> int:
-    """The number of folds, checking the pairs lie in contiguous equal folds as the protocol assumes."""
+    """The number of folds, checking the pairs lie in contiguous folds split where `fold_bounds` splits."""
     values, counts = np.unique(fold, return_counts=True)
-    contiguous = np.count_nonzero(np.diff(fold)) == len(values) - 1
-    if not contiguous or len(set(counts.tolist())) != 1:
-        raise SynfaceError(f"{where}: pairs must come in contiguous folds of equal size (fold sizes {counts.tolist()})")
+    starts = np.r_[0, np.nonzero(np.diff(fold))[0] + 1]
+    if len(starts) != len(values) or not np.array_equal(starts, fold_bounds(len(fold), len(values))[:-1]):
+        raise SynfaceError(
+            f"{where}: pairs must come in contiguous folds split at pair int(i*n/{len(values)}) "
+            f"(fold sizes {counts.tolist()})"
+        )
     return len(values)
 
 
@@ -138,16 +153,15 @@ def read_scores_csv(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarra
     return np.array(scores, dtype=np.float64), np.array(same, dtype=bool), fold
 
 
-def evaluate_scores_csv(path: str | os.PathLike[str], n_folds: int = 10) -> dict[str, float | list[float]]:
+def evaluate_scores_csv(path: str | os.PathLike[str], n_folds: int = N_FOLDS) -> dict[str, float | list[float]]:
     """`evaluate_scores` on a `score,same[,fold]` CSV: in the folds of its fold column, else in
-    n_folds contiguous equal folds of its rows."""
+    n_folds contiguous folds of its rows."""
     scores, same, fold = read_scores_csv(path)
     if fold is not None and len(fold):
         n_folds = protocol_folds(fold, str(path))
-    elif len(scores) == 0 or len(scores) % n_folds:
+    elif len(scores) < n_folds:
         raise SynfaceError(
-            f"{path}: {len(scores)} data rows (lines 2-{len(scores) + 1}) do not split into {n_folds} "
-            f"contiguous folds of equal size (LFW: 6000 rows)"
+            f"{path}: {len(scores)} data rows (lines 2-{len(scores) + 1}) are fewer than the {n_folds} folds"
         )
     try:
         return evaluate_scores(scores, same, n_folds)
