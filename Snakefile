@@ -23,6 +23,7 @@ include: f"rules/real_{config['world']}.smk"
 include: "rules/train.smk"
 include: "rules/tables.smk"
 include: "rules/figures.smk"
+include: "rules/released.smk"
 
 
 if config["world"] == "embedded":
@@ -30,12 +31,14 @@ if config["world"] == "embedded":
     include: "rules/tuning.smk"
 
 
-# Every paper target, and the JSON of every accuracy that `dvc metrics show` reads.
+# Every paper target, the JSON of every accuracy that `dvc metrics show` reads, and the released
+# checkpoints' table where the config lists any.
 rule paper:
     default_target: True
     input:
         config["manifest"],
         "results/metrics.json",
+        [RELEASED_TABLE] if RELEASED else [],
 
 
 include: "rules/report.smk"

@@ -4,6 +4,7 @@ from synface.experiment_checks import check_experiments
 from synface.experiments import (
     CHOSEN,
     REAL_TRAIN,
+    RELEASED_TABLE,
     SPLITS,
     TEST_SETS,
     TUNING_RESULTS,
@@ -25,6 +26,9 @@ conda: "../workflow/envs/synface.yaml"
 
 EXPERIMENTS = Experiments(config)
 check_experiments(EXPERIMENTS)
+EVALUATED = EXPERIMENTS.evaluated_test_sets  # every model's test sets
+# external checkpoints, evaluated by rules/released.smk
+RELEASED = EXPERIMENTS.released_checkpoints()
 
 
 def code(script):

@@ -44,3 +44,26 @@ rule import_lfw:
         align=config["imports"]["align"],
     script:
         "../workflow/scripts/import_real_lfw.py"
+
+
+# The insightface verification packs of imports.benchmarks (CFP-FP, AgeDB-30, CALFW, CPLFW).
+rule import_benchmark:
+    input:
+        pack=lambda wildcards: config["imports"]["benchmarks"][wildcards.benchmark],
+        code=code("import_bin"),
+    output:
+        directory(evaluation_set_path("{benchmark}")),
+    log:
+        "logs/data/{benchmark}.log",
+    benchmark:
+        "benchmarks/data/{benchmark}.tsv"
+    wildcard_constraints:
+        benchmark="|".join(EXPERIMENTS.benchmarks) or "none",
+    conda:
+        "../workflow/envs/synface.yaml"
+    threads: 1
+    resources:
+        mem_mb=4000,
+        runtime=30,
+    script:
+        "../workflow/scripts/import_bin.py"

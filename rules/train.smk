@@ -26,15 +26,15 @@ rule train:
         "../workflow/scripts/train.py"
 
 
-# One job per model, loading it once, over every test set: Snakemake outputs cannot follow which
-# test sets the tables read for each training set.
+# One job per model, loading it once, over every test set (LFW, Syn-LFW and the imported
+# benchmarks): Snakemake outputs cannot follow which test sets the tables read for each training set.
 rule evaluate:
     input:
         model="models/{train}/seed{seed}/model.pt",
-        datasets=[evaluation_set_path(test_set) for test_set in TEST_SETS],
+        datasets=[evaluation_set_path(test_set) for test_set in EVALUATED],
         code=code("evaluate"),
     output:
-        [metrics_path("{train}", "{seed}", test_set) for test_set in TEST_SETS],
+        [metrics_path("{train}", "{seed}", test_set) for test_set in EVALUATED],
     log:
         "logs/evaluate/{train}/seed{seed}.log",
     benchmark:
@@ -44,9 +44,9 @@ rule evaluate:
     threads: 1
     resources:
         mem_mb=2000,
-        runtime=20 * len(TEST_SETS),
+        runtime=20 * len(EVALUATED),
     params:
-        test_sets=TEST_SETS,
+        test_sets=EVALUATED,
     script:
         "../workflow/scripts/evaluate.py"
 

@@ -9,8 +9,8 @@ The two agree on what is stale because DVC never deletes an output before runnin
 (`persist`): Snakemake decides what to recompute, so after a Snakemake run `dvc repro` only
 records hashes. Datasets, models and metrics are cached (shared through a DVC remote); the paper
 targets and results/metrics.json are small and committed to git (`cache: false`). In the paper
-world the imported real data (CASIA-WebFace, LFW) is `dvc add`ed by the user and is a dependency
-of the stages, not an output of one.
+world the imported real data (CASIA-WebFace, LFW, the benchmark packs) is `dvc add`ed by the user
+and is a dependency of the stages, not an output of one; so are the released checkpoints.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from synface.codedeps import ROOT, code_files
 from synface.experiments import (
     CONFIG,
     REAL_TRAIN,
+    RELEASED_TABLE,
     REPORT,
     SCHEMA,
     TEST_SETS,
@@ -63,6 +64,7 @@ TARGET_PARAMS = {
     "claims": [*GRID_PARAMS, "domain_mixup", "world"],
     "final_loss": GRID_PARAMS,
     "figure_feature_distribution": ["world"],
+    "released_checkpoints": ["released_checkpoints", "world"],
     **{f"figure_{name}": [f"figures.{name}"] for name in ("samples", "identity_mixup", "factor_variation")},
 }
 MODEL_RULES = ["train"]
@@ -81,7 +83,8 @@ TARGET_READS = {
     "figure_training_curves": ("models",),  # the runs' steps files
     "final_loss": ("models",),
 }
-# Paper-world data the user imports and `dvc add`s; everywhere else every dataset is generated.
+# Paper-world data the user imports and `dvc add`s (and the imported benchmarks, `imported`);
+# everywhere else every dataset is generated.
 IMPORTED = {"paper": [REAL_TRAIN, evaluation_set_path("lfw")]}
 _RULE = re.compile(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", re.MULTILINE | re.DOTALL)
 _SCRIPT = re.compile(r"script:\s*\n\s*\"\.\./(workflow/scripts/\w+\.py)\"")
@@ -113,6 +116,11 @@ def dataset_rules(world: str) -> list[str]:
     the world's real data is imported (`dvc add`ed by the user, not made by a stage)."""
     files = {"rules/data.smk"} | (set() if world in IMPORTED else {f"rules/real_{world}.smk"})
     return [name for name, (rule_file, _) in rule_scripts().items() if rule_file in files]
+
+
+def imported(ex: Experiments) -> list[str]:
+    """The world's imported datasets: IMPORTED's and each imported benchmark's."""
+    return [*IMPORTED.get(ex.config["world"], []), *(evaluation_set_path(b) for b in ex.benchmarks)]
 
 
 def target_rule(target: str) -> str:
@@ -168,13 +176,9 @@ def _committed(paths: list[str]) -> list[Any]:
 def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
     """The dvc.yaml document for `config` (the merged config of `configfile`)."""
     ex = Experiments(config)
-    imported = IMPORTED.get(config["world"], [])
-    datasets = [
-        *(synthetic_set_path(name) for name in ex.base_sets),
-        REAL_TRAIN,
-        *(evaluation_set_path(t) for t in TEST_SETS),
-    ]
-    generated = [d for d in datasets if d not in imported]
+    test_sets = [evaluation_set_path(t) for t in ex.evaluated_test_sets]
+    datasets = [*(synthetic_set_path(name) for name in ex.base_sets), REAL_TRAIN, *test_sets]
+    generated = [d for d in datasets if d not in imported(ex)]
     models = [model_folder(name) for name in ex.training_sets]
     reads = {"models": models, "metrics": ["results/metrics", "results/features"]}
     stages: dict[str, Any] = {
@@ -182,7 +186,7 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
             generated,
             configfile,
             stage_code(dataset_rules(config["world"])),
-            imported,
+            imported(ex),
             DATASET_PARAMS,
             _cached(generated),
         ),
@@ -191,7 +195,7 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
             ["metrics", FEATURES],
             configfile,
             stage_code(METRICS_RULES),
-            [*models, *(evaluation_set_path(t) for t in TEST_SETS), REAL_TRAIN],
+            [*models, *test_sets, REAL_TRAIN],
             MODEL_PARAMS,
             _cached(reads["metrics"]),
         ),
@@ -217,6 +221,16 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
             _committed([target]),
         )
     reported = [*config["manifest"], SUMMARY]
+    if checkpoints := ex.released_checkpoints():  # the released checkpoints are deps where they lie
+        stages[f"table_{Path(RELEASED_TABLE).stem}"] = _stage(
+            [RELEASED_TABLE],
+            configfile,
+            stage_code(["released_checkpoints"]),
+            [*(c["path"] for c in checkpoints), *test_sets],
+            TARGET_PARAMS["released_checkpoints"],
+            _committed([RELEASED_TABLE]),
+        )
+        reported.append(RELEASED_TABLE)
     if ex.tuning:
         dev = [evaluation_set_path(t, "dev") for t in TEST_SETS]
         stages["tuning"] = _stage(

@@ -29,6 +29,14 @@ from synface.errors import SynfaceError
 
 TABLES = ("cross_domain", "width_depth", "domain_mixup", "attributes")  # the schema's; results/tables/{table}.csv
 TEST_SETS = ("lfw", "syn_lfw")
+# Further benchmarks (the schema's), paper world: insightface verification packs imported from
+# `imports.benchmarks` (CFP-FP 7,000 pairs; AgeDB-30, CALFW and CPLFW 6,000 each; 10 folds).
+BENCHMARKS = ("cfp_fp", "agedb_30", "calfw", "cplfw")
+RELEASED_TABLE = "results/tables/released_checkpoints.csv"  # the official checkpoints, evaluated
+OFFICIAL_EMBEDDING = 512  # LResNet50E-IR's, the released checkpoints' default
+# The official release names end in the LFW accuracy the file claims: _9197.pth.tar (91.97 %) or
+# model_best_..._0.9765.pth.tar (97.65 %).
+_CLAIMED_LFW = re.compile(r"_(?:0\.(\d{4})|(\d{4}))\.pth(?:\.tar)?$")
 SPLITS = ("test", "dev")  # generated evaluation sets: the test sets, and the dev split to choose settings on
 # The `training` keys a run reads (TrainConfig fields of the same names).
 TRAINING_KEYS = ("head", "scale", "margin", "epochs", "min_steps", "warmup", "batch", "lr")
@@ -99,6 +107,23 @@ class TableRow(TypedDict):
 Grid = Mapping[str, Sequence[TableRow]]  # every paper table's rows, by table
 
 
+class ReleasedCheckpoint(TypedDict):
+    """One external checkpoint of `released_checkpoints` as its job gets it (plain values)."""
+
+    name: str
+    path: str
+    arch: str
+    input_hw: list[int]  # [H, W]
+    embedding: int
+    claimed: dict[str, float]  # the accuracy (%) it claims per test set
+
+
+def claimed_lfw(path: str) -> float | None:
+    """The LFW accuracy (%) an official release name states, e.g. model_10k_50_idmix_9197.pth.tar -> 91.97."""
+    m = _CLAIMED_LFW.search(Path(path).name)
+    return None if m is None else int(m[1] or m[2]) / 100
+
+
 def grid_rows(tables: Grid) -> list[TableRow]:
     """Every row of every table, in table order."""
     return [row for rows in tables.values() for row in rows]
@@ -114,6 +139,9 @@ class Experiments:
         self.tables: dict[str, list[dict[str, Any]]] = config["experiments"]
         self.mix_synthetic: str = config["domain_mixup"]["synthetic"]
         self.tuning: Mapping[str, Any] = config.get("tuning", {}) if config["world"] == "embedded" else {}
+        # imported benchmark packs exist in the paper world only (rules/real_paper.smk imports them)
+        imports = config.get("imports", {}) if config["world"] == "paper" else {}
+        self.benchmarks: tuple[str, ...] = tuple(imports.get("benchmarks", {}))
         self.training_sets = {name: self.parse(name) for name in self._training_set_names()}
         self.base_sets = self._base_sets()
         self._check_dev_split()
@@ -186,6 +214,11 @@ class Experiments:
     def generated_test_sets(self) -> tuple[str, ...]:
         """Test sets rendered by the pipeline; the paper world imports the real LFW instead."""
         return TEST_SETS if self.config["world"] == "embedded" else ("syn_lfw",)
+
+    @property
+    def evaluated_test_sets(self) -> tuple[str, ...]:
+        """Every test set each model is evaluated on: LFW, Syn-LFW and the imported benchmarks."""
+        return (*TEST_SETS, *self.benchmarks)
 
     def _check_dev_split(self) -> None:
         """The dev sets' people are drawn from (dataset, seed) streams: the same seed as the test
@@ -312,9 +345,19 @@ class Experiments:
             runs += [(candidate, name, int(seed)) for name in sets for seed in self.tuning["seeds"]]
         return runs
 
-    @staticmethod
-    def test_sets(row: Mapping[str, Any]) -> list[str]:
-        return list(row.get("test", ["lfw"]))
+    def test_sets(self, row: Mapping[str, Any], where: str) -> list[str]:
+        """A row's test sets (default LFW), then every imported benchmark; each must be evaluated in this world."""
+        return self._evaluated(unique([*row.get("test", ["lfw"]), *self.benchmarks]), where)
+
+    def _evaluated(self, tests: list[str], where: str) -> list[str]:
+        """`tests`, each checked to be a test set this world evaluates (else an error naming `where`)."""
+        for test in tests:
+            if test not in self.evaluated_test_sets:
+                raise SynfaceError(
+                    f"{where}: test set {test!r} is not evaluated in the {self.config['world']} world "
+                    f"(have {', '.join(self.evaluated_test_sets)}; a benchmark needs imports.benchmarks.{test})"
+                )
+        return tests
 
     def table_rows(self, table: str) -> list[TableRow]:
         """The rows of a paper table, in the config's (= the paper's) order."""
@@ -329,7 +372,7 @@ class Experiments:
                     width=ts.width,
                     depth=ts.depth,
                     im=ts.identity_mixup,
-                    test=self.test_sets(row),
+                    test=self.test_sets(row, f"experiments.{table}"),
                     paper={test: float(value) for test, value in row.get("paper", {}).items()},
                 )
             )
@@ -338,6 +381,30 @@ class Experiments:
     def grid(self) -> dict[str, list[TableRow]]:
         """Every paper table's rows."""
         return {table: self.table_rows(table) for table in self.tables}
+
+    def released_checkpoints(self) -> list[ReleasedCheckpoint]:
+        """The configured external checkpoints; `claimed` defaults to the LFW accuracy in an official file name."""
+        checkpoints = []
+        for entry in self.config.get("released_checkpoints", []):
+            claimed = entry.get("claimed")
+            if claimed is None:
+                lfw = claimed_lfw(entry["path"])
+                claimed = {} if lfw is None else {"lfw": lfw}
+            self._evaluated(list(claimed), f"released_checkpoints: {entry['name']}: claimed")
+            checkpoints.append(
+                ReleasedCheckpoint(
+                    name=str(entry["name"]),
+                    path=str(entry["path"]),
+                    arch=str(entry["arch"]),
+                    input_hw=[int(v) for v in entry["input"]],
+                    embedding=int(entry.get("embedding", OFFICIAL_EMBEDDING)),
+                    claimed={test: float(value) for test, value in claimed.items()},
+                )
+            )
+        names = [c["name"] for c in checkpoints]
+        if repeated := sorted({n for n in names if names.count(n) > 1}):
+            raise SynfaceError(f"released_checkpoints: name {', '.join(repeated)} given twice")
+        return checkpoints
 
     def table_metrics(self, table: str) -> list[str]:
         """The metrics files a paper table reads."""

@@ -185,6 +185,31 @@ CLI_CASES = [
         "evaluate --model {tmp}/pickle.pt --dataset {tmp}/lfw --out {tmp}/out",
         r"pickle\.pt: refused as unsafe",
     ),
+    (
+        "evaluate-released-pickle",
+        "evaluate --model {tmp}/pickle.pt --arch lresnet10e_ir_tiny --input 32x32 --dataset {tmp}/lfw --out {tmp}/out",
+        r"pickle\.pt: not a weights-only PyTorch checkpoint",
+    ),
+    (
+        "evaluate-released-text",
+        "evaluate --model {tmp}/notes.txt --arch lresnet50e_ir --input 112x96 --dataset {tmp}/lfw --out {tmp}/out",
+        r"notes\.txt: not a weights-only PyTorch checkpoint",
+    ),
+    (
+        "evaluate-arch-without-input",
+        "evaluate --model {tmp}/model.pt --arch lresnet50e_ir --dataset {tmp}/lfw --out {tmp}/out",
+        r"--arch and --input go together",
+    ),
+    (
+        "evaluate-unknown-arch",
+        "evaluate --model {tmp}/model.pt --arch resnet50 --input 112x96 --dataset {tmp}/lfw --out {tmp}/out",
+        r"unknown architecture 'resnet50'; known: lresnet50e_ir",
+    ),
+    (
+        "evaluate-bad-input-size",
+        "evaluate --model {tmp}/model.pt --arch lresnet50e_ir --input 112 --dataset {tmp}/lfw --out {tmp}/out",
+        r"input size '112' is not HxW",
+    ),
     ("evaluate-same-not-boolean", "evaluate --scores {tmp}/yes.csv --out {tmp}/out", r"yes\.csv:3: same 'yes' is not"),
     (
         "evaluate-score-not-cosine",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -190,3 +191,68 @@ def test_bad_invocations_are_one_line_errors(tmp_path, pair_dataset, capsys):
     torch.save({"weights": torch.zeros(1)}, not_a_model)
     code, _, err = run_cli(["evaluate", "--model", not_a_model, "--dataset", pair_dataset], capsys)
     assert code == 2 and "expected a synface-model/1 file" in err
+
+
+def released_checkpoint(path, state, wrap=True):
+    """A checkpoint as the official SynFace train.py saves it: DataParallel keys under `state_dict`,
+    beside the epoch, the optimizer state and the LFW accuracy as a numpy float."""
+    if wrap:
+        state = {
+            "epoch": 40,
+            "state_dict": {f"module.{k}": v for k, v in state.items()},
+            "perf": np.float64(0.9197),
+            "optimizer": {"state": {}, "param_groups": [{"lr": 0.001}]},
+        }
+    torch.save(state, path)
+    return path
+
+
+RELEASED_ARGS = ["--arch", "lresnet10e_ir_tiny", "--input", "32x32", "--embedding", 16]
+
+
+@pytest.mark.parametrize("wrap", [True, False], ids=["official-dict", "bare-state-dict"])
+def test_a_released_checkpoint_scores_as_the_same_weights_in_a_model_file(tmp_path, pair_dataset, capsys, wrap):
+    ours = model_file(tmp_path / "model.pt")
+    state = ckpt.load(ours, ckpt.MODEL_FORMAT)["state_dict"]
+    released = released_checkpoint(tmp_path / "model_10k_50_idmix_9197.pth.tar", state, wrap)
+    code, expected, err = run_cli(["evaluate", "--model", ours, "--dataset", pair_dataset], capsys)
+    assert code == 0, err
+    code, out, err = run_cli(["evaluate", "--model", released, *RELEASED_ARGS, "--dataset", pair_dataset], capsys)
+    assert code == 0, err
+    assert json.loads(out) == json.loads(expected)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        # another architecture: every stage's channels differ
+        (["--arch", "lresnet10e_ir", "--input", "32x32", "--embedding", 16], r"shape mismatch: conv1\.weight \(8, 3"),
+        # another input size: the embedding layer sees a 3x3 instead of a 2x2 feature map
+        (
+            ["--arch", "lresnet10e_ir_tiny", "--input", "48x48", "--embedding", 16],
+            r"fc\.3\.weight \(16, 256\) vs model \(16, 576\)",
+        ),
+        # another embedding size
+        (["--arch", "lresnet10e_ir_tiny", "--input", "32x32"], r"fc\.4\.weight \(16,\) vs model \(512,\)"),
+    ],
+    ids=["arch", "input", "embedding"],
+)
+def test_a_released_checkpoint_of_another_backbone_names_the_mismatched_shapes(
+    tmp_path, pair_dataset, capsys, args, message
+):
+    state = ckpt.load(model_file(tmp_path / "model.pt"), ckpt.MODEL_FORMAT)["state_dict"]
+    released = released_checkpoint(tmp_path / "released.pth.tar", state)
+    code, out, err = run_cli(["evaluate", "--model", released, *args, "--dataset", pair_dataset], capsys)
+    assert code == 2 and out == "" and len(err.splitlines()) == 1, err
+    assert re.search(rf"released\.pth\.tar does not fit the model; .*{message}", err), err
+
+
+def test_missing_and_unexpected_keys_are_all_counted_in_one_line(tmp_path, pair_dataset, capsys):
+    state = ckpt.load(model_file(tmp_path / "model.pt"), ckpt.MODEL_FORMAT)["state_dict"]
+    del state["fc.3.weight"], state["fc.3.bias"]
+    state.update({f"classifier.{i}.weight": torch.zeros(1) for i in range(9)})  # e.g. a head saved alongside
+    released = released_checkpoint(tmp_path / "released.pth.tar", state)
+    code, _, err = run_cli(["evaluate", "--model", released, *RELEASED_ARGS, "--dataset", pair_dataset], capsys)
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert "missing: fc.3.weight, fc.3.bias; unexpected: classifier.0.weight, " in err
+    assert "classifier.5.weight, ... (3 more)" in err

@@ -180,3 +180,20 @@ def test_model_summary_cli_prints_keys_params_and_macs(capsys) -> None:
 def test_model_summary_cli_bad_input_is_a_clean_error(capsys) -> None:
     assert synface.cli.main(["model", "summary", "--arch", "lresnet10e_ir", "--input", "112by96"]) == 2
     assert "112by96" in capsys.readouterr().err
+
+
+def test_a_checkpoint_saved_with_the_official_key_names_loads_into_lresnet50e_ir(tmp_path) -> None:
+    """A state dict built from the official LResNet50E_IR names and shapes, saved as the official
+    train.py does (DataParallel's `module.` prefix, epoch, optimizer, LFW accuracy), loads strictly
+    and every tensor lands under its own name."""
+    generator = torch.Generator().manual_seed(0)
+    official = {key: torch.rand(shape, generator=generator) for key, shape in official_lresnet50e_ir_keys()}
+    official = {k: v.long() if k.endswith("num_batches_tracked") else v for k, v in official.items()}
+    path = tmp_path / "model_10k_50_idmix_9197.pth.tar"
+    state = {f"module.{k}": v for k, v in official.items()}
+    torch.save({"epoch": 40, "state_dict": state, "perf": np.float64(0.9197), "optimizer": {"state": {}}}, path)
+    model = build_backbone("lresnet50e_ir", (112, 96))
+    load_backbone_checkpoint(model, path)
+    loaded = model.state_dict()
+    assert loaded.keys() == official.keys()
+    assert all(torch.equal(loaded[k], v) for k, v in official.items())

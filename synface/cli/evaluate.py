@@ -1,7 +1,14 @@
 """`synface evaluate`: the LFW verification protocol for a trained model on a pair dataset, or for a scores file.
 
     synface evaluate --model RUN/model.pt --dataset LFW_DS [--flip] [--scores-out S.csv] [--out M.json]
+    synface evaluate --model CKPT.pth.tar --arch lresnet50e_ir --input 112x96 --dataset LFW_DS ...
     synface evaluate --scores S.csv [--out M.json]
+
+With --arch and --input, --model is an external checkpoint such as the official SynFace
+releases (model_10k_50_idmix_9197.pth.tar): a torch.save file of a state_dict, or of a dict
+holding it under `state_dict` (other entries, e.g. epoch or optimizer, are ignored), keys with
+or without DataParallel's `module.` prefix. It is loaded weights-only with strict keys: every
+missing, unexpected or mis-shaped key is an error, never silently skipped.
 
 Prints ONE JSON line: accuracy_mean, accuracy_std, fold_accuracy, fold_threshold, auc,
 tar_at_far_1e-3 (10-fold threshold selection on cosine similarity; see
@@ -18,7 +25,9 @@ from pathlib import Path
 from synface.cli.args import integer
 from synface.errors import SynfaceError
 from synface.evaluate.protocol import evaluate_scores_csv
+from synface.experiments import OFFICIAL_EMBEDDING
 from synface.io.atomic import write_text
+from synface.models.architectures import architecture_names, parse_input_hw
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,7 +38,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     source = p.add_mutually_exclusive_group(required=True)
-    source.add_argument("--model", type=Path, help="model file written by `synface train` (with --dataset)")
+    source.add_argument(
+        "--model",
+        type=Path,
+        help="model file written by `synface train`, or with --arch/--input an external checkpoint (with --dataset)",
+    )
     source.add_argument(
         "--scores",
         type=Path,
@@ -37,6 +50,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(without fold: 10 contiguous folds)",
     )
     p.add_argument("--dataset", type=Path, help="pair dataset (with pairs.csv), e.g. an imported LFW")
+    p.add_argument(
+        "--arch", help=f"--model is an external checkpoint of this architecture ({', '.join(architecture_names())})"
+    )
+    p.add_argument("--input", metavar="HxW", help="its input size, e.g. 112x96 (with --arch)")
+    p.add_argument(
+        "--embedding",
+        type=integer("--embedding", low=2),
+        default=OFFICIAL_EMBEDDING,
+        help="its embedding size (with --arch; default %(default)s)",
+    )
     p.add_argument(
         "--flip", action="store_true", help="flip test: add the mirrored image's embedding (not used by the paper)"
     )
@@ -50,12 +73,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _model_metrics(args: argparse.Namespace) -> dict:
-    from synface.evaluate.verify import evaluate_model  # torch: imported only when needed
+    from synface.evaluate.embed import Backbone  # torch: imported only when needed
+    from synface.evaluate.verify import evaluate_model
 
     if args.dataset is None:
         raise SynfaceError("synface evaluate --model needs --dataset (a pair dataset)")
+    if (args.arch is None) != (args.input is None):
+        raise SynfaceError("synface evaluate: --arch and --input go together (an external checkpoint's backbone)")
+    backbone = None if args.arch is None else Backbone(args.arch, parse_input_hw(args.input), args.embedding)
     return evaluate_model(
-        args.model, args.dataset, threads=args.threads, batch=args.batch, flip=args.flip, scores_out=args.scores_out
+        args.model,
+        args.dataset,
+        threads=args.threads,
+        batch=args.batch,
+        flip=args.flip,
+        scores_out=args.scores_out,
+        backbone=backbone,
     )
 
 
@@ -80,8 +113,8 @@ def _check_outputs(args: argparse.Namespace) -> None:
 def _run(args: argparse.Namespace) -> int:
     _check_outputs(args)
     if args.scores is not None:
-        if args.dataset is not None or args.scores_out is not None or args.flip:
-            raise SynfaceError("synface evaluate --scores takes no --dataset, --scores-out or --flip")
+        if args.dataset is not None or args.scores_out is not None or args.flip or args.arch or args.input:
+            raise SynfaceError("synface evaluate --scores takes no --dataset, --scores-out, --flip, --arch or --input")
         metrics = evaluate_scores_csv(args.scores)
     else:
         metrics = _model_metrics(args)

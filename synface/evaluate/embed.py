@@ -10,6 +10,7 @@ its mirror (off by default: the paper does not use it).
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -19,18 +20,38 @@ import torch.nn.functional as F
 from synface.data.storage import Dataset
 from synface.errors import SynfaceError
 from synface.io.progress import progress_bar
-from synface.models.lresnet import build_backbone, load_backbone_state
+from synface.models.lresnet import build_backbone, load_backbone_checkpoint, load_backbone_state
 from synface.train import checkpoint as ckpt
 from synface.train.augment import check_input_size, to_model_input
 from synface.train.device import prepare_input, prepare_model
 
 
-def load_model(path: str | os.PathLike[str], device: torch.device) -> tuple[torch.nn.Module, tuple[int, int]]:
-    """The backbone of a `synface train` model file, in eval mode, and its input size (H, W)."""
-    payload = ckpt.load(path, ckpt.MODEL_FORMAT)
-    input_hw = (int(payload["input_hw"][0]), int(payload["input_hw"][1]))
-    model = build_backbone(payload["arch"], input_hw, int(payload["embedding"]))
-    load_backbone_state(model, payload["state_dict"], source=str(path))
+@dataclass(frozen=True)
+class Backbone:
+    """What rebuilds the backbone of a file that does not say it (an external checkpoint)."""
+
+    arch: str
+    input_hw: tuple[int, int]
+    embedding: int
+
+
+def load_model(
+    path: str | os.PathLike[str], device: torch.device, backbone: Backbone | None = None
+) -> tuple[torch.nn.Module, tuple[int, int]]:
+    """The backbone of a `synface train` model file, in eval mode, and its input size (H, W).
+
+    With `backbone`: any weights-only torch.save file holding that backbone's weights (the official
+    SynFace releases: a dict with `state_dict`, keys prefixed `module.`), loaded with strict keys.
+    """
+    if backbone is None:
+        payload = ckpt.load(path, ckpt.MODEL_FORMAT)
+        input_hw = (int(payload["input_hw"][0]), int(payload["input_hw"][1]))
+        model = build_backbone(payload["arch"], input_hw, int(payload["embedding"]))
+        load_backbone_state(model, payload["state_dict"], source=str(path))
+    else:
+        input_hw = backbone.input_hw
+        model = build_backbone(backbone.arch, input_hw, backbone.embedding)
+        load_backbone_checkpoint(model, path)
     return prepare_model(model, device).eval(), input_hw
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from synface.data.storage import Dataset
-from synface.evaluate.embed import load_model, pair_scores
+from synface.evaluate.embed import Backbone, load_model, pair_scores
 from synface.evaluate.protocol import evaluate_scores, protocol_folds
 from synface.io.atomic import atomic_path
 from synface.train.device import pick_device
@@ -24,10 +24,12 @@ def evaluate_model(
     batch: int = 256,
     flip: bool = False,
     scores_out: str | os.PathLike[str] | None = None,
+    backbone: Backbone | None = None,
 ) -> dict[str, Any]:
-    """Embed each distinct image of `dataset` once, score its pairs, apply the LFW protocol."""
+    """Embed each distinct image of `dataset` once, score its pairs, apply the LFW protocol
+    (`backbone`: the model file is an external checkpoint of it, see `load_model`)."""
     device = pick_device(threads)
-    model, input_hw = load_model(Path(model_path), device)
+    model, input_hw = load_model(Path(model_path), device, backbone)
     return _evaluate(model, input_hw, device, dataset, batch=batch, flip=flip, scores_out=scores_out)
 
 
@@ -37,10 +39,11 @@ def evaluate_model_on(
     *,
     threads: int | None = None,
     batch: int = 256,
+    backbone: Backbone | None = None,
 ) -> list[dict[str, Any]]:
     """`evaluate_model` on each dataset in turn, loading the model once (the pipeline's one job per model)."""
     device = pick_device(threads)
-    model, input_hw = load_model(Path(model_path), device)
+    model, input_hw = load_model(Path(model_path), device, backbone)
     return [_evaluate(model, input_hw, device, dataset, batch=batch) for dataset in datasets]
 
 

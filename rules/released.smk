@@ -1,0 +1,28 @@
+# External checkpoints (config.released_checkpoints, e.g. the official SynFace releases) on every
+# test set; `rule paper` requires the table only when the list is not empty.
+
+
+rule released_checkpoints:
+    input:
+        checkpoints=[c["path"] for c in RELEASED],
+        datasets=[evaluation_set_path(t) for t in EXPERIMENTS.evaluated_test_sets],
+        code=code("released_checkpoints"),
+    output:
+        RELEASED_TABLE,
+    log:
+        "logs/tables/released_checkpoints.log",
+    benchmark:
+        "benchmarks/tables/released_checkpoints.tsv"
+    conda:
+        "../workflow/envs/synface.yaml"
+    threads: 2
+    resources:
+        mem_mb=4000,
+        runtime=20 * len(EXPERIMENTS.evaluated_test_sets) * max(len(RELEASED), 1),
+        gpu=1,
+    params:
+        checkpoints=RELEASED,
+        test_sets=EXPERIMENTS.evaluated_test_sets,
+        profile=config["world"],
+    script:
+        "../workflow/scripts/released_checkpoints.py"
