@@ -1,8 +1,11 @@
 # Two commands matter: `make reproduce` and `make test`; both set up .venv first.
 PYTHON ?= python3.11
 VENV := .venv
-STAMP := $(VENV)/.synface-setup
 BIN := $(VENV)/bin
+# GPU=1: torch from PyTorch's CUDA wheel index instead of the CPU build, at the lock's version
+GPU ?= 0
+TORCH_CUDA_INDEX ?= https://download.pytorch.org/whl/cu126
+STAMP := $(VENV)/.synface-setup-$(if $(filter 1,$(GPU)),cuda,cpu)
 
 .PHONY: setup reproduce test lint clean-results
 
@@ -13,6 +16,12 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+ifeq ($(GPU),1)
+	$(BIN)/python -m pip uninstall --quiet --yes torch
+	$(BIN)/python -m pip install --quiet --index-url $(TORCH_CUDA_INDEX) --extra-index-url https://pypi.org/simple \
+		--constraint requirements.lock torch
+endif
+	@rm -f $(VENV)/.synface-setup*
 	@touch $@
 
 # DVC runs each stage through Snakemake (datasets, models, metrics, the paper targets, the tuning

@@ -7,7 +7,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from synface.errors import SynfaceError
+from synface.errors import exit_status
 
 # Each module defines `register(subparsers)`; its parsers set `func(args) -> int | None`.
 SUBCOMMAND_MODULES = [
@@ -37,19 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
+    def run() -> int:
         args = build_parser().parse_args(argv)  # argument types may raise SynfaceError too
         return int(args.func(args) or 0)
-    except SynfaceError as err:
-        print(f"synface: error: {err}", file=sys.stderr)
-        return 2
-    except OSError as err:  # e.g. a full disk: one line, not a traceback
-        where = f"{err.filename}: " if err.filename else ""
-        print(f"synface: error: {where}{err.strerror or err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("synface: interrupted", file=sys.stderr)
-        return 130
+
+    return exit_status(run)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,8 @@ metadata carries phi < 1: a no-IM set is simply one generated with phi = 1);
 --real alone trains on real data only; --syn with --real is domain mixup.
 Writes OUT/model.pt, OUT/checkpoint.pt and OUT/log.csv; rerun the same command to
 resume a killed run. Prints one JSON line: {"model": OUT/model.pt, "log": OUT/log.csv}.
+Under `torchrun --standalone --nproc_per_node N -m synface train ...` the run is data-parallel
+over N processes (one per GPU, or CPU processes): --batch is the global batch, split evenly.
 """
 
 from __future__ import annotations
@@ -87,7 +89,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from synface.train.loop import train  # torch: imported only when needed
+    from synface.train.distributed import world_from_env  # torch: imported only when needed
+    from synface.train.loop import train
 
     config = TrainConfig(
         out=args.out,
@@ -110,5 +113,7 @@ def _run(args: argparse.Namespace) -> int:
         threads=args.threads,
         deterministic=args.deterministic,
     )
-    print(json.dumps({"model": str(train(config)), "log": str(config.out / "log.csv")}))
+    model = train(config)
+    if world_from_env().main:  # under torchrun, one line for the run
+        print(json.dumps({"model": str(model), "log": str(config.out / "log.csv")}))
     return 0

@@ -89,18 +89,24 @@ def _erase_boxes(b: int, h: int, w: int, generator: torch.Generator) -> tuple[to
     return top, left, eh * apply, ew * apply  # a zero-size box erases nothing
 
 
-def augment(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+def augment(
+    x: torch.Tensor, generator: torch.Generator, rows: slice = slice(None), batch: int | None = None
+) -> torch.Tensor:
     """The official training augmentation on a normalised batch x (B, 3, H, W) in [-1, 1].
 
     Random draws are made on the CPU generator for the whole batch whatever happens
     to each image, so the stream of draws (and thus resumption) never depends on data.
+    x may be the share `rows` of a batch of `batch` images (one training process's,
+    `synface.train.distributed`): the draws are still made for the whole batch, so the
+    share is augmented exactly as within the whole.
     """
-    b, _, h, w = x.shape
+    _, _, h, w = x.shape
+    n = len(x) if batch is None else batch
     dev = x.device
-    zoom = torch.rand(b, generator=generator) < 0.5
-    uy, ux = torch.rand(b, generator=generator), torch.rand(b, generator=generator)
-    flip = torch.rand(b, generator=generator) < 0.5
-    top, left, eh, ew = (t.to(dev) for t in _erase_boxes(b, h, w, generator))
+    zoom = (torch.rand(n, generator=generator) < 0.5)[rows]
+    uy, ux = torch.rand(n, generator=generator)[rows], torch.rand(n, generator=generator)[rows]
+    flip = (torch.rand(n, generator=generator) < 0.5)[rows]
+    top, left, eh, ew = (t[rows].to(dev) for t in _erase_boxes(n, h, w, generator))
     sel = zoom.nonzero().squeeze(1)
     if len(sel):
         x = x.clone()

@@ -122,7 +122,8 @@ def _bf16_note(device: torch.device, native: bool, used: str) -> str:
     return f"bench train: {where} {has}; training uses {used} here{override}"
 
 
-def run(args: argparse.Namespace) -> int:
+def benchmark(args: argparse.Namespace) -> dict[str, object]:
+    """The measurements `run` prints (see the module docstring)."""
     if args.paper:
         if not torch.cuda.is_available():
             raise SynfaceError("bench train --paper needs a CUDA GPU (LResNet50E-IR at 112x96, batch 512, bf16)")
@@ -148,21 +149,21 @@ def run(args: argparse.Namespace) -> int:
         trainer = Trainer(config, TrainData(config, device), device)
         results = measure(trainer, args.steps, args.warmup, args.rounds)
     print(_bf16_note(device, native, used), file=sys.stderr)
-    print(
-        json.dumps(
-            {
-                "arch": args.arch,
-                "input": list(args.input),
-                "batch": args.batch,
-                "steps": args.steps,
-                "rounds": args.rounds,
-                "device": device.type,
-                "threads": torch.get_num_threads(),
-                "backbone": used,
-                **results[used],
-                "bf16_native": native,
-                **results,
-            }
-        )
-    )
+    return {
+        "arch": args.arch,
+        "input": list(args.input),
+        "batch": args.batch,
+        "steps": args.steps,
+        "rounds": args.rounds,
+        "device": device.type,
+        "threads": torch.get_num_threads(),
+        "backbone": used,
+        **results[used],
+        "bf16_native": native,
+        **results,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    print(json.dumps(benchmark(args)))
     return 0

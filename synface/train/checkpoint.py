@@ -110,9 +110,13 @@ def checkpoint_payload(
     scheduler: torch.optim.lr_scheduler.LRScheduler,
     config: dict[str, Any],
     log: list[dict[str, Any]],
+    processes: int = 1,
 ) -> dict[str, Any]:
-    """Everything a run needs to continue after `epoch` completed epochs exactly as if never stopped."""
-    return {
+    """Everything a run needs to continue after `epoch` completed epochs exactly as if never stopped.
+
+    A run of several `processes` (`synface.train.distributed`) records their number: it continues only
+    with as many. A single-process checkpoint has no such entry, as before multi-process training."""
+    payload = {
         "format": CHECKPOINT_FORMAT,
         "epoch": epoch,
         "backbone": _cpu(backbone.state_dict()),
@@ -123,6 +127,14 @@ def checkpoint_payload(
         "config": config,
         "log": log,
     }
+    if processes > 1:
+        payload["processes"] = processes
+    return payload
+
+
+def checkpoint_processes(payload: dict[str, Any]) -> int:
+    """The number of processes that wrote a checkpoint."""
+    return int(payload.get("processes", 1))
 
 
 def model_path(out: Path) -> Path:

@@ -34,12 +34,18 @@ NATIVE_BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
 _forced_bf16: ContextVar[bool | None] = ContextVar("synface_forced_bf16", default=None)
 
 
-def pick_device(threads: int | None = None) -> torch.device:
-    """CUDA if available; otherwise the CPU, using `threads` intra-op threads (default: all cores)."""
+def pick_device(threads: int | None = None, local_rank: int = 0, local_size: int = 1) -> torch.device:
+    """CUDA if available; otherwise the CPU, using `threads` intra-op threads (default: all cores).
+
+    For one of `local_size` training processes on this machine (`synface.train.distributed`): CUDA
+    device `local_rank`, or an equal share of the threads."""
     if torch.cuda.is_available():
         torch.backends.cudnn.benchmark = True
-        return torch.device("cuda")
-    torch.set_num_threads(threads or os.cpu_count() or 1)
+        if local_size == 1:
+            return torch.device("cuda")
+        torch.cuda.set_device(local_rank)
+        return torch.device("cuda", local_rank)
+    torch.set_num_threads(max(1, (threads or os.cpu_count() or 1) // local_size))
     return torch.device("cpu")
 
 

@@ -16,7 +16,9 @@ length and topped up once, at setup, with distinct randomly chosen real rows (th
 official loader draws the top-up with replacement; distinct rows keep every real
 image's share within one repeat); each epoch shuffles that pool. All draws come from
 torch.Generators seeded by (seed, epoch), so an epoch's batches are a pure function of the
-config: resuming needs no loader state.
+config: resuming needs no loader state. A process of a multi-process run (`synface.train.distributed`)
+makes the same draws and keeps its share of each batch, so the global batches do not depend on the
+number of processes.
 """
 
 from __future__ import annotations
@@ -36,18 +38,25 @@ from synface.data.storage import Dataset
 from synface.errors import SynfaceError
 from synface.train.augment import augment, check_input_size, to_model_input
 from synface.train.config import TrainConfig
+from synface.train.distributed import SINGLE_PROCESS, World
 from synface.train.mixup import mix_images, sample_psi
 
-# Independent random streams of a run, each seeded by (seed, stream, ...).
-EPOCH_STREAM, REAL_POOL_STREAM = 0, 1
+# Independent random streams of a run, each seeded by (seed, stream, ...); the dropout stream
+# only in a multi-process run (`synface.train.loop`).
+EPOCH_STREAM, REAL_POOL_STREAM, DROPOUT_STREAM = 0, 1, 2
 RESIDENT_GPU_FRACTION = 0.3  # keep a whole set on the GPU when it takes at most this share of free memory
 T = TypeVar("T")
 
 
-def seeded_generator(*key: int) -> torch.Generator:
-    """A CPU generator seeded from non-negative ints (run seed, stream, epoch, ...), well mixed."""
+def mixed_seed(*key: int) -> int:
+    """A 64-bit seed from non-negative ints (run seed, stream, epoch, ...), well mixed."""
     state = np.random.SeedSequence([int(v) for v in key]).generate_state(2, dtype=np.uint32)
-    return torch.Generator().manual_seed(int(state[0]) << 32 | int(state[1]))
+    return int(state[0]) << 32 | int(state[1])
+
+
+def seeded_generator(*key: int) -> torch.Generator:
+    """A CPU generator seeded with `mixed_seed(*key)`."""
+    return torch.Generator().manual_seed(mixed_seed(*key))
 
 
 class ImageSource:
@@ -141,11 +150,13 @@ class Batch:
 
 
 class TrainData:
-    """The training sets of a config, checked before any training, and their per-epoch batches."""
+    """The training sets of a config, checked before any training, and their per-epoch batches
+    (this process's share of them in a multi-process `world`)."""
 
-    def __init__(self, config: TrainConfig, device: torch.device) -> None:
+    def __init__(self, config: TrainConfig, device: torch.device, world: World = SINGLE_PROCESS) -> None:
         self.config = config
         self.device = device
+        self.share = world.share(config.batch)
         primary_is_syn = config.syn is not None
         path, subset = (config.syn, config.syn_subset) if primary_is_syn else (config.real, config.real_subset)
         # Synthetic sets are regular (strict N x S); real data is long-tailed, so an
@@ -193,8 +204,9 @@ class TrainData:
         if self.real is not None:
             real_order = self.real_pool[torch.randperm(len(self.real_pool), generator=g).numpy()]
         steps = self.steps_per_epoch if max_steps is None else min(max_steps, self.steps_per_epoch)
+        share = self.share
         plan = [
-            (order[s * b : (s + 1) * b], None if real_order is None else real_order[s * b : (s + 1) * b])
+            (order[s * b : (s + 1) * b][share], None if real_order is None else real_order[s * b : (s + 1) * b][share])
             for s in range(steps)
         ]
         raw = prefetch(self._gather(rows, real_rows) for rows, real_rows in plan)
@@ -216,12 +228,13 @@ class TrainData:
     ) -> Batch:
         hw, p = self.config.input_hw, self.primary
         idx = torch.from_numpy(rows).to(self.device)
-        x = augment(to_model_input(images, hw), g)
+        b, share = self.config.batch, self.share
+        x = augment(to_model_input(images, hw), g, share, b)
         labels = dict(i=p.i[idx], phi=None if p.phi is None else p.phi[idx], k=None if p.k is None else p.k[idx])
         if real_images is None:
             return Batch(x=x, psi=1.0, y_real=None, **labels)
         psi = sample_psi(g)
-        x_real = augment(to_model_input(real_images, hw), g)
+        x_real = augment(to_model_input(real_images, hw), g, share, b)
         y_real = self.real.i[torch.from_numpy(real_rows).to(self.device)]
         return Batch(x=mix_images(x, x_real, psi), psi=psi, y_real=y_real, **labels)
 

@@ -9,6 +9,9 @@
     steps.csv      step, epoch, loss, lr (one row per SGD step of the finished epochs)
     model.pt       at the end: backbone weights + config (what `synface evaluate` loads)
 
+Under torchrun with several processes the run is data-parallel (`synface.train.distributed`):
+rank 0 writes every file above, and a checkpoint resumes only with as many processes as wrote it.
+
 Started again on the same folder, a run continues from its last checkpoint and ends
 with the same weights, log.csv and steps.csv as an uninterrupted run (the epoch's batches
 depend only on (seed, epoch), and the global RNG that drives dropout is restored). Optimiser settings
@@ -46,15 +49,9 @@ from synface.models.heads import ArcMarginProduct, CosMarginProduct
 from synface.models.lresnet import build_backbone
 from synface.train import checkpoint as ckpt
 from synface.train.config import TrainConfig
-from synface.train.device import (
-    backbone_autocast,
-    deterministic_mode,
-    pick_device,
-    prepare_input,
-    prepare_model,
-    synchronize,
-)
-from synface.train.loader import Batch, TrainData
+from synface.train.device import backbone_autocast, deterministic_mode, prepare_input, prepare_model, synchronize
+from synface.train.distributed import SINGLE_PROCESS, World, data_parallel, global_mean, joined, world_from_env
+from synface.train.loader import DROPOUT_STREAM, Batch, TrainData, mixed_seed
 from synface.train.mixup import mixup_logits, mixup_loss
 
 LOG_COLUMNS = ["epoch", "loss", "lr", "images_per_s", "seconds"]
@@ -67,15 +64,33 @@ CUDA_CHECK_EVERY = 25
 CHECKPOINT_EVERY_STEPS = 100
 
 
+class MixupModel(torch.nn.Module):
+    """Backbone and margin head as one module whose forward is a batch's IM/DM loss: the module DDP
+    wraps, called once per step however many head terms the loss has."""
+
+    def __init__(self, backbone: torch.nn.Module, head: torch.nn.Module, device: torch.device) -> None:
+        super().__init__()
+        self.backbone, self.head, self.device = backbone, head, device
+
+    def forward(self, batch: Batch) -> torch.Tensor:
+        with backbone_autocast(self.device):
+            features = self.backbone(prepare_input(batch.x))
+        logits = mixup_logits(self.head, features.float(), batch.i, batch.phi, batch.k, batch.psi, batch.y_real)
+        return mixup_loss(logits, batch.i, batch.phi, batch.k, batch.psi, batch.y_real)
+
+
 class Trainer:
     """Backbone, margin head, optimiser and scheduler for a config and its data."""
 
-    def __init__(self, config: TrainConfig, data: TrainData, device: torch.device) -> None:
-        self.config, self.data, self.device = config, data, device
+    def __init__(
+        self, config: TrainConfig, data: TrainData, device: torch.device, world: World = SINGLE_PROCESS
+    ) -> None:
+        self.config, self.data, self.device, self.world = config, data, device, world
         torch.manual_seed(config.seed)  # identical initial weights for a given seed
         self.backbone = prepare_model(build_backbone(config.arch, config.input_hw, config.embedding), device)
         head_args = {k: v for k, v in (("s", config.scale), ("m", config.margin)) if v is not None}
         self.head = HEAD_CLASSES[config.head](config.embedding, data.num_classes, **head_args).to(device)
+        self.model = data_parallel(MixupModel(self.backbone, self.head, device), world)
         self.optimizer = torch.optim.SGD(
             [*self.backbone.parameters(), *self.head.parameters()],
             lr=config.lr,
@@ -94,15 +109,12 @@ class Trainer:
         return warm * 0.1 ** sum(step >= s for s in self._drop_steps)
 
     def step(self, batch: Batch) -> torch.Tensor:
-        """One SGD step on a batch; returns the (detached) loss."""
-        with backbone_autocast(self.device):
-            features = self.backbone(prepare_input(batch.x))
-        logits = mixup_logits(self.head, features.float(), batch.i, batch.phi, batch.k, batch.psi, batch.y_real)
-        loss = mixup_loss(logits, batch.i, batch.phi, batch.k, batch.psi, batch.y_real)
+        """One SGD step on a batch; returns the (detached) loss, of the global batch in a multi-process run."""
+        loss = self.model(batch)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
-        return loss.detach()
+        return global_mean(loss.detach(), self.world)
 
     def train_epoch(self, epoch: int, max_steps: int | None = None) -> dict[str, Any]:
         """One pass over the primary set (or `max_steps` of it); the LR schedule advances per step.
@@ -111,6 +123,9 @@ class Trainer:
         resumed run rebuilds steps.csv exactly."""
         self.backbone.train()
         self.head.train()
+        if self.world.distributed:
+            # each process its own dropout masks, the same again in a resumed run (a checkpoint holds rank 0's RNG)
+            torch.manual_seed(mixed_seed(self.config.seed, DROPOUT_STREAM, epoch, self.world.rank))
         lr = self.optimizer.param_groups[0]["lr"]
         check_every = CUDA_CHECK_EVERY if self.device.type == "cuda" else 1
         steps = self.data.steps_per_epoch if max_steps is None else min(max_steps, self.data.steps_per_epoch)
@@ -118,7 +133,7 @@ class Trainer:
         step_lrs: list[float] = []
         checked = 0
         start = time.perf_counter()
-        bar = progress_bar(steps, f"epoch {epoch + 1}/{self.epochs}", "step", leave=False)
+        bar = progress_bar(steps, f"epoch {epoch + 1}/{self.epochs}", "step", leave=False, disable=not self.world.main)
         with bar, contextlib.closing(self.data.batches(epoch, steps)) as batches:
             for s, batch in enumerate(batches):
                 step_lrs.append(self.optimizer.param_groups[0]["lr"])
@@ -158,6 +173,7 @@ class Trainer:
             scheduler=self.scheduler,
             config=self.config.to_dict(),
             log=log,
+            processes=self.world.size,
         )
 
     def restore(self, payload: dict) -> None:
@@ -209,9 +225,10 @@ def _write_logs(out: Path, log: list[dict[str, Any]]) -> None:
     write_text(out / "steps.csv", steps_csv(log))
 
 
-def _resume_point(config: TrainConfig, *, discard_stale: bool) -> dict | None:
-    """The run's last checkpoint, if any; one written for different settings is refused
-    (or, with `discard_stale`, ignored: the pipeline reruns a job whose settings changed)."""
+def _resume_point(config: TrainConfig, world: World, *, discard_stale: bool) -> dict | None:
+    """The run's last checkpoint, if any; one written for different settings or by another number of
+    processes is refused (or, with `discard_stale`, ignored: the pipeline reruns a job whose settings
+    changed)."""
     path = ckpt.checkpoint_path(config.out)
     if not path.exists():
         return None
@@ -221,6 +238,8 @@ def _resume_point(config: TrainConfig, *, discard_stale: bool) -> dict | None:
     # a checkpoint from before steps were logged cannot rebuild steps.csv
     if any(not {"step_losses", "step_lrs"} <= row.keys() for row in payload["log"]):
         changed.append("no per-step losses")
+    if ckpt.checkpoint_processes(payload) != world.size:
+        changed.append(f"{ckpt.checkpoint_processes(payload)} training processes, now {world.size}")
     if changed and discard_stale:
         return None
     if changed:
@@ -235,27 +254,33 @@ def train(config: TrainConfig, *, discard_stale: bool = False) -> Path:
     """Train (or resume) the run described by `config`; return the path of the final model file.
 
     The run folder is locked throughout (`output_lock`): a second run on it fails at once, a rerun
-    after this one ended or died resumes it. The last line on stderr is the `run_summary`."""
-    with output_lock(config.out), deterministic_mode(config.deterministic):
-        device = pick_device(config.threads)
-        data = TrainData(config, device)  # every input check happens here, before any training
-        trainer = Trainer(config, data, device)
-        resumed = _resume_point(config, discard_stale=discard_stale)
+    after this one ended or died resumes it. The last line on stderr is the `run_summary`. Under
+    torchrun every process trains its share and rank 0 alone locks and writes (`world_from_env`)."""
+    world = world_from_env()
+    world.check_batch(config.batch)  # before the processes wait for each other
+    lock = output_lock(config.out) if world.main else contextlib.nullcontext()
+    with lock, deterministic_mode(config.deterministic), joined(world, config.threads) as device:
+        data = TrainData(config, device, world)  # every input check happens here, before any training
+        trainer = Trainer(config, data, device, world)
+        resumed = _resume_point(config, world, discard_stale=discard_stale)
         log: list[dict[str, Any]] = []
         start = 0
         if resumed is not None:
             trainer.restore(resumed)
             start, log = int(resumed["epoch"]), list(resumed["log"])
-            _write_logs(config.out, log)  # a kill may have come between checkpoint and logs
+            if world.main:
+                _write_logs(config.out, log)  # a kill may have come between checkpoint and logs
         unsaved = 0
         for epoch in range(start, trainer.epochs):
             log.append(trainer.train_epoch(epoch))
             unsaved += data.steps_per_epoch
             if unsaved >= CHECKPOINT_EVERY_STEPS or epoch + 1 == trainer.epochs:
-                ckpt.save(ckpt.checkpoint_path(config.out), trainer.checkpoint(epoch + 1, log))
-                _write_logs(config.out, log)
+                if world.main:
+                    ckpt.save(ckpt.checkpoint_path(config.out), trainer.checkpoint(epoch + 1, log))
+                    _write_logs(config.out, log)
                 unsaved = 0
         model_file = ckpt.model_path(config.out)
-        ckpt.save(model_file, ckpt.model_payload(trainer.backbone, config.to_dict()))
-        print(run_summary(log), file=sys.stderr)
+        if world.main:
+            ckpt.save(model_file, ckpt.model_payload(trainer.backbone, config.to_dict()))
+            print(run_summary(log), file=sys.stderr)
         return model_file

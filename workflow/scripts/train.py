@@ -1,7 +1,7 @@
 from pathlib import Path
 
 from synface.train.config import TrainConfig
-from synface.train.loop import train
+from synface.train.launch import train_job
 from synface.workflow import log_to
 
 with log_to(snakemake.log[0]):
@@ -12,4 +12,6 @@ with log_to(snakemake.log[0]):
         threads=snakemake.threads,
         **snakemake.params.settings,
     )
-    train(config, discard_stale=True)  # Snakemake reran the job: its settings or inputs changed
+    # one process per GPU of the job (resources: gpu); discard_stale: Snakemake reran the job, its settings,
+    # inputs or GPU count changed
+    train_job(config, int(snakemake.resources.get("gpu", 1)), discard_stale=True)
