@@ -37,6 +37,18 @@ def code(script):
     return code_files(f"workflow/scripts/{script}.py")
 
 
+# What a job asks of the machine or the cluster: one group of config `resources` per kind of job,
+# so that a world (config/paper.yaml) sizes its jobs in one place.
+def job_threads(group):
+    return config["resources"][group]["threads"]
+
+
+def job_resources(group):
+    """Memory, wall time and GPUs; no GPU count when none is asked (SLURM: no --gpus)."""
+    asked = config["resources"][group]
+    return {k: v for k, v in asked.items() if k != "threads" and (k != "gpu" or v)}
+
+
 wildcard_constraints:
     base="|".join(EXPERIMENTS.base_sets) or "none",
     generated_test_set="|".join(EXPERIMENTS.generated_test_sets),

@@ -14,10 +14,9 @@ rule synthetic_shard:
         "benchmarks/data/synthetic/{base}/{shard}.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("render")
     resources:
-        mem_mb=2000,
-        runtime=60,
+        **job_resources("render"),
     params:
         settings=synthetic_settings,
         shards=config["generator"]["shards"],
@@ -37,10 +36,9 @@ rule synthetic_set:
         "benchmarks/data/synthetic/{base}.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("merge")
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **job_resources("merge"),
     script:
         "../workflow/scripts/merge_shards.py"
 
@@ -56,10 +54,9 @@ rule test_set_folder:
         "benchmarks/data/{split}/{generated_test_set}_layout.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 2
+    threads: job_threads("test_set_layout")
     resources:
-        mem_mb=3000,
-        runtime=30,
+        **job_resources("test_set_layout"),
     params:
         protocol=evaluation_protocol,
     script:
@@ -78,9 +75,8 @@ rule test_set:
         "benchmarks/data/{split}/{generated_test_set}.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("test_set_import")
     resources:
-        mem_mb=2000,
-        runtime=10,
+        **job_resources("test_set_import"),
     script:
         "../workflow/scripts/import_lfw.py"

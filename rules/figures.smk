@@ -13,10 +13,9 @@ rule figure_identity_mixup:
         "benchmarks/figures/identity_mixup.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("generator_figure")
     resources:
-        mem_mb=2000,
-        runtime=10,
+        **job_resources("generator_figure"),
     params:
         settings=config["figures"]["identity_mixup"],
     script:
@@ -38,10 +37,9 @@ rule figure_factor_variation:
         "benchmarks/figures/factor_variation.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("generator_figure")
     resources:
-        mem_mb=2000,
-        runtime=10,
+        **job_resources("generator_figure"),
     params:
         settings=config["figures"]["factor_variation"],
     script:
@@ -63,10 +61,9 @@ rule figure_samples:
         "benchmarks/figures/samples.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("generator_figure")
     resources:
-        mem_mb=2000,
-        runtime=10,
+        **job_resources("generator_figure"),
     params:
         settings=config["figures"]["samples"],
     script:
@@ -90,10 +87,9 @@ rule figure_results:
         "benchmarks/figures/{table}.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("summary")
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **job_resources("summary"),
     params:
         rows=table_rows,
         seeds=EXPERIMENTS.seeds,
@@ -119,10 +115,9 @@ rule figure_feature_distribution:
         "benchmarks/figures/feature_distribution.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("summary")
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **job_resources("summary"),
     params:
         profile=config["world"],
     script:
@@ -146,10 +141,9 @@ rule figure_training_curves:
         "benchmarks/figures/training_curves.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("summary")
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **job_resources("summary"),
     params:
         runs=TRAINING_CURVES,
         profile=config["world"],

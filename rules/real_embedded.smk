@@ -12,10 +12,9 @@ rule real_train_shard:
         "benchmarks/data/real_train/{shard}.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("render")
     resources:
-        mem_mb=2000,
-        runtime=60,
+        **job_resources("render"),
     params:
         n_ids=EXPERIMENTS.real_train_identities,
         seed=config["real_domain"]["seed"],
@@ -36,9 +35,8 @@ rule real_train:
         "benchmarks/data/real_train.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("merge")
     resources:
-        mem_mb=1000,
-        runtime=10,
+        **job_resources("merge"),
     script:
         "../workflow/scripts/merge_shards.py"

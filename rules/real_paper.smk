@@ -13,10 +13,9 @@ rule import_casia_webface:
         "benchmarks/data/real_train.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 2
+    threads: job_threads("import_casia_webface")
     resources:
-        mem_mb=4000,
-        runtime=240,
+        **job_resources("import_casia_webface"),
     params:
         align=config["imports"]["align"],
     script:
@@ -36,10 +35,9 @@ rule import_lfw:
         "benchmarks/data/lfw.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 2
+    threads: job_threads("import_lfw")
     resources:
-        mem_mb=2000,
-        runtime=30,
+        **job_resources("import_lfw"),
     params:
         align=config["imports"]["align"],
     script:

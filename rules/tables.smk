@@ -13,10 +13,9 @@ rule table:
         "benchmarks/tables/{table}.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("summary")
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **job_resources("summary"),
     params:
         rows=table_rows,
         seeds=EXPERIMENTS.seeds,
@@ -38,10 +37,9 @@ rule claims:
         "benchmarks/tables/claims.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("summary")
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **job_resources("summary"),
     params:
         tables=GRID,
         seeds=EXPERIMENTS.seeds,
@@ -64,10 +62,9 @@ rule final_loss:
         "benchmarks/tables/final_loss.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("summary")
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **job_resources("summary"),
     params:
         runs=TRAINING_CURVES,
     script:

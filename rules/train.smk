@@ -15,11 +15,9 @@ rule train:
         "benchmarks/train/{train}/seed{seed}.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("train")
     resources:
-        mem_mb=3000,
-        runtime=120,
-        gpu=1,
+        **job_resources("train"),
     params:
         settings=training_settings,
     script:
@@ -41,10 +39,9 @@ rule evaluate:
         "benchmarks/evaluate/{train}/seed{seed}.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("evaluate")
     resources:
-        mem_mb=2000,
-        runtime=20 * len(EVALUATED),
+        **job_resources("evaluate"),
     params:
         test_sets=EVALUATED,
     script:
@@ -73,10 +70,9 @@ rule metrics_summary:
         "benchmarks/metrics_summary.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("summary")
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **job_resources("summary"),
     params:
         tables=GRID,
         seeds=EXPERIMENTS.seeds,
@@ -100,10 +96,9 @@ rule feature_distribution:
         "benchmarks/feature_distribution.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("feature_distribution")
     resources:
-        mem_mb=3000,
-        runtime=20,
+        **job_resources("feature_distribution"),
     params:
         sets=EXPERIMENTS.feature_sets(),
         identities=config["feature_distribution"]["identities"],

@@ -17,10 +17,9 @@ rule tuning_train:
         "benchmarks/tuning/train/{candidate}/{train}/seed{seed}.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("train")
     resources:
-        mem_mb=3000,
-        runtime=120,
+        **job_resources("train"),
     params:
         settings=tuning_settings,
     script:
@@ -43,10 +42,9 @@ rule tuning_evaluate:
         "benchmarks/tuning/evaluate/{tuned}/{train}/seed{seed}.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("evaluate")
     resources:
-        mem_mb=2000,
-        runtime=20 * len(TEST_SETS),
+        **job_resources("evaluate"),
     params:
         test_sets=TEST_SETS,
     script:
@@ -72,10 +70,9 @@ rule tuning_table:
         "benchmarks/tuning/table.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("summary")
     resources:
-        mem_mb=1000,
-        runtime=5,
+        **job_resources("summary"),
     params:
         runs=EXPERIMENTS.tuning_runs(),
         candidates={

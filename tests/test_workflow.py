@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from synface.experiments import Experiments
+from synface.experiments import Experiments, load_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
@@ -113,3 +113,23 @@ def test_schema_defaults_are_the_default_configs_values():
         assert value == default, f"{'.'.join(path)}: schema default {default!r}, config/config.yaml {value!r}"
         checked += 1
     assert checked >= 20
+
+
+def _planned_training_job(*args: str) -> dict[str, int]:
+    """Threads, memory, wall time and GPUs of a training job as a dry run plans it (64 cores: no
+    thread count scaled down to this machine's)."""
+    run = _snakemake("models/Syn_1K_50/seed0/model.pt", "--dry-run", "--forceall", "--cores", "64", *args)
+    assert run.returncode == 0, run.stdout + run.stderr
+    job = run.stdout.split("\nrule train:\n", 1)[1].split("\nJob stats:", 1)[0]
+    fields = dict(line.strip().split(": ", 1) for line in job.splitlines() if line.startswith("    "))
+    resources = dict(pair.split("=", 1) for pair in fields["resources"].split(", "))
+    return {"threads": int(fields.get("threads", 1)), **{k: int(resources[k]) for k in ("mem_mb", "runtime", "gpu")}}
+
+
+@pytest.mark.parametrize("configfile", ["config/config.yaml", "config/paper.yaml"])
+def test_a_world_sizes_its_jobs_in_config_resources(configfile):
+    """A training job asks what the world's merged config says in `resources.train`: the embedded
+    world its 2-core sizes, the paper overlay a cluster job's (README § SLURM); both one GPU."""
+    asked = load_config(ROOT / configfile, ROOT)["resources"]["train"]
+    assert _planned_training_job("--configfile", configfile) == asked
+    assert asked["gpu"] == 1
