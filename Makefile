@@ -11,10 +11,11 @@ STAMP := $(VENV)/.synface-setup-$(if $(filter 1,$(GPU)),cuda,cpu)
 
 setup: $(STAMP)
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock requirements-nodeps.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -r requirements-nodeps.lock
 	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
 ifeq ($(GPU),1)
 	$(BIN)/python -m pip uninstall --quiet --yes torch

@@ -15,11 +15,9 @@ rule released_checkpoints:
         "benchmarks/tables/released_checkpoints.tsv"
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 2
+    threads: job_threads("evaluate")
     resources:
-        mem_mb=4000,
-        runtime=20 * len(EXPERIMENTS.evaluated_test_sets) * max(len(RELEASED), 1),
-        gpu=1,
+        **job_resources("evaluate"),
     params:
         checkpoints=RELEASED,
         test_sets=EXPERIMENTS.evaluated_test_sets,

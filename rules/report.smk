@@ -17,10 +17,9 @@ rule table_view:
         "logs/report/{folder}/{name}.log",
     conda:
         "../workflow/envs/synface.yaml"
-    threads: 1
+    threads: job_threads("summary")
     resources:
-        mem_mb=500,
-        runtime=5,
+        **job_resources("summary"),
     script:
         "../workflow/scripts/table_view.py"
 

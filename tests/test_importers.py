@@ -512,4 +512,4 @@ def test_alignment_modes():
     with pytest.raises(SynfaceError, match="x: image is 112x112, expected 112x96"):
         Alignment().apply(image, "x")
     with pytest.raises(SynfaceError, match="unknown alignment"):
-        Alignment("mtcnn")
+        Alignment("dlib")

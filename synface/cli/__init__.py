@@ -13,6 +13,7 @@ from synface.errors import exit_status
 SUBCOMMAND_MODULES = [
     "synface.cli.render",
     "synface.cli.importers",
+    "synface.cli.align",
     "synface.cli.model",
     "synface.cli.train",
     "synface.cli.evaluate",

@@ -1,6 +1,7 @@
 """`synface import {lfw,bin,imagefolder,rec,synface}`: standard formats -> the project's dataset storage.
 
-On success each prints one JSON line to stdout: {"identities": ..., "images": ..., "pairs": ...}.
+On success each prints one JSON line to stdout: {"identities": ..., "images": ..., "pairs": ...},
+with "no_face" (images MTCNN found no face in, left out) under --align mtcnn.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 from pathlib import Path
 
 from synface.data import importers
-from synface.data.imagefiles import ALIGN_MODES, PAPER_SIZE, Alignment
+from synface.data.imagefiles import ALIGN_MODES, NO_FACE_POLICIES, PAPER_SIZE, Alignment
 from synface.errors import SynfaceError
 
 _SIZE = re.compile(r"([1-9][0-9]*)x([1-9][0-9]*)")
@@ -33,7 +34,8 @@ def _add_alignment(parser: argparse.ArgumentParser, default_size: str, default_a
         choices=ALIGN_MODES,
         default=default_align,
         help="none: take images as they are (must be --size); arcface112: 112x112 ArcFace crops -> "
-        "columns 8:104; resize: bilinear to --size; center-crop: centred crop of --size's aspect, resized "
+        "columns 8:104; resize: bilinear to --size; center-crop: centred crop of --size's aspect, resized; "
+        "mtcnn: raw photos, MTCNN's five landmarks warped onto the SphereFace 112x96 template (the paper's) "
         f"(default {default_align})",
     )
     parser.add_argument(
@@ -45,36 +47,46 @@ def _add_alignment(parser: argparse.ArgumentParser, default_size: str, default_a
     )
 
 
-def _alignment(args: argparse.Namespace) -> Alignment:
+def add_no_face_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-face",
+        choices=NO_FACE_POLICIES,
+        default="skip",
+        help="mtcnn: an image without a detected face is left out and counted (skip), or an error (default skip)",
+    )
+
+
+def _alignment(args: argparse.Namespace, no_face: str = "skip") -> Alignment:
     size = args.size if args.size is not None or args.align == "none" else PAPER_SIZE
-    return Alignment(args.align, size)
+    return Alignment(args.align, size, no_face=no_face)
 
 
-def _report(counts: importers.Counts) -> int:
+def report(counts: importers.Counts) -> int:
+    """Print the counts as the one JSON line of a successful import."""
     print(json.dumps(counts, sort_keys=True))
     return 0
 
 
 def _lfw(args: argparse.Namespace) -> int:
-    return _report(importers.import_lfw(args.images, args.pairs, args.out, _alignment(args)))
+    return report(importers.import_lfw(args.images, args.pairs, args.out, _alignment(args)))
 
 
 def _bin(args: argparse.Namespace) -> int:
     if args.size is None:
         raise SynfaceError("synface import bin: --size auto is not meaningful (packs are 112x112 crops)")
-    return _report(importers.import_bin(args.file, args.out, args.size))
+    return report(importers.import_bin(args.file, args.out, args.size))
 
 
 def _imagefolder(args: argparse.Namespace) -> int:
-    return _report(importers.import_imagefolder(args.dir, args.out, _alignment(args)))
+    return report(importers.import_imagefolder(args.dir, args.out, _alignment(args, args.no_face)))
 
 
 def _rec(args: argparse.Namespace) -> int:
-    return _report(importers.import_rec(args.dir, args.out, _alignment(args)))
+    return report(importers.import_rec(args.dir, args.out, _alignment(args)))
 
 
 def _synface(args: argparse.Namespace) -> int:
-    return _report(importers.import_synface(args.dir, args.out, _alignment(args)))
+    return report(importers.import_synface(args.dir, args.out, _alignment(args)))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -100,6 +112,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("dir", type=Path, help="folder of identity folders")
     p.add_argument("--out", type=Path, required=True, help="output dataset folder")
     _add_alignment(p, _PAPER)
+    add_no_face_argument(p)
     p.set_defaults(func=_imagefolder)
 
     p = formats.add_parser(

@@ -2,7 +2,8 @@
 
 Imported images become uint8 (H, W, 3) RGB arrays at the dataset size. The paper's
 alignment is 112x96 (the SphereFace template); insightface's 112x112 ArcFace crops
-hold the same alignment shifted 8 px right, so columns 8:104 give it exactly.
+hold the same alignment shifted 8 px right, so columns 8:104 give it exactly. Raw photos are
+aligned as the paper did: MTCNN's five landmarks warped onto a template (`synface.align`).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from synface.align.template import TEMPLATES, align_to
 from synface.errors import SynfaceError
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 PAPER_SIZE = (112, 96)  # (height, width) of the paper's aligned faces
-ALIGN_MODES = ("none", "arcface112", "resize", "center-crop")
+ALIGN_MODES = ("none", "arcface112", "resize", "center-crop", "mtcnn")
+NO_FACE_POLICIES = ("skip", "error")  # mtcnn: what an image without a detected face does
 _ARCFACE_COLUMNS = slice(8, 104)
 _DRIVE = re.compile(r"[A-Za-z]:")  # a Windows drive: "C:x" is not relative either
 
@@ -93,10 +96,15 @@ class Alignment:
                  then resized if `size` is not 112x96
     resize:      bilinear resize to `size` (aspect ratio not kept)
     center-crop: the largest centred crop of `size`'s aspect ratio, bilinear-resized to `size`
+    mtcnn:       raw photos: the five MTCNN landmarks of the subject's face warped onto `template`
+                 (a name in synface.align.template.TEMPLATES), then resized if `size` is not the
+                 template's; an image without a face is left out (`no_face` "skip") or an error
     """
 
     mode: str = "none"
     size: tuple[int, int] | None = PAPER_SIZE
+    template: str = "sphereface"
+    no_face: str = "skip"
 
     def __post_init__(self) -> None:
         if self.mode not in ALIGN_MODES:
@@ -105,12 +113,17 @@ class Alignment:
             raise SynfaceError(f"alignment {self.mode} needs an explicit output size")
         if self.size is not None and min(self.size) < 1:
             raise SynfaceError(f"bad output size {self.size}")
+        if self.template not in TEMPLATES:
+            raise SynfaceError(f"unknown template {self.template!r}; choose one of {', '.join(TEMPLATES)}")
+        if self.no_face not in NO_FACE_POLICIES:
+            raise SynfaceError(f"unknown no-face policy {self.no_face!r}; choose one of {', '.join(NO_FACE_POLICIES)}")
 
     def resolved(self, first: np.ndarray) -> Alignment:
         """This alignment with an unset size taken from the first image."""
         return self if self.size is not None else replace(self, size=first.shape[:2])
 
-    def apply(self, image: np.ndarray, where: str) -> np.ndarray:
+    def apply(self, image: np.ndarray, where: str, landmarks: np.ndarray | None = None) -> np.ndarray:
+        """`image` at the dataset size; mtcnn needs the (5, 2) `landmarks` of its face."""
         assert self.size is not None, "call resolved() first"
         h, w = image.shape[:2]
         if self.mode == "none":
@@ -124,6 +137,9 @@ class Alignment:
             if (h, w) != (112, 112):
                 raise SynfaceError(f"{where}: image is {h}x{w}, ArcFace alignment needs 112x112")
             image = np.ascontiguousarray(image[:, _ARCFACE_COLUMNS])
+        elif self.mode == "mtcnn":
+            assert landmarks is not None, "mtcnn alignment warps the landmarks the detector found"
+            image = align_to(image, landmarks, TEMPLATES[self.template])
         elif self.mode == "center-crop":
             th, tw = self.size
             ch, cw = (h, round(h * tw / th)) if h * tw <= w * th else (round(w * th / tw), w)

@@ -50,28 +50,72 @@ def _write_dataset(
     align: Alignment,
     attrs: dict[str, Any],
     pairs: pd.DataFrame | None = None,
-) -> None:
-    """Decode image i with `read(i)` (errors name `names[i]`), align it and write all shards."""
+    *,
+    keep_all: str | None = None,
+) -> Counts:
+    """Decode image i with `read(i)` (errors name `names[i]`), align it and write all shards; the counts written.
+
+    mtcnn alignment first finds each image's face (under the output's lock, so a second writer
+    fails before the long pass, not after). An image without one is an error when `keep_all`
+    says why every image is needed (pairs, numbered images) or the policy is "error"; otherwise
+    it is left out and counted (`no_face`), and identities and image indices are renumbered to
+    stay contiguous (sources that skip carry no pairs or partners).
+    """
     align = align.resolved(read(0))
-    attrs = {**attrs, "align": align.mode}
-
-    def load(i: int) -> np.ndarray:
-        return align.apply(read(i), names[i])
-
+    attrs = {**attrs, "align": align.mode} | ({"template": align.template} if align.mode == "mtcnn" else {})
     height, width = align.size  # type: ignore[misc]  # resolved above
-    with (
-        DatasetWriter(out, height, width, attrs) as writer,
-        ThreadPoolExecutor(os.cpu_count() or 1) as pool,  # PIL decodes without the GIL
-        progress_bar(len(names), f"import {Path(out).name}", "img") as bar,
-    ):
-        for start in range(0, len(names), SHARD_IMAGES):
-            rows = range(start, min(start + SHARD_IMAGES, len(names)))
-            writer.append(
-                np.stack(list(pool.map(load, rows))), meta.iloc[rows.start : rows.stop].reset_index(drop=True)
-            )
-            bar.update(len(rows))
+    rows = np.arange(len(names))
+    landmarks: Sequence[np.ndarray | None] = [None] * len(names)
+    with DatasetWriter(out, height, width, attrs) as writer:
+        if align.mode == "mtcnn":
+            from synface.align.photos import find_landmarks  # torch: imported only when needed
+
+            landmarks = find_landmarks(len(names), read, Path(out).name)
+            rows = np.array([i for i, found in enumerate(landmarks) if found is not None], np.int64)
+            if len(rows) < len(names):
+                meta = _faces_found(meta, rows, names, align, keep_all, writer.attrs)
+
+        def load(k: int) -> np.ndarray:
+            return align.apply(read(rows[k]), names[rows[k]], landmarks[rows[k]])
+
+        with (
+            ThreadPoolExecutor(os.cpu_count() or 1) as pool,  # PIL decodes without the GIL
+            progress_bar(len(rows), f"import {Path(out).name}", "img") as bar,
+        ):
+            for start in range(0, len(rows), SHARD_IMAGES):
+                shard = range(start, min(start + SHARD_IMAGES, len(rows)))
+                writer.append(
+                    np.stack(list(pool.map(load, shard))), meta.iloc[shard.start : shard.stop].reset_index(drop=True)
+                )
+                bar.update(len(shard))
         if pairs is not None:
             writer.set_pairs(pairs)
+    counts = _counts(meta["identity"].nunique(), len(meta), 0 if pairs is None else len(pairs))
+    return counts | ({"no_face": len(names) - len(rows)} if align.mode == "mtcnn" else {})
+
+
+def _faces_found(
+    meta: pd.DataFrame,
+    rows: np.ndarray,
+    names: Sequence[str],
+    align: Alignment,
+    keep_all: str | None,
+    attrs: dict[str, Any],
+) -> pd.DataFrame:
+    """`meta` of the images with a face (`rows`), renumbered, with `attrs` updated; or raise as the policy says."""
+    missing = int(np.setdiff1d(np.arange(len(names)), rows)[0])
+    if keep_all is not None or align.no_face == "error":
+        why = keep_all or "--no-face error"
+        raise SynfaceError(f"{names[missing]}: MTCNN found no face ({why})")
+    if not len(rows):
+        raise SynfaceError(f"no image left: MTCNN found no face in any of the {len(names)} images ({names[0]}, ...)")
+    kept = meta.iloc[rows].reset_index(drop=True)
+    identities, kept["identity"] = np.unique(kept["identity"].to_numpy(), return_inverse=True)
+    kept["image"] = _ranks_within(kept["identity"])
+    if "identity_names" in attrs:
+        attrs["identity_names"] = [attrs["identity_names"][i] for i in identities]
+    attrs["no_face_skipped"] = len(names) - len(rows)
+    return kept
 
 
 def _metadata(identity: Sequence[int], image: Sequence[int], names: Sequence[str]) -> pd.DataFrame:
@@ -117,7 +161,7 @@ def import_lfw(
         }
     )
     attrs = {"source": "lfw", "protocol": Path(pairs).name, "identity_names": names}
-    _write_dataset(
+    return _write_dataset(
         out,
         [str(paths[key]) for key in keys],
         lambda i: read_image(paths[keys[i]]),
@@ -125,8 +169,8 @@ def import_lfw(
         align,
         attrs,
         pair_table,
+        keep_all="the pairs need every image",
     )
-    return _counts(len(names), len(keys), len(protocol.pairs))
 
 
 def _find_lfw_image(root: Path, name: str, n: int, where: str) -> Path:
@@ -162,7 +206,7 @@ def import_bin(pack: str | os.PathLike[str], out: str | os.PathLike[str], size: 
         "pack": Path(pack).name,
         "identities": "none in the pack: each image is its own identity",
     }
-    _write_dataset(
+    return _write_dataset(
         out,
         [f"{pack}: image {i}" for i in range(n)],
         lambda i: decode_image(bins[i], f"{pack}: image {i}"),
@@ -171,7 +215,6 @@ def import_bin(pack: str | os.PathLike[str], out: str | os.PathLike[str], size: 
         attrs,
         pair_table,
     )
-    return _counts(n, n, n_pairs)
 
 
 def _identity_folders(root: Path) -> list[Path]:
@@ -198,7 +241,7 @@ def import_imagefolder(
         files += images
         identity += [i] * len(images)
     attrs = {"source": "imagefolder", "identity_names": [f.name for f in folders]}
-    _write_dataset(
+    return _write_dataset(
         out,
         [str(f) for f in files],
         lambda i: read_image(files[i]),
@@ -206,7 +249,6 @@ def import_imagefolder(
         align,
         attrs,
     )
-    return _counts(len(folders), len(files))
 
 
 def _parse_synface_name(path: Path, identity: int) -> tuple[int, int, float]:
@@ -260,8 +302,15 @@ def import_synface(
     meta["partner"] = np.asarray(partner, np.int64)
     meta["phi"] = np.asarray(phi, np.float64)
     attrs = {"source": "synface", "identity_names": [f.name for f in folders]}
-    _write_dataset(out, [str(f) for f in files], lambda i: read_image(files[i]), meta, align, attrs)
-    return _counts(len(folders), len(files))
+    return _write_dataset(
+        out,
+        [str(f) for f in files],
+        lambda i: read_image(files[i]),
+        meta,
+        align,
+        attrs,
+        keep_all="SynFace images are numbered 1..M",
+    )
 
 
 def import_rec(
@@ -309,7 +358,7 @@ def import_rec(
                 raise SynfaceError(f"{where}: image is {h}x{w}, {prop_path} says {height}x{width}")
             return image
 
-        _write_dataset(
+        return _write_dataset(
             out,
             [f"{rec_path}: record {key}" for key in keys],
             read,
@@ -317,7 +366,6 @@ def import_rec(
             align,
             {"source": "rec", "classes": num_classes},
         )
-    return _counts(num_classes, len(keys))
 
 
 def _rec_property(path: Path) -> tuple[int, int, int]:
