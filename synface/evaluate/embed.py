@@ -31,6 +31,10 @@ def load_model(path: str | os.PathLike[str], device: torch.device) -> tuple[torc
     input_hw = (int(payload["input_hw"][0]), int(payload["input_hw"][1]))
     model = build_backbone(payload["arch"], input_hw, int(payload["embedding"]))
     load_backbone_state(model, payload["state_dict"], source=str(path))
+    # a diverged run's NaN or inf weights would score every pair NaN: refuse them naming the file
+    bad = [k for k, v in model.state_dict().items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise SynfaceError(f"{path}: {len(bad)} weight tensor(s) hold NaN or inf, first {bad[0]} (a diverged run?)")
     return prepare_model(model, device).eval(), input_hw
 
 
