@@ -25,3 +25,9 @@ def exit_status(run: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         print("synface: interrupted", file=sys.stderr)
         return 130
+
+
+def one_line(err: BaseException) -> str:
+    """The first line of an exception's message (pandas' and torch's run over several), else its type."""
+    lines = str(err).strip().splitlines()
+    return lines[0] if lines else type(err).__name__

@@ -1,23 +1,38 @@
-"""Bad inputs, command by command: one line naming the culprit, exit code 2, nothing left behind.
+"""Bad inputs, command by command: one line naming the culprit, exit code 2, nothing left behind
+and no input changed; and the good inputs beside them, which must keep working.
 
 Config errors are caught when the Snakefile builds `Experiments` (or validates the schema),
-before the first job; CLI errors before any output is written.
+before the first job; CLI errors before any output is written, or (a full disk, simulated by
+patching the write) with the half-written output removed.
 """
 
 from __future__ import annotations
 
 import copy
+import errno
+import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 import torch
 import yaml
+from PIL import Image
+from test_evaluate_cli import model_file, write_pair_dataset
+from test_importers import LFW_COUNTS, _lfw_protocol, _synface_name
+from test_results_cli import paper_row, write_csv
+from test_train import write_set
 
+from synface.analysis import tables
 from synface.cli import main
+from synface.data.pairs import image_relpath, write_pairs
 from synface.errors import SynfaceError
 from synface.experiment_checks import check_experiments
 from synface.experiments import Experiments, load_config
@@ -46,6 +61,8 @@ def _set(path: str, value: object, config: dict | None = None) -> dict:
     node[leaf] = value
     return config
 
+
+# --- config -------------------------------------------------------------------------------------
 
 # (id, config, what the one-line message must name)
 CONFIG_CASES = [
@@ -130,6 +147,9 @@ def test_a_dry_run_refuses_a_bad_overlay_before_the_first_job(tmp_path):
     assert "training.batch = 100000 exceeds the" in run.stdout + run.stderr
 
 
+# --- the command line, command by command ---------------------------------------------------------
+
+
 class _Unsafe:
     """Unpickles as a call of os.mkdir(marker): a pickle payload a weights-only load refuses."""
 
@@ -144,91 +164,477 @@ def _scores(path: Path, rows: list[str]) -> None:
     path.write_text("score,same\n" + "\n".join(rows) + "\n")
 
 
-# (id, argv with {tmp}, one-line message); every case writes to {tmp}/out
-CLI_CASES = [
-    ("render-negative-seed", "render --ids 3 --per-id 2 --seed -1 --out {tmp}/out", r"--seed -1: must be >= 0"),
-    (
-        "render-huge-seed",
-        f"render --ids 3 --per-id 2 --seed {2**32} --out {{tmp}}/out",
-        r"--seed 4294967296: must be <",
-    ),
-    ("render-ids-not-whole", "render --ids 1e11 --per-id 2 --out {tmp}/out", r"--ids '1e11' is not a whole number"),
-    (
-        "render-too-many-images",
-        "render --ids 100000000000 --per-id 2 --out {tmp}/out",
-        r"--ids 100000000000 x --per-id 2 = 200,000,000,000 images; one call renders at most 1,000,000",
-    ),
-    (
-        "render-real-too-many-images",
-        "render --domain real --ids 1000 --per-id 1001 --out {tmp}/out",
-        r"= 1,001,000 images",
-    ),
-    ("train-negative-seed", "train --syn {tmp}/syn --seed -5 --out {tmp}/out", r"--seed -5: must be >= 0"),
-    (
-        "train-huge-seed",
-        f"train --syn {{tmp}}/syn --seed {2**40} --out {{tmp}}/out",
-        r"--seed 1099511627776: must be <",
-    ),
-    ("train-batch-0", "train --syn {tmp}/syn --batch 0 --out {tmp}/out", r"batch must be >= 1, got 0"),
-    (
-        "evaluate-batch-0",
-        "evaluate --model {tmp}/model.pt --dataset {tmp}/lfw --batch 0 --out {tmp}/out",
-        r"--batch 0: must be >= 1",
-    ),
-    (
-        "evaluate-text-model",
-        "evaluate --model {tmp}/notes.txt --dataset {tmp}/lfw --out {tmp}/out",
-        r"notes\.txt: not a synface model or checkpoint",
-    ),
-    (
-        "evaluate-pickle-model",
-        "evaluate --model {tmp}/pickle.pt --dataset {tmp}/lfw --out {tmp}/out",
-        r"pickle\.pt: refused as unsafe",
-    ),
-    (
-        "evaluate-released-pickle",
-        "evaluate --model {tmp}/pickle.pt --arch lresnet10e_ir_tiny --input 32x32 --dataset {tmp}/lfw --out {tmp}/out",
-        r"pickle\.pt: not a weights-only PyTorch checkpoint",
-    ),
-    (
-        "evaluate-released-text",
-        "evaluate --model {tmp}/notes.txt --arch lresnet50e_ir --input 112x96 --dataset {tmp}/lfw --out {tmp}/out",
-        r"notes\.txt: not a weights-only PyTorch checkpoint",
-    ),
-    (
-        "evaluate-arch-without-input",
-        "evaluate --model {tmp}/model.pt --arch lresnet50e_ir --dataset {tmp}/lfw --out {tmp}/out",
-        r"--arch and --input go together",
-    ),
-    (
-        "evaluate-unknown-arch",
-        "evaluate --model {tmp}/model.pt --arch resnet50 --input 112x96 --dataset {tmp}/lfw --out {tmp}/out",
-        r"unknown architecture 'resnet50'; known: lresnet50e_ir",
-    ),
-    (
-        "evaluate-bad-input-size",
-        "evaluate --model {tmp}/model.pt --arch lresnet50e_ir --input 112 --dataset {tmp}/lfw --out {tmp}/out",
-        r"input size '112' is not HxW",
-    ),
-    ("evaluate-same-not-boolean", "evaluate --scores {tmp}/yes.csv --out {tmp}/out", r"yes\.csv:3: same 'yes' is not"),
-    (
-        "evaluate-score-not-cosine",
-        "evaluate --scores {tmp}/range.csv --out {tmp}/out",
-        r"range\.csv:2: score '1.5' is outside \[-1, 1\]",
-    ),
-]
+def _png(path: Path, image: np.ndarray | Image.Image) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    (image if isinstance(image, Image.Image) else Image.fromarray(image)).save(path)
 
 
-@pytest.mark.parametrize("argv, culprit", [c[1:] for c in CLI_CASES], ids=[c[0] for c in CLI_CASES])
-def test_the_cli_refuses_a_bad_input_in_one_line(tmp_path, capsys, argv, culprit):
-    (tmp_path / "notes.txt").write_text("not a model\n")
-    torch.save({"format": ckpt.MODEL_FORMAT, "payload": _Unsafe(tmp_path / "unpickled")}, tmp_path / "pickle.pt")
-    _scores(tmp_path / "yes.csv", ["0.5,1", "0.5,yes"])
-    _scores(tmp_path / "range.csv", ["1.5,1", "0.5,0"])
-    code = main(argv.format(tmp=tmp_path).split())
+def _crafted(source: Path, path: Path, craft: Callable[[Path], None]) -> None:
+    """A copy of dataset `source` at `path`, then changed by `craft(path)`."""
+    shutil.copytree(source, path)
+    craft(path)
+
+
+def _edit_json(path: Path, change: Callable[[dict], None]) -> None:
+    info = json.loads(path.read_text())
+    change(info)
+    path.write_text(json.dumps(info))
+
+
+def _pickled_shard(ds: Path) -> None:
+    """shard-00000.npy replaced by an object array of the dataset's declared shape: loading it would unpickle."""
+    info = json.loads((ds / "dataset.json").read_text())
+    shape = (info["shards"][0]["count"], info["height"], info["width"], 3)
+    payload = np.empty(shape, dtype=object)
+    payload.flat[0] = _Unsafe(ds.parent / "unpickled")
+    np.save(ds / "shard-00000.npy", payload, allow_pickle=True)
+
+
+def _truncate(path: Path) -> None:
+    with open(path, "r+b") as f:
+        f.truncate(path.stat().st_size - 100)
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory) -> Path:
+    """Every input the rows name, built once (the rows must leave them unchanged)."""
+    root = tmp_path_factory.mktemp("inputs")
+    rng = np.random.default_rng(0)
+    # import: identity folders of 112x96 PNGs, and trees holding links that lead outside them
+    for name in ("a", "b"):
+        for n in (1, 2):
+            _png(root / "faces" / name / f"{n}.png", rng.integers(0, 256, (112, 96, 3), dtype=np.uint8))
+    _png(root / "elsewhere" / "stray.png", rng.integers(0, 256, (112, 96, 3), dtype=np.uint8))
+    shutil.copytree(root / "faces", root / "linked_file")
+    (root / "linked_file" / "b" / "3.png").symlink_to(root / "elsewhere" / "stray.png")
+    (root / "linked_folder" / "a").mkdir(parents=True)
+    shutil.copy(root / "faces" / "a" / "1.png", root / "linked_folder" / "a")
+    (root / "linked_folder" / "b").symlink_to(root / "elsewhere")
+    # the released SynFace layout: identity 2's image a link to identity 1's (inside the tree); a copy of it
+    # with one more image, a link to a file outside
+    image = root / "released" / _synface_name(1, 1, 1, 1.0)
+    image.parent.mkdir(parents=True)
+    Image.fromarray(rng.integers(0, 256, (112, 96, 3), dtype=np.uint8)).save(image)
+    (root / "released" / "00002").mkdir()
+    (root / "released" / _synface_name(2, 1, 2, 1.0)).symlink_to(Path("..", *image.parts[-2:]))
+    shutil.copytree(root / "released", root / "released_outside", symlinks=True)
+    (root / "released_outside" / _synface_name(1, 2, 1, 1.0)).symlink_to(root / "elsewhere" / "stray.png")
+    for name, count in LFW_COUNTS.items():
+        for n in range(1, count + 1):
+            _png(root / "lfw_images" / image_relpath(name, n), rng.integers(0, 256, (112, 96, 3), dtype=np.uint8))
+    write_pairs(root / "pairs.txt", _lfw_protocol())
+    (root / "lfw_images" / "Dee").rename(root / "elsewhere" / "Dee")
+    (root / "lfw_images" / "Dee").symlink_to(root / "elsewhere" / "Dee")
+    _png(root / "huge" / "a" / "1.png", Image.new("1", (11_000, 11_000)))  # 121 megapixels in a few kB
+    # train and evaluate: a tiny training set, a pair dataset, models, and crafted copies of the datasets
+    write_set(root / "syn", 4, 4, seed=1)
+    write_pair_dataset(root / "lfw")
+    model_file(root / "model.pt")
+    payload = torch.load(root / "model.pt", weights_only=True)
+    next(iter(payload["state_dict"].values())).view(-1)[0] = float("nan")
+    torch.save(payload, root / "nan.pt")
+    _crafted(
+        root / "syn",
+        root / "no_phi",
+        lambda ds: pd.read_csv(ds / "metadata.csv").drop(columns="phi").to_csv(ds / "metadata.csv", index=False),
+    )
+    _crafted(
+        root / "syn",
+        root / "bad_identity",
+        lambda ds: (ds / "metadata.csv").write_text((ds / "metadata.csv").read_text().replace("\n0,", "\nx,", 1)),
+    )
+    _crafted(root / "syn", root / "no_height", lambda ds: _edit_json(ds / "dataset.json", lambda i: i.pop("height")))
+    _crafted(root / "lfw", root / "truncated", lambda ds: _truncate(ds / "shard-00000.npy"))
+    _crafted(root / "lfw", root / "pickled", _pickled_shard)
+    # evaluate --scores, and `synface results`
+    (root / "notes.txt").write_text("not a model\n")
+    torch.save({"format": ckpt.MODEL_FORMAT, "payload": _Unsafe(root / "unpickled")}, root / "pickle.pt")
+    _scores(root / "yes.csv", ["0.5,1", "0.5,yes"])
+    _scores(root / "range.csv", ["1.5,1", "0.5,0"])
+    _scores(root / "good.csv", [f"{0.9 if k % 2 else 0.1},{k % 2}" for k in range(20)])
+    write_csv(root / "results/tables/attributes.csv", tables.COLUMNS, [paper_row("Syn_5K_50_IM", "lfw", "89.45", 3)])
+    return root
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    """Every input file's bytes (links as their targets' names): what a row must not change."""
+    return {
+        p.relative_to(root).as_posix(): os.readlink(p).encode() if p.is_symlink() else p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_symlink() or p.is_file()
+    }
+
+
+def _fail_writes(target: object, name: str, error: BaseException) -> Callable[[pytest.MonkeyPatch], None]:
+    """A full disk for `target.name`: every write fails with `error`."""
+
+    def patch(monkeypatch: pytest.MonkeyPatch) -> None:
+        def full(*args, **kwargs):
+            raise error
+
+        monkeypatch.setattr(target, name, full)
+
+    return patch
+
+
+def _env(name: str, value: str) -> Callable[[pytest.MonkeyPatch], None]:
+    return lambda monkeypatch: monkeypatch.setenv(name, value)
+
+
+TRAIN = "train --arch lresnet10e_ir_tiny --input 32x32 --embedding 16 --batch 8 --epochs 1 --threads 1"
+BENCH_TRAIN = (
+    "bench train --arch lresnet10e_ir_tiny --input 32x32 --batch 8 --steps 1 --warmup 0 --rounds 1 --threads 1"
+)
+DISK_FULL = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+NUMPY_DISK_FULL = OSError("225792 requested and 122752 written")  # numpy's tofile: no errno, no file
+TORCH_DISK_FULL = RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 704 vs 598")
+
+# Per command: (id, argv with {in} for the inputs and {tmp} for this row's folder, the one-line message,
+# a patch or None). Every row writes to {tmp}/out.
+BAD = {
+    "render": [
+        ("negative-seed", "render --ids 3 --per-id 2 --seed -1 --out {tmp}/out", r"--seed -1: must be >= 0", None),
+        (
+            "huge-seed",
+            f"render --ids 3 --per-id 2 --seed {2**32} --out {{tmp}}/out",
+            r"--seed 4294967296: must be <",
+            None,
+        ),
+        ("ids-not-whole", "render --ids 1e11 --per-id 2 --out {tmp}/out", r"--ids '1e11' is not a whole number", None),
+        (
+            "too-many-images",
+            "render --ids 100000000000 --per-id 2 --out {tmp}/out",
+            r"--ids 100000000000 x --per-id 2 = 200,000,000,000 images; one call renders at most 1,000,000",
+            None,
+        ),
+        (
+            "real-too-many-images",
+            "render --domain real --ids 1000 --per-id 1001 --out {tmp}/out",
+            r"= 1,001,000 images",
+            None,
+        ),
+        (
+            "full-disk",
+            "render --ids 2 --per-id 1 --out {tmp}/out",
+            r"/out/00001/001_00001x[0-9.]+_\(\d{5}\)x[0-9.]+\.jpg: write failed \(No space left on device\)$",
+            _fail_writes(Image.Image, "save", DISK_FULL),
+        ),
+    ],
+    "import": [
+        (
+            "size-too-large",
+            "import imagefolder {in}/faces --align resize --size 100000x100000 --out {tmp}/out",
+            r"--size 100000x100000: each side must be at most 1024$",
+            None,
+        ),
+        (
+            "size-not-hxw",
+            "import imagefolder {in}/faces --size 112 --out {tmp}/out",
+            r"--size '112' is not HEIGHTxWIDTH",
+            None,
+        ),
+        (
+            "decompression-bomb",
+            "import imagefolder {in}/huge --out {tmp}/out",
+            r"huge/a/1\.png: image is 11000x11000 = 121,000,000 pixels, more than the 89,478,485 allowed \(set SYNFACE",
+            None,
+        ),
+        (
+            "pixels-above-a-lowered-limit",
+            "import imagefolder {in}/faces --out {tmp}/out",
+            r"faces/a/1\.png: image is 112x96 = 10,752 pixels, more than the 10,000 allowed",
+            _env("SYNFACE_MAX_IMAGE_PIXELS", "10000"),
+        ),
+        (
+            "pixel-limit-not-a-number",
+            "import imagefolder {in}/faces --out {tmp}/out",
+            r"SYNFACE_MAX_IMAGE_PIXELS='lots' is not a positive whole number of pixels$",
+            _env("SYNFACE_MAX_IMAGE_PIXELS", "lots"),
+        ),
+        (
+            "imagefolder-file-link-outside",
+            "import imagefolder {in}/linked_file --out {tmp}/out",
+            r"linked_file/b/3\.png: symbolic link to .*/stray\.png leads outside .*linked_file \(--follow-symlinks",
+            None,
+        ),
+        (
+            "imagefolder-folder-link-outside",
+            "import imagefolder {in}/linked_folder --out {tmp}/out",
+            r"linked_folder/b: symbolic link to .*elsewhere leads outside",
+            None,
+        ),
+        (
+            "synface-link-outside",
+            "import synface {in}/released_outside --out {tmp}/out",
+            r"released_outside/00001/002_00001x1\.000_\(00001\)x0\.000\.jpg: symbolic link to .*stray\.png leads out",
+            None,
+        ),
+        (
+            "lfw-link-outside",
+            "import lfw --images {in}/lfw_images --pairs {in}/pairs.txt --out {tmp}/out",
+            r"lfw_images/Dee: symbolic link to .*elsewhere/Dee leads outside",
+            None,
+        ),
+        (
+            "full-disk",
+            "import imagefolder {in}/faces --out {tmp}/out",
+            r"/out/shard-00000\.npy: write failed \(225792 requested and 122752 written\)$",
+            _fail_writes(np, "save", NUMPY_DISK_FULL),
+        ),
+    ],
+    "train": [
+        ("negative-seed", "train --syn {tmp}/syn --seed -5 --out {tmp}/out", r"--seed -5: must be >= 0", None),
+        (
+            "huge-seed",
+            f"train --syn {{tmp}}/syn --seed {2**40} --out {{tmp}}/out",
+            r"--seed 1099511627776: must be <",
+            None,
+        ),
+        ("batch-0", "train --syn {tmp}/syn --batch 0 --out {tmp}/out", r"batch must be >= 1, got 0", None),
+        ("subset-0", "train --syn {in}/syn --syn-subset 0 4 --out {tmp}/out", r"--syn-subset 0: must be >= 1$", None),
+        (
+            "subset-not-whole",
+            "train --real {in}/syn --real-subset 2 x --out {tmp}/out",
+            r"--real-subset 'x' is not",
+            None,
+        ),
+        (
+            "embedding-too-large",
+            "train --syn {in}/syn --embedding 1000000000 --out {tmp}/out",
+            r"--embedding 1000000000: must be at most 4,096$",
+            None,
+        ),
+        (
+            "epochs-too-many",
+            "train --syn {in}/syn --epochs 1000000 --out {tmp}/out",
+            r"--epochs 1000000: must be at most 1,000$",
+            None,
+        ),
+        (
+            "metadata-lacks-a-column",
+            TRAIN + " --syn {in}/no_phi --out {tmp}/out",
+            r"no_phi/metadata\.csv: metadata lacks column\(s\) phi$",
+            None,
+        ),
+        (
+            "metadata-value-of-the-wrong-type",
+            TRAIN + " --syn {in}/bad_identity --out {tmp}/out",
+            r"bad_identity/metadata\.csv: column identity holds values that are not int64$",
+            None,
+        ),
+        (
+            "dataset-json-lacks-a-key",
+            TRAIN + " --syn {in}/no_height --out {tmp}/out",
+            r"no_height/dataset\.json: lacks key\(s\) height$",
+            None,
+        ),
+        (
+            "full-disk",
+            TRAIN + " --syn {in}/syn --out {tmp}/out",
+            r"/out/checkpoint\.pt: write failed \(\[enforce fail at inline_container\.cc:672\] \. unexpected pos 704",
+            _fail_writes(torch, "save", TORCH_DISK_FULL),
+        ),
+    ],
+    "evaluate": [
+        (
+            "batch-0",
+            "evaluate --model {in}/model.pt --dataset {in}/lfw --batch 0 --out {tmp}/out",
+            r"--batch 0: must be >= 1",
+            None,
+        ),
+        (
+            "text-model",
+            "evaluate --model {in}/notes.txt --dataset {in}/lfw --out {tmp}/out",
+            r"notes\.txt: not a synface model or checkpoint",
+            None,
+        ),
+        (
+            "pickle-model",
+            "evaluate --model {in}/pickle.pt --dataset {in}/lfw --out {tmp}/out",
+            r"pickle\.pt: refused as unsafe",
+            None,
+        ),
+        (
+            "nan-model",
+            "evaluate --model {in}/nan.pt --dataset {in}/lfw --out {tmp}/out",
+            r"nan\.pt: 1 weight tensor\(s\) hold NaN or inf, first [\w.]+ \(a diverged run\?\)$",
+            None,
+        ),
+        (
+            "truncated-shard",
+            "evaluate --model {in}/model.pt --dataset {in}/truncated --out {tmp}/out",
+            r"truncated/shard-00000\.npy: truncated shard: 589,852 bytes, its uint8 \(48, 64, 64, 3\) needs 589,952$",
+            None,
+        ),
+        (
+            "pickled-shard",
+            "evaluate --model {in}/model.pt --dataset {in}/pickled --out {tmp}/out",
+            r"pickled/shard-00000\.npy: shard holds Python objects \(a pickle\), not uint8 images; never loaded$",
+            None,
+        ),
+        (
+            "released-pickle",
+            "evaluate --model {in}/pickle.pt --arch lresnet10e_ir_tiny --input 32x32 --dataset {in}/lfw --out {tmp}/out",
+            r"pickle\.pt: not a weights-only PyTorch checkpoint",
+            None,
+        ),
+        (
+            "released-text",
+            "evaluate --model {in}/notes.txt --arch lresnet50e_ir --input 112x96 --dataset {in}/lfw --out {tmp}/out",
+            r"notes\.txt: not a weights-only PyTorch checkpoint",
+            None,
+        ),
+        (
+            "arch-without-input",
+            "evaluate --model {in}/model.pt --arch lresnet50e_ir --dataset {in}/lfw --out {tmp}/out",
+            r"--arch and --input go together",
+            None,
+        ),
+        (
+            "unknown-arch",
+            "evaluate --model {in}/model.pt --arch resnet50 --input 112x96 --dataset {in}/lfw --out {tmp}/out",
+            r"unknown architecture 'resnet50'; known: lresnet50e_ir",
+            None,
+        ),
+        (
+            "bad-input-size",
+            "evaluate --model {in}/model.pt --arch lresnet50e_ir --input 112 --dataset {in}/lfw --out {tmp}/out",
+            r"input size '112' is not HxW",
+            None,
+        ),
+        ("same-not-boolean", "evaluate --scores {in}/yes.csv --out {tmp}/out", r"yes\.csv:3: same 'yes' is not", None),
+        (
+            "score-not-cosine",
+            "evaluate --scores {in}/range.csv --out {tmp}/out",
+            r"range\.csv:2: score '1.5' is outside \[-1, 1\]",
+            None,
+        ),
+        (
+            "full-disk",
+            "evaluate --scores {in}/good.csv --out {tmp}/out",
+            r"/out: write failed \(No space left on device\)$",
+            _fail_writes(Path, "write_text", DISK_FULL),
+        ),
+    ],
+    "bench": [
+        (
+            "render-too-many-images",
+            "bench render --ids 100000000 --per-id 25",
+            r"--ids 100000000 x --per-id 25 = 2,500,000,000 images; one call renders at most 1,000,000$",
+            None,
+        ),
+        ("render-ids-0", "bench render --ids 0", r"--ids 0: must be >= 1$", None),
+        ("realism-too-many-images", "bench realism --ids 2000 --per-id 1000", r"= 2,000,000 images", None),
+        ("train-batch-too-large", "bench train --batch 1000000", r"--batch 1000000: must be at most 4,096$", None),
+        (
+            "train-steps-too-many",
+            "bench train --steps 1000000000",
+            r"--steps 1000000000: must be at most 10,000$",
+            None,
+        ),
+        ("train-rounds-0", "bench train --rounds 0", r"--rounds 0: must be >= 1$", None),
+    ],
+    "results": [
+        ("unknown-table", "results nosuch --results {in}/results", r"unknown table 'nosuch'; choose one of", None),
+        ("not-built", "results width_depth --results {in}/results", r"width_depth\.csv not built; build with", None),
+    ],
+}
+
+
+def _rows(table: dict[str, list[tuple]]) -> list:
+    return [
+        pytest.param(command, *row[1:], id=f"{command}-{row[0]}") for command, rows in table.items() for row in rows
+    ]
+
+
+def _left_behind(*folders: Path) -> list[Path]:
+    return [p for folder in folders for p in folder.rglob(".*") if ".tmp-" in p.name or p.name.endswith(".lock")]
+
+
+@pytest.mark.parametrize("command, argv, culprit, patch", _rows(BAD))
+def test_a_bad_input_is_refused_in_one_line_leaving_nothing(
+    inputs, tmp_path, capsys, monkeypatch, command, argv, culprit, patch
+):
+    before = _snapshot(inputs)
+    if patch is not None:
+        patch(monkeypatch)
+    code = main(argv.format(tmp=tmp_path, **{"in": inputs}).split())
     err = capsys.readouterr().err
+    *progress, message = err.splitlines()  # a command that had started shows its progress bar first
     assert code == 2
-    assert len(err.splitlines()) == 1, err
-    assert err.startswith("synface: error: ") and re.search(culprit, err), err
-    assert not (tmp_path / "out").exists()
-    assert not (tmp_path / "unpickled").exists()  # the payload never ran
+    assert message.startswith("synface: error: ") and re.search(culprit, message), err
+    assert not any(line.startswith("synface") or "Traceback" in line for line in progress), err
+    out = tmp_path / "out"
+    assert not out.is_file() and not [p for p in out.rglob("*") if p.is_file()]  # at most a bare run folder
+    assert not _left_behind(tmp_path, inputs)
+    assert not (inputs / "unpickled").exists()  # no payload ever ran
+    assert _snapshot(inputs) == before
+
+
+# Per command: (id, argv, what stdout must match, a file the command must have written (relative to {tmp}))
+GOOD = {
+    "render": [("tiny-set", "render --ids 2 --per-id 1 --seed 3 --out {tmp}/out", r"^$", "out/metadata.csv")],
+    "import": [
+        (
+            "imagefolder",
+            "import imagefolder {in}/faces --out {tmp}/out",
+            r'^\{"identities": 2, "images": 4, "pairs": 0\}$',
+            "out/dataset.json",
+        ),
+        (
+            "imagefolder-following-links",
+            "import imagefolder {in}/linked_file --follow-symlinks --out {tmp}/out",
+            r'^\{"identities": 2, "images": 5, "pairs": 0\}$',
+            "out/dataset.json",
+        ),
+        (
+            "synface-links-inside-the-tree",
+            "import synface {in}/released --out {tmp}/out",
+            r'^\{"identities": 2, "images": 2, "pairs": 0\}$',
+            "out/dataset.json",
+        ),
+        (
+            "lfw-following-links",
+            "import lfw --images {in}/lfw_images --pairs {in}/pairs.txt --follow-symlinks --out {tmp}/out",
+            r'^\{"identities": 4, "images": 9, "pairs": 8\}$',
+            "out/pairs.csv",
+        ),
+        (
+            "resize-at-the-largest-size",
+            "import imagefolder {in}/faces --align resize --size 1024x1024 --out {tmp}/out",
+            r'"images": 4',
+            "out/shard-00000.npy",
+        ),
+    ],
+    "train": [
+        (
+            "tiny-run",
+            TRAIN + " --syn {in}/syn --out {tmp}/out",
+            r'^\{"model": ".*/out/model\.pt", "log": ',
+            "out/model.pt",
+        )
+    ],
+    "evaluate": [
+        (
+            "model",
+            "evaluate --model {in}/model.pt --dataset {in}/lfw --threads 1 --out {tmp}/out",
+            r'^\{"accuracy_mean": [0-9.]+, ',
+            "out",
+        ),
+        ("scores", "evaluate --scores {in}/good.csv --out {tmp}/out", r'^\{"accuracy_mean": 1\.0, ', "out"),
+    ],
+    "bench": [("train-tiny", BENCH_TRAIN, r'^\{"arch": "lresnet10e_ir_tiny", "input": \[32, 32\], "batch": 8, ', None)],
+    "results": [("one-table", "results attributes --results {in}/results", r"^attributes, test lfw, seeds 3", None)],
+}
+
+
+@pytest.mark.parametrize("command, argv, output, written", _rows(GOOD))
+def test_a_good_input_keeps_working(inputs, tmp_path, capsys, command, argv, output, written):
+    before = _snapshot(inputs)
+    code = main(argv.format(tmp=tmp_path, **{"in": inputs}).split())
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert re.search(output, out.strip().splitlines()[0] if out.strip() else ""), out
+    assert written is None or (tmp_path / written).is_file()
+    assert not _left_behind(tmp_path, inputs)
+    assert _snapshot(inputs) == before

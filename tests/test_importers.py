@@ -508,7 +508,7 @@ def test_alignment_modes():
     image = np.arange(112 * 112 * 3, dtype=np.uint32).reshape(112, 112, 3).astype(np.uint8)
     np.testing.assert_array_equal(Alignment("arcface112").apply(image, "x"), image[:, 8:104])
     assert Alignment("resize", (56, 48)).apply(image, "x").shape == (56, 48, 3)
-    assert Alignment(size=None).resolved(image).size == (112, 112)
+    assert Alignment(size=None).resolved(image, "first.png").size == (112, 112)
     with pytest.raises(SynfaceError, match="x: image is 112x112, expected 112x96"):
         Alignment().apply(image, "x")
     with pytest.raises(SynfaceError, match="unknown alignment"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from PIL import Image
 from synface.cli import main
 from synface.data.storage import Dataset
 from synface.errors import SynfaceError
-from synface.io.atomic import output_lock
+from synface.io.atomic import new_folder, output_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 HOLDER = """import sys
@@ -102,3 +103,17 @@ def test_taking_the_lock_removes_a_killed_writers_temporaries_only(tmp_path):
         pass
     assert sorted(p.name for p in tmp_path.iterdir()) == [".runs.tmp-k3", "run"]
     assert [p.name for p in run.iterdir()] == ["checkpoint.pt"]
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077])
+def test_output_folders_and_files_follow_the_umask(tmp_path, capsys, identity_folder, umask):
+    previous = os.umask(umask)
+    try:
+        assert main(["import", "imagefolder", str(identity_folder), "--out", str(tmp_path / "ds")]) == 0
+        with new_folder(tmp_path / "plain") as tmp:
+            (tmp / "sub").mkdir()
+    finally:
+        os.umask(previous)
+    for folder in (tmp_path / "ds", tmp_path / "plain", tmp_path / "plain" / "sub"):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o777 & ~umask, folder  # not mkdtemp's 0700
+    assert stat.S_IMODE((tmp_path / "ds" / "shard-00000.npy").stat().st_mode) == 0o666 & ~umask

@@ -136,3 +136,54 @@ def test_open_reads_valid_pairs_typed(tmp_path):
     pairs = Dataset.open(path).pairs
     assert pairs.to_dict("list") == {"left": [0, 4], "right": [19, 7], "same": [False, True], "fold": [0, 1]}
     assert pairs["same"].dtype == bool and pairs["left"].dtype == np.int64
+
+
+def test_open_reads_shard_headers_not_pixels_and_the_images_come_back_bit_identical(tmp_path, monkeypatch):
+    written = [_shard(range(3), 4)[0], _shard(range(3, 5), 4)[0]]
+    _write(tmp_path / "ds")
+    loads = []
+    real_load = np.load
+    monkeypatch.setattr(np, "load", lambda *a, **kw: loads.append(a) or real_load(*a, **kw))
+    ds = Dataset.open(tmp_path / "ds")
+    assert loads == []  # checked from the .npy headers and file sizes; pixels are mapped on first use
+    assert ds.images().tobytes() == np.concatenate(written).tobytes()
+    assert len(loads) == 2
+
+
+def _crafts() -> dict[str, tuple]:
+    def shard_bytes(ds, data):
+        (ds / "shard-00000.npy").write_bytes(data)
+
+    def info(ds, change):
+        doc = json.loads((ds / "dataset.json").read_text())
+        change(doc)
+        (ds / "dataset.json").write_text(json.dumps(doc))
+
+    return {
+        "shard-missing": (lambda ds: (ds / "shard-00001.npy").unlink(), r"shard-00001\.npy: shard file does not exist"),
+        "shard-not-npy": (lambda ds: shard_bytes(ds, b"PK\x03\x04 zip"), r"shard-00000\.npy: not a \.npy shard"),
+        "shard-other-shape": (
+            lambda ds: np.save(ds / "shard-00000.npy", np.zeros((12, 4, 4, 3), np.uint8)),
+            r"shard-00000\.npy: shard holds uint8 \(12, 4, 4, 3\), dataset\.json says uint8 \(12, 4, 3, 3\)",
+        ),
+        "shard-float": (
+            lambda ds: np.save(ds / "shard-00000.npy", np.zeros((12, 4, 3, 3), np.float32)),
+            r"shard holds float32 \(12, 4, 3, 3\)",
+        ),
+        "json-a-list": (lambda ds: (ds / "dataset.json").write_text("[]"), r"dataset\.json: not a JSON object"),
+        "json-binary": (lambda ds: (ds / "dataset.json").write_bytes(b"\xff\xfe{"), r"dataset\.json: invalid JSON"),
+        "count-a-string": (lambda ds: info(ds, lambda d: d.update(count="20")), r"count '20' is not an integer >= 0"),
+        "width-zero": (lambda ds: info(ds, lambda d: d.update(width=0)), r"width 0 is not an integer >= 1"),
+        "attrs-a-list": (lambda ds: info(ds, lambda d: d.update(attrs=[])), r"attrs is not an object"),
+        "metadata-missing": (lambda ds: (ds / "metadata.csv").unlink(), r"metadata\.csv: missing"),
+        "metadata-empty": (lambda ds: (ds / "metadata.csv").write_text(""), r"metadata\.csv: unreadable CSV"),
+    }
+
+
+@pytest.mark.parametrize("craft, message", list(_crafts().values()), ids=list(_crafts()))
+def test_open_refuses_crafted_internals_in_one_line(tmp_path, craft, message):
+    _write(tmp_path / "ds")
+    craft(tmp_path / "ds")
+    with pytest.raises(SynfaceError, match=message) as err:
+        Dataset.open(tmp_path / "ds")
+    assert "\n" not in str(err.value) and str(tmp_path / "ds") in str(err.value)

@@ -10,8 +10,10 @@ from synface.errors import SynfaceError
 SEED_LIMIT = 2**32  # the range every RNG seeded from a --seed takes (numpy refuses negatives)
 
 
-def integer(flag: str, low: int | None = None, high: int | None = None) -> Callable[[str], int]:
-    """An argparse type: a whole number, with low <= value < high where given."""
+def integer(
+    flag: str, low: int | None = None, high: int | None = None, *, most: int | None = None
+) -> Callable[[str], int]:
+    """An argparse type: a whole number, with low <= value < high and value <= most where given."""
 
     def parse(text: str) -> int:
         try:
@@ -22,6 +24,8 @@ def integer(flag: str, low: int | None = None, high: int | None = None) -> Calla
             raise SynfaceError(f"{flag} {value}: must be >= {low}")
         if high is not None and value >= high:
             raise SynfaceError(f"{flag} {value}: must be < {high}")
+        if most is not None and value > most:
+            raise SynfaceError(f"{flag} {value}: must be at most {most:,}")
         return value
 
     return parse

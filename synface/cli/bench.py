@@ -13,26 +13,49 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from synface.cli.args import seed
-from synface.cli.render import add_domain_argument
+from synface.cli.args import integer, seed
+from synface.cli.render import add_domain_argument, check_image_count
 from synface.cli.train import add_model_arguments
+
+# bench train: beyond these a typo runs for hours or exhausts memory (the paper's batch is 512)
+MAX_BATCH, MAX_STEPS, MAX_ROUNDS = 4096, 10_000, 100
 
 
 def _render_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--ids", type=int, default=200, help="identities to render (default %(default)s)")
-    parser.add_argument("--per-id", type=int, default=25, help="images per identity (default %(default)s)")
-    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="numba threads (default: all cores)")
+    _count_arguments(parser, ids=200, per_id=25)
+    parser.add_argument(
+        "--threads", type=integer("--threads", 1), default=os.cpu_count(), help="numba threads (default: all cores)"
+    )
+
+
+def _count_arguments(parser: argparse.ArgumentParser, *, ids: int, per_id: int) -> None:
+    """--ids and --per-id of a rendering benchmark (their product is checked before it runs)."""
+    parser.add_argument(
+        "--ids", type=integer("--ids", 1), default=ids, help="identities to render (default %(default)s)"
+    )
+    parser.add_argument(
+        "--per-id", type=integer("--per-id", 1), default=per_id, help="images per identity (default %(default)s)"
+    )
 
 
 def _train_arguments(parser: argparse.ArgumentParser) -> None:
     add_model_arguments(parser)
     parser.set_defaults(arch="lresnet10e_ir", input=(56, 48))
-    parser.add_argument("--batch", type=int, default=64, help="batch size (default %(default)s)")
-    parser.add_argument("--steps", type=int, default=10, help="timed steps (default %(default)s)")
-    parser.add_argument("--warmup", type=int, default=3, help="untimed steps first (default %(default)s)")
+    parser.add_argument(
+        "--batch", type=integer("--batch", 1, most=MAX_BATCH), default=64, help="batch size (default %(default)s)"
+    )
+    parser.add_argument(
+        "--steps", type=integer("--steps", 1, most=MAX_STEPS), default=10, help="timed steps (default %(default)s)"
+    )
+    parser.add_argument(
+        "--warmup",
+        type=integer("--warmup", 0, most=MAX_STEPS),
+        default=3,
+        help="untimed steps first (default %(default)s)",
+    )
     parser.add_argument(
         "--rounds",
-        type=int,
+        type=integer("--rounds", 1, most=MAX_ROUNDS),
         default=5,
         help="alternating timed rounds; the best of each side counts (default %(default)s)",
     )
@@ -42,8 +65,7 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _realism_arguments(parser: argparse.ArgumentParser) -> None:
     add_domain_argument(parser, "the embedded generator's faces or stand-in real photos")
-    parser.add_argument("--ids", type=int, default=12, help="identities to render (default %(default)s)")
-    parser.add_argument("--per-id", type=int, default=8, help="images per identity (default %(default)s)")
+    _count_arguments(parser, ids=12, per_id=8)
     parser.add_argument("--seed", type=seed(), default=0, help="seed of the rendered faces (default %(default)s)")
     parser.add_argument("--sheet", type=Path, help="also write the judged crops as a PNG grid (identities x images)")
 
@@ -70,6 +92,8 @@ BENCHMARKS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], str]
 
 def _runner(module_name: str) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
+        if hasattr(args, "per_id"):  # a rendering benchmark: at most render's images per call
+            check_image_count(args.ids, args.per_id)
         return importlib.import_module(module_name).run(args)
 
     return run

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from synface.data import importers
-from synface.data.imagefiles import ALIGN_MODES, NO_FACE_POLICIES, PAPER_SIZE, Alignment
+from synface.data.imagefiles import ALIGN_MODES, MAX_SIDE, NO_FACE_POLICIES, PAPER_SIZE, Alignment
 from synface.errors import SynfaceError
 
 _SIZE = re.compile(r"([1-9][0-9]*)x([1-9][0-9]*)")
@@ -24,7 +24,9 @@ def _size(text: str) -> tuple[int, int] | None:
         return None
     m = _SIZE.fullmatch(text)
     if m is None:
-        raise argparse.ArgumentTypeError(f"size {text!r} is not HEIGHTxWIDTH (e.g. {_PAPER}) or 'auto'")
+        raise SynfaceError(f"--size {text!r} is not HEIGHTxWIDTH (e.g. {_PAPER}) or 'auto'")
+    if max(int(m[1]), int(m[2])) > MAX_SIDE:
+        raise SynfaceError(f"--size {text}: each side must be at most {MAX_SIDE}")
     return int(m[1]), int(m[2])
 
 
@@ -42,8 +44,16 @@ def _add_alignment(parser: argparse.ArgumentParser, default_size: str, default_a
         "--size",
         type=_size,
         default=default_size,
-        help=f"dataset image size HEIGHTxWIDTH, or 'auto' (as the first image; --align none only) "
-        f"(default {default_size})",
+        help=f"dataset image size HEIGHTxWIDTH, each side at most {MAX_SIDE}, or 'auto' (as the first image; "
+        f"--align none only) (default {default_size})",
+    )
+
+
+def _add_follow_symlinks(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--follow-symlinks",
+        action="store_true",
+        help="import files reached through symbolic links that lead outside the folder (refused by default)",
     )
 
 
@@ -68,7 +78,9 @@ def report(counts: importers.Counts) -> int:
 
 
 def _lfw(args: argparse.Namespace) -> int:
-    return report(importers.import_lfw(args.images, args.pairs, args.out, _alignment(args)))
+    return report(
+        importers.import_lfw(args.images, args.pairs, args.out, _alignment(args), follow_symlinks=args.follow_symlinks)
+    )
 
 
 def _bin(args: argparse.Namespace) -> int:
@@ -78,7 +90,11 @@ def _bin(args: argparse.Namespace) -> int:
 
 
 def _imagefolder(args: argparse.Namespace) -> int:
-    return report(importers.import_imagefolder(args.dir, args.out, _alignment(args, args.no_face)))
+    return report(
+        importers.import_imagefolder(
+            args.dir, args.out, _alignment(args, args.no_face), follow_symlinks=args.follow_symlinks
+        )
+    )
 
 
 def _rec(args: argparse.Namespace) -> int:
@@ -86,7 +102,7 @@ def _rec(args: argparse.Namespace) -> int:
 
 
 def _synface(args: argparse.Namespace) -> int:
-    return report(importers.import_synface(args.dir, args.out, _alignment(args)))
+    return report(importers.import_synface(args.dir, args.out, _alignment(args), follow_symlinks=args.follow_symlinks))
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -98,13 +114,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--pairs", type=Path, required=True, help="pairs.txt (View 2)")
     p.add_argument("--out", type=Path, required=True, help="output dataset folder")
     _add_alignment(p, _PAPER)
+    _add_follow_symlinks(p)
     p.set_defaults(func=_lfw)
 
     p = formats.add_parser("bin", help="insightface verification pack (lfw.bin, cfp_fp.bin, agedb_30.bin, ...)")
     p.add_argument("file", type=Path, help="the .bin pack")
     p.add_argument("--out", type=Path, required=True, help="output dataset folder")
     p.add_argument(
-        "--size", type=_size, default=_PAPER, help=f"dataset image size after the 8:104 crop (default {_PAPER})"
+        "--size",
+        type=_size,
+        default=_PAPER,
+        help=f"dataset image size after the 8:104 crop, each side at most {MAX_SIDE} (default {_PAPER})",
     )
     p.set_defaults(func=_bin)
 
@@ -113,6 +133,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help="output dataset folder")
     _add_alignment(p, _PAPER)
     add_no_face_argument(p)
+    _add_follow_symlinks(p)
     p.set_defaults(func=_imagefolder)
 
     p = formats.add_parser(
@@ -129,4 +150,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("dir", type=Path, help="folder of identity folders 00001, 00002, ...")
     p.add_argument("--out", type=Path, required=True, help="output dataset folder")
     _add_alignment(p, "auto")
+    _add_follow_symlinks(p)
     p.set_defaults(func=_synface)

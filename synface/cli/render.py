@@ -30,6 +30,14 @@ def add_domain_argument(parser: argparse.ArgumentParser, help_text: str) -> None
     )
 
 
+def check_image_count(ids: int, per_id: int) -> None:
+    """At most MAX_IMAGES per call (render, and the render and realism benchmarks)."""
+    if ids * per_id > MAX_IMAGES:
+        raise SynfaceError(
+            f"--ids {ids} x --per-id {per_id} = {ids * per_id:,} images; one call renders at most {MAX_IMAGES:,}"
+        )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "render", help="render a synthetic or stand-in real set as browsable JPEGs (official SynFace names)"
@@ -60,11 +68,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    if args.ids * args.per_id > MAX_IMAGES:
-        raise SynfaceError(
-            f"--ids {args.ids} x --per-id {args.per_id} = {args.ids * args.per_id:,} images; "
-            f"one call renders at most {MAX_IMAGES:,}"
-        )
+    check_image_count(args.ids, args.per_id)
     # numba: the renderers are imported only when needed
     if args.domain == "real":
         if args.identity_mixup is not None or args.factor is not None:

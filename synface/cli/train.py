@@ -14,11 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 
-from synface.cli.args import seed
+from synface.cli.args import integer, seed
 from synface.models.architectures import architecture_names, parse_input_hw
 from synface.train.config import HEADS, TrainConfig
 
 DEFAULTS = TrainConfig(out=".", syn=".")  # only for the defaults shown in --help
+# beyond these a typo runs for days or exhausts memory (the paper: 512-d embeddings, 40 epochs)
+MAX_EMBEDDING, MAX_EPOCHS, MAX_MIN_STEPS = 4096, 1000, 10_000_000
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,7 +38,12 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="HxW",
         help="model input size (default %(default)s; the paper's is 112x96)",
     )
-    parser.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores; ignored on CUDA)")
+    parser.add_argument(
+        "--threads",
+        type=integer("--threads", 1),
+        default=None,
+        help="CPU threads (default: all cores; ignored on CUDA)",
+    )
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -48,25 +55,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--syn", help="synthetic dataset folder")
     p.add_argument(
-        "--syn-subset", nargs=2, type=int, metavar=("N", "S"), help="use Syn_N_S: first N identities x first S images"
+        "--syn-subset",
+        nargs=2,
+        type=integer("--syn-subset", 1),
+        metavar=("N", "S"),
+        help="use Syn_N_S: first N identities x first S images",
     )
     p.add_argument("--real", help="real dataset folder (alone: real-only training; with --syn: domain mixup)")
     p.add_argument(
         "--real-subset",
         nargs=2,
-        type=int,
+        type=integer("--real-subset", 1),
         metavar=("N", "S"),
         help="use Real_N_S (identities with fewer images give what they have)",
     )
     add_model_arguments(p)
-    p.add_argument("--embedding", type=int, default=DEFAULTS.embedding, help="embedding size (default %(default)s)")
+    p.add_argument(
+        "--embedding",
+        type=integer("--embedding", 1, most=MAX_EMBEDDING),
+        default=DEFAULTS.embedding,
+        help="embedding size (default %(default)s)",
+    )
     p.add_argument("--head", choices=HEADS, default=DEFAULTS.head, help="margin head (default %(default)s)")
     p.add_argument("--scale", type=float, help="the head's logit scale s (default: the head's, 30)")
     p.add_argument("--margin", type=float, help="the head's margin m (default: the head's, ArcFace 0.5, CosFace 0.4)")
-    p.add_argument("--epochs", type=int, default=DEFAULTS.epochs, help="default %(default)s; LR x0.1 at 60/75/90 %%")
+    p.add_argument(
+        "--epochs",
+        type=integer("--epochs", 1, most=MAX_EPOCHS),
+        default=DEFAULTS.epochs,
+        help="default %(default)s; LR x0.1 at 60/75/90 %%",
+    )
     p.add_argument(
         "--min-steps",
-        type=int,
+        type=integer("--min-steps", 0, most=MAX_MIN_STEPS),
         default=DEFAULTS.min_steps,
         help="floor on SGD steps: a small set trains more epochs to reach it (default %(default)s)",
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -24,6 +25,12 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 PAPER_SIZE = (112, 96)  # (height, width) of the paper's aligned faces
 ALIGN_MODES = ("none", "arcface112", "resize", "center-crop", "mtcnn")
 NO_FACE_POLICIES = ("skip", "error")  # mtcnn: what an image without a detected face does
+MAX_SIDE = 1024  # a dataset image's largest side: a typo'd --size (100000x100000) would exhaust memory
+# Decoded pixels per image at most (configurable in SYNFACE_MAX_IMAGE_PIXELS): Pillow's decompression-bomb
+# limit, about 256 MiB of RGB. Pillow itself only warns up to twice its limit, so this check replaces it.
+MAX_PIXELS_VARIABLE = "SYNFACE_MAX_IMAGE_PIXELS"
+DEFAULT_MAX_PIXELS = 89_478_485
+Image.MAX_IMAGE_PIXELS = None
 _ARCFACE_COLUMNS = slice(8, 104)
 _DRIVE = re.compile(r"[A-Za-z]:")  # a Windows drive: "C:x" is not relative either
 
@@ -35,7 +42,7 @@ def is_image_file(name: str) -> bool:
 def safe_join(root: str | os.PathLike[str], rel: str) -> Path:
     """`root / rel`, refusing names that could leave `root` (absolute, drive, `..`, empty).
 
-    The check is on the name itself: symlinks the user placed inside `root` are followed.
+    The check is on the name itself; `refuse_escaping_links` checks the symbolic links on the way.
     """
     parts = rel.replace("\\", "/").split("/")
     if not rel or "\0" in rel or parts[0] == "" or _DRIVE.match(rel) or ".." in parts:
@@ -43,14 +50,43 @@ def safe_join(root: str | os.PathLike[str], rel: str) -> Path:
     return Path(root, *(p for p in parts if p not in ("", ".")))
 
 
+def refuse_escaping_links(root: Path, paths: Iterable[Path]) -> None:
+    """Refuse paths (below `root`) where a symbolic link on the way leads outside `root`, naming the link."""
+    top = root.resolve()
+    for path in paths:
+        step = root
+        for part in path.relative_to(root).parts:
+            step = step / part
+            if step.is_symlink() and not step.resolve().is_relative_to(top):
+                raise SynfaceError(
+                    f"{step}: symbolic link to {os.readlink(step)} leads outside {root} (--follow-symlinks imports it)"
+                )
+
+
+def max_image_pixels() -> int:
+    """The decoded-pixel limit per image: SYNFACE_MAX_IMAGE_PIXELS, else DEFAULT_MAX_PIXELS."""
+    text = os.environ.get(MAX_PIXELS_VARIABLE, "")
+    if not text:
+        return DEFAULT_MAX_PIXELS
+    if not text.isdigit() or int(text) < 1:
+        raise SynfaceError(f"{MAX_PIXELS_VARIABLE}={text!r} is not a positive whole number of pixels")
+    return int(text)
+
+
 def _decode(source: str | os.PathLike[str] | io.BytesIO, where: str) -> np.ndarray:
     try:
-        with Image.open(source) as img:
+        with Image.open(source) as img:  # reads the header only
+            width, height = img.size
+            if width * height > max_image_pixels():
+                raise SynfaceError(
+                    f"{where}: image is {height}x{width} = {width * height:,} pixels, more than the "
+                    f"{max_image_pixels():,} allowed (set {MAX_PIXELS_VARIABLE} to allow more)"
+                )
             img.load()  # decode fully now: a truncated file fails here, not later
             return np.asarray(img.convert("RGB"), dtype=np.uint8)
     except FileNotFoundError:
         raise SynfaceError(f"{where}: no such image file") from None
-    except (OSError, UnidentifiedImageError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as err:
         raise SynfaceError(f"{where}: unreadable image ({err})") from None
 
 
@@ -111,16 +147,21 @@ class Alignment:
             raise SynfaceError(f"unknown alignment {self.mode!r}; choose one of {', '.join(ALIGN_MODES)}")
         if self.size is None and self.mode != "none":
             raise SynfaceError(f"alignment {self.mode} needs an explicit output size")
-        if self.size is not None and min(self.size) < 1:
-            raise SynfaceError(f"bad output size {self.size}")
+        if self.size is not None and not 1 <= min(self.size) <= max(self.size) <= MAX_SIDE:
+            raise SynfaceError(f"output size {self.size[0]}x{self.size[1]}: each side must be 1..{MAX_SIDE}")
         if self.template not in TEMPLATES:
             raise SynfaceError(f"unknown template {self.template!r}; choose one of {', '.join(TEMPLATES)}")
         if self.no_face not in NO_FACE_POLICIES:
             raise SynfaceError(f"unknown no-face policy {self.no_face!r}; choose one of {', '.join(NO_FACE_POLICIES)}")
 
-    def resolved(self, first: np.ndarray) -> Alignment:
-        """This alignment with an unset size taken from the first image."""
-        return self if self.size is not None else replace(self, size=first.shape[:2])
+    def resolved(self, first: np.ndarray, where: str) -> Alignment:
+        """This alignment with an unset size taken from the first image (`where` names it)."""
+        if self.size is not None:
+            return self
+        h, w = first.shape[:2]
+        if max(h, w) > MAX_SIDE:
+            raise SynfaceError(f"{where}: image is {h}x{w}, larger than a dataset image's {MAX_SIDE} a side")
+        return replace(self, size=(h, w))
 
     def apply(self, image: np.ndarray, where: str, landmarks: np.ndarray | None = None) -> np.ndarray:
         """`image` at the dataset size; mtcnn needs the (5, 2) `landmarks` of its face."""

@@ -19,7 +19,15 @@ import numpy as np
 import pandas as pd
 
 from synface.data import recordio
-from synface.data.imagefiles import PAPER_SIZE, Alignment, decode_image, is_image_file, read_image, safe_join
+from synface.data.imagefiles import (
+    PAPER_SIZE,
+    Alignment,
+    decode_image,
+    is_image_file,
+    read_image,
+    refuse_escaping_links,
+    safe_join,
+)
 from synface.data.pairs import image_relpath, pair_line, parse_pairs
 from synface.data.safe_pickle import load_verification_pack
 from synface.data.storage import DatasetWriter, empty_metadata
@@ -61,7 +69,7 @@ def _write_dataset(
     it is left out and counted (`no_face`), and identities and image indices are renumbered to
     stay contiguous (sources that skip carry no pairs or partners).
     """
-    align = align.resolved(read(0))
+    align = align.resolved(read(0), names[0])
     attrs = {**attrs, "align": align.mode} | ({"template": align.template} if align.mode == "mtcnn" else {})
     height, width = align.size  # type: ignore[misc]  # resolved above
     rows = np.arange(len(names))
@@ -126,6 +134,13 @@ def _metadata(identity: Sequence[int], image: Sequence[int], names: Sequence[str
     return meta
 
 
+def _check_links(root: Path, files: Sequence[Path], follow_symlinks: bool) -> None:
+    """Refuse a file reached through a symbolic link that leads outside `root`, unless `follow_symlinks`:
+    an imported tree is what it holds, not what its links happen to point at."""
+    if not follow_symlinks:
+        refuse_escaping_links(root, files)
+
+
 def _ranks_within(identity: Sequence[int]) -> np.ndarray:
     """0-based position of each row within its identity (rows sorted by identity)."""
     identity = np.asarray(identity)
@@ -138,6 +153,8 @@ def import_lfw(
     pairs: str | os.PathLike[str],
     out: str | os.PathLike[str],
     align: Alignment = Alignment(),
+    *,
+    follow_symlinks: bool = False,
 ) -> Counts:
     """LFW (`Name/Name_0001.jpg`) + a View 2 pairs file -> the pairs' distinct images and pairs.csv."""
     protocol = parse_pairs(pairs)
@@ -147,6 +164,7 @@ def import_lfw(
         for key in ((p.name1, p.n1), (p.name2, p.n2)):
             if key not in paths:
                 paths[key] = _find_lfw_image(Path(images), *key, f"{pairs}:{pair_line(k)}")
+    _check_links(Path(images), list(paths.values()), follow_symlinks)
     row = {key: r for r, key in enumerate(keys)}
     names = sorted({name for name, _ in keys})
     ident = {name: i for i, name in enumerate(names)}
@@ -227,7 +245,11 @@ def _identity_folders(root: Path) -> list[Path]:
 
 
 def import_imagefolder(
-    root: str | os.PathLike[str], out: str | os.PathLike[str], align: Alignment = Alignment()
+    root: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    align: Alignment = Alignment(),
+    *,
+    follow_symlinks: bool = False,
 ) -> Counts:
     """CASIA-WebFace-style folders: one sub-folder per identity (sorted names), images sorted by name."""
     root = Path(root)
@@ -240,6 +262,7 @@ def import_imagefolder(
             raise SynfaceError(f"{folder}: identity folder holds no .jpg/.jpeg/.png images")
         files += images
         identity += [i] * len(images)
+    _check_links(root, files, follow_symlinks)
     attrs = {"source": "imagefolder", "identity_names": [f.name for f in folders]}
     return _write_dataset(
         out,
@@ -267,7 +290,11 @@ def _parse_synface_name(path: Path, identity: int) -> tuple[int, int, float]:
 
 
 def import_synface(
-    root: str | os.PathLike[str], out: str | os.PathLike[str], align: Alignment = Alignment(size=None)
+    root: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    align: Alignment = Alignment(size=None),
+    *,
+    follow_symlinks: bool = False,
 ) -> Counts:
     """The released SynFace layout (also `synface render`'s browsable output): `DIR/{i:05d}/<SynFace name>`.
 
@@ -297,6 +324,7 @@ def import_synface(
             files.append(path)
             # a self-partner (what names without IM carry) adds nothing: label (i, phi, i, 1-phi) == (i, 1)
             rows.append((expected - 1, j - 1, -1, 1.0) if k == expected else (expected - 1, j - 1, k - 1, phi))
+    _check_links(root, files, follow_symlinks)
     identity, image, partner, phi = (list(c) for c in zip(*rows))
     meta = _metadata(identity, image, [f.relative_to(root).as_posix() for f in files])
     meta["partner"] = np.asarray(partner, np.int64)

@@ -26,8 +26,8 @@ from typing import Any, Self
 import numpy as np
 import pandas as pd
 
-from synface.errors import SynfaceError
-from synface.io.atomic import new_folder
+from synface.errors import SynfaceError, one_line
+from synface.io.atomic import naming_write_errors, new_folder
 
 FORMAT = "synface-dataset/1"
 LANDMARK_COLUMNS = [f"lm{p}_{a}" for p in range(5) for a in "xy"]
@@ -63,7 +63,15 @@ def check_metadata(meta: pd.DataFrame, where: str) -> pd.DataFrame:
         raise SynfaceError(f"{where}: metadata lacks column(s) {', '.join(missing)}")
     meta = meta[META_COLUMNS + [c for c in meta.columns if c not in META_COLUMNS]].copy()
     meta["name"] = meta["name"].fillna("").astype(str)
-    return meta.astype(_META_DTYPES)
+    try:
+        return meta.astype(_META_DTYPES)
+    except (ValueError, TypeError):  # name the column: one astype per column only on this path
+        for column, dtype in _META_DTYPES.items():
+            try:
+                meta[column].astype(dtype)
+            except (ValueError, TypeError):
+                raise SynfaceError(f"{where}: column {column} holds values that are not {dtype}") from None
+        raise
 
 
 class DatasetWriter:
@@ -106,7 +114,8 @@ class DatasetWriter:
         if len(images) != len(meta):
             raise SynfaceError(f"{self.path}: {len(images)} images but {len(meta)} metadata rows")
         name = f"shard-{len(self._shards):05d}.npy"
-        np.save(self._tmp / name, np.ascontiguousarray(images))
+        with naming_write_errors(self.path / name):
+            np.save(self._tmp / name, np.ascontiguousarray(images))
         self._shards.append({"file": name, "count": len(images)})
         self._meta.append(check_metadata(meta, str(self.path)))
 
@@ -117,7 +126,8 @@ class DatasetWriter:
         try:
             os.link(source, self._tmp / name)
         except OSError:
-            shutil.copyfile(source, self._tmp / name)
+            with naming_write_errors(self.path / name):
+                shutil.copyfile(source, self._tmp / name)
         self._shards.append({"file": name, "count": len(meta)})
         self._meta.append(check_metadata(meta, str(self.path)))
 
@@ -156,6 +166,71 @@ class DatasetWriter:
         (self._tmp / "dataset.json").write_text(json.dumps(info, indent=1, sort_keys=True) + "\n")
 
 
+def _is_count(value: object, low: int) -> bool:
+    """A JSON integer >= low (not a bool, float or string)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= low
+
+
+def _read_info(info_file: Path) -> dict[str, Any]:
+    """dataset.json, checked: the format tag, positive height and width, a count, a shard list, attrs an object."""
+    try:
+        info = json.loads(info_file.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise SynfaceError(f"{info_file}: invalid JSON ({one_line(err)})") from None
+    if not isinstance(info, dict):
+        raise SynfaceError(f"{info_file}: not a JSON object")
+    if info.get("format") != FORMAT:
+        raise SynfaceError(f"{info_file}: unknown format {info.get('format')!r}, expected {FORMAT!r}")
+    missing = [key for key in ("height", "width", "count", "shards") if key not in info]
+    if missing:
+        raise SynfaceError(f"{info_file}: lacks key(s) {', '.join(missing)}")
+    for key, low in (("height", 1), ("width", 1), ("count", 0)):
+        if not _is_count(info[key], low):
+            raise SynfaceError(f"{info_file}: {key} {info[key]!r} is not an integer >= {low}")
+    if not isinstance(info.get("attrs", {}), dict):
+        raise SynfaceError(f"{info_file}: attrs is not an object")
+    return info
+
+
+_NPY_HEADERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+
+
+def _check_shard(file: Path, count: int, height: int, width: int) -> None:
+    """A shard's .npy header against dataset.json, and its size against the header: uint8 (count, height,
+    width, 3), every byte present. Only the header is read (opening stays cheap); an object array, whose
+    loading would unpickle it, is refused."""
+    expected = (count, height, width, 3)
+    try:
+        with open(file, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            if version not in _NPY_HEADERS:
+                raise ValueError(f"unsupported .npy version {version}")
+            shape, _, dtype = _NPY_HEADERS[version](f)
+            offset, size = f.tell(), os.fstat(f.fileno()).st_size
+    except FileNotFoundError:
+        raise SynfaceError(f"{file}: shard file does not exist") from None
+    except ValueError as err:  # no magic, a malformed header
+        raise SynfaceError(f"{file}: not a .npy shard ({one_line(err)})") from None
+    if dtype.hasobject:
+        raise SynfaceError(f"{file}: shard holds Python objects (a pickle), not uint8 images; never loaded")
+    if dtype != np.uint8 or tuple(shape) != expected:
+        raise SynfaceError(f"{file}: shard holds {dtype} {tuple(shape)}, dataset.json says uint8 {expected}")
+    needed = offset + count * height * width * 3
+    if size < needed:
+        raise SynfaceError(f"{file}: truncated shard: {size:,} bytes, its uint8 {expected} needs {needed:,}")
+
+
+def _read_metadata(meta_file: Path) -> pd.DataFrame:
+    """metadata.csv with the standard columns and dtypes, or one line naming the file and what is wrong."""
+    try:
+        table = pd.read_csv(meta_file, keep_default_na=False, na_values={c: [""] for c in LANDMARK_COLUMNS})
+    except FileNotFoundError:
+        raise SynfaceError(f"{meta_file}: missing (every dataset has one)") from None
+    except (ValueError, UnicodeDecodeError) as err:  # pandas' ParserError and EmptyDataError are ValueErrors
+        raise SynfaceError(f"{meta_file}: unreadable CSV ({one_line(err)})") from None
+    return check_metadata(table, str(meta_file))
+
+
 def _shards(info: dict[str, Any], info_file: Path) -> tuple[list[Path], list[int]]:
     """The shard files and image counts of dataset.json. A shard is named by a plain file name (as
     `DatasetWriter` writes them), so no `..` or absolute path leads out of the dataset folder; the
@@ -168,7 +243,7 @@ def _shards(info: dict[str, Any], info_file: Path) -> tuple[list[Path], list[int
         name, count = (shard.get("file"), shard.get("count")) if isinstance(shard, dict) else (None, None)
         if not isinstance(name, str) or name in ("", "..") or Path(name).name != name:
             raise SynfaceError(f"{info_file}: shards[{k}].file {name!r} is not a file name in the dataset folder")
-        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        if not _is_count(count, 0):
             raise SynfaceError(f"{info_file}: shards[{k}].count {count!r} is not a non-negative integer")
         files.append(info_file.parent / name)
         counts.append(count)
@@ -217,21 +292,15 @@ class Dataset:
         info_file = path / "dataset.json"
         if not info_file.is_file():
             raise SynfaceError(f"{path}: not a synface dataset (no dataset.json)")
-        try:
-            info = json.loads(info_file.read_text())
-        except json.JSONDecodeError as err:
-            raise SynfaceError(f"{info_file}: invalid JSON ({err})") from None
-        if info.get("format") != FORMAT:
-            raise SynfaceError(f"{info_file}: unknown format {info.get('format')!r}, expected {FORMAT!r}")
-        meta = check_metadata(
-            pd.read_csv(path / "metadata.csv", keep_default_na=False, na_values={c: [""] for c in LANDMARK_COLUMNS}),
-            str(path),
-        )
+        info = _read_info(info_file)
+        meta = _read_metadata(path / "metadata.csv")
         files, counts = _shards(info, info_file)
         if sum(counts) != len(meta) or len(meta) != info["count"]:
             raise SynfaceError(
                 f"{path}: shards hold {sum(counts)} images, metadata {len(meta)}, dataset.json {info['count']}"
             )
+        for file, count in zip(files, counts, strict=True):
+            _check_shard(file, count, info["height"], info["width"])
         pairs_file = path / "pairs.csv"
         return cls(
             path=path,

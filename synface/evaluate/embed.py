@@ -52,6 +52,10 @@ def load_model(
         input_hw = backbone.input_hw
         model = build_backbone(backbone.arch, input_hw, backbone.embedding)
         load_backbone_checkpoint(model, path)
+    # a diverged run's NaN or inf weights would score every pair NaN: refuse them naming the file
+    bad = [k for k, v in model.state_dict().items() if v.is_floating_point() and not torch.isfinite(v).all()]
+    if bad:
+        raise SynfaceError(f"{path}: {len(bad)} weight tensor(s) hold NaN or inf, first {bad[0]} (a diverged run?)")
     return prepare_model(model, device).eval(), input_hw
 
 

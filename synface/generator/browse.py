@@ -17,7 +17,7 @@ from PIL import Image
 
 from synface.generator.sampling import GenerationSettings
 from synface.generator.synthesize import iter_rendered
-from synface.io.atomic import new_folder
+from synface.io.atomic import naming_write_errors, new_folder
 
 JPEG_QUALITY = 95
 
@@ -48,7 +48,8 @@ def write_browsable_batches(batches: Iterable[tuple[np.ndarray, pd.DataFrame]], 
             ]
             for image, name in zip(images, meta["name"], strict=True):
                 (tmp / name).parent.mkdir(exist_ok=True)
-                Image.fromarray(image).save(tmp / name, quality=JPEG_QUALITY)
+                with naming_write_errors(out / name):
+                    Image.fromarray(image).save(tmp / name, quality=JPEG_QUALITY)
             metas.append(meta)
         pd.concat(metas, ignore_index=True).to_csv(tmp / "metadata.csv", index=False, float_format="%.6g")
     return out

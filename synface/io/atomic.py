@@ -18,7 +18,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from synface.errors import SynfaceError
+from synface.errors import SynfaceError, one_line
 
 
 @contextlib.contextmanager
@@ -27,15 +27,18 @@ def atomic_path(final: str | os.PathLike[str], *, directory: bool = False) -> It
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     prefix = _temporary_prefix(final)
+    # mkdtemp and mkstemp make 0700 and 0600: outputs are shared like any folder or file
     if directory:
         tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=final.parent))
+        os.chmod(tmp, 0o777 & ~_umask())
     else:
         fd, name = tempfile.mkstemp(prefix=prefix, dir=final.parent)
         os.close(fd)
         tmp = Path(name)
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are shared like any file
+        os.chmod(tmp, 0o666 & ~_umask())
     try:
-        yield tmp
+        with naming_write_errors(final):  # a folder's writers name its files themselves where they can
+            yield tmp
         if directory and final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)
@@ -45,6 +48,24 @@ def atomic_path(final: str | os.PathLike[str], *, directory: bool = False) -> It
         else:
             tmp.unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def naming_write_errors(path: str | os.PathLike[str]) -> Iterator[None]:
+    """An OSError of the block that names no file becomes one line naming `path`, the file being written:
+    a full disk says only "No space left on device", or in numpy's words "225792 requested and 122752 written"."""
+    try:
+        yield
+    except OSError as err:
+        if err.filename is not None:
+            raise
+        raise write_failed(path, err) from err
+
+
+def write_failed(path: str | os.PathLike[str], err: BaseException) -> SynfaceError:
+    """The one-line error for a failed write of `path`."""
+    detail = err.strerror if isinstance(err, OSError) and err.strerror else one_line(err)
+    return SynfaceError(f"{path}: write failed ({detail})")
 
 
 def _temporary_prefix(final: Path) -> str:

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 
 from synface.errors import SynfaceError
-from synface.io.atomic import atomic_path
+from synface.io.atomic import atomic_path, write_failed
 
 MODEL_FORMAT = "synface-model/1"
 CHECKPOINT_FORMAT = "synface-checkpoint/1"
@@ -70,7 +70,10 @@ def _cpu(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
 def save(path: str | os.PathLike[str], payload: dict[str, Any]) -> None:
     """torch.save under a temporary name, renamed when complete."""
     with atomic_path(path) as tmp:
-        torch.save(payload, tmp)
+        try:
+            torch.save(payload, tmp)
+        except RuntimeError as err:  # torch's writer reports a full disk as "[enforce fail ...] unexpected pos"
+            raise write_failed(path, err) from err
 
 
 def load(path: str | os.PathLike[str], expected_format: str) -> dict[str, Any]:
