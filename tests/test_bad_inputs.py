@@ -474,8 +474,10 @@ BAD = {
         ),
         (
             "released-pickle",
-            "evaluate --model {in}/pickle.pt --arch lresnet10e_ir_tiny --input 32x32 --dataset {in}/lfw "
-            "--out {tmp}/out",
+            (
+                "evaluate --model {in}/pickle.pt --arch lresnet10e_ir_tiny --input 32x32 --dataset {in}/lfw "
+                "--out {tmp}/out"
+            ),
             r"pickle\.pt: not a weights-only PyTorch checkpoint",
             None,
         ),
