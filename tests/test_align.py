@@ -3,7 +3,6 @@ that scikit-image ships, and `synface align` / `--align mtcnn` end to end."""
 
 from __future__ import annotations
 
-import importlib.metadata
 import json
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 import yaml
+from face_files import astronaut_lfw, photo, skimage_file, write_images
 from PIL import Image
 
 import synface.cli
@@ -22,16 +22,6 @@ from synface.data.imagefiles import ALIGN_MODES
 from synface.data.pairs import Pair, PairsFile, write_pairs
 from synface.data.storage import Dataset
 from synface.errors import SynfaceError
-
-
-def _skimage_file(name: str) -> Path:
-    """A file of scikit-image's data folder (installed for its photos; never imported)."""
-    return Path(str(importlib.metadata.distribution("scikit-image").locate_file(f"skimage/data/{name}")))
-
-
-def _photo(name: str, size: int | None = None) -> np.ndarray:
-    image = Image.open(_skimage_file(name)).convert("RGB")
-    return np.asarray(image if size is None else image.resize((size, size), Image.Resampling.BILINEAR))
 
 
 @pytest.fixture(autouse=True)
@@ -125,11 +115,11 @@ def test_main_face_is_the_largest_unless_far_off_centre():
 
 
 def test_astronaut_eyes_land_on_the_template(detector):
-    photo = _photo("astronaut.png")
-    faces = detector.detect(photo)
+    astronaut = photo("astronaut.png")
+    faces = detector.detect(astronaut)
     assert len(faces) == 1 and faces.scores[0] > 0.99
-    landmarks = subject_landmarks(detector, photo)
-    crop = align_to(photo, landmarks, SPHEREFACE)
+    landmarks = subject_landmarks(detector, astronaut)
+    crop = align_to(astronaut, landmarks, SPHEREFACE)
     # Re-detected on the aligned crop (the stronger test), not just the detected points transformed.
     again = detector.detect(crop)
     assert len(again) == 1
@@ -144,7 +134,7 @@ def test_astronaut_eyes_land_on_the_template(detector):
 
 
 def test_lfw_subset_detection_rate(detector):
-    faces = np.load(_skimage_file("lfw_subset.npy"))[:100]  # the first 100 of 200: faces (then non-faces)
+    faces = np.load(skimage_file("lfw_subset.npy"))[:100]  # the first 100 of 200: faces (then non-faces)
     found = 0
     for face in faces:
         grey = Image.fromarray(np.rint(face * 255).astype(np.uint8)).resize((100, 100), Image.Resampling.BICUBIC)
@@ -154,7 +144,7 @@ def test_lfw_subset_detection_rate(detector):
 
 def test_no_face_in_grey_or_in_a_photo_without_people(detector):
     assert subject_landmarks(detector, np.full((120, 120, 3), 128, np.uint8)) is None
-    assert subject_landmarks(detector, _photo("coffee.png")) is None
+    assert subject_landmarks(detector, photo("coffee.png")) is None
 
 
 @pytest.fixture(autouse=True)
@@ -162,19 +152,12 @@ def only_alignment_commands(monkeypatch):
     monkeypatch.setattr(synface.cli, "SUBCOMMAND_MODULES", ["synface.cli.importers", "synface.cli.align"])
 
 
-def _folder(root: Path, images: dict[str, np.ndarray]) -> Path:
-    for rel, image in images.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(image).save(root / rel)
-    return root
-
-
 _GREY = np.full((64, 64, 3), 128, np.uint8)
 
 
 def test_align_cli_skips_and_counts_images_without_a_face(tmp_path, capsys):
-    photos = _folder(
-        tmp_path / "in", {"ann/1.png": _photo("astronaut.png", 256), "ann/2.png": _GREY, "bob/1.png": _GREY}
+    photos = write_images(
+        tmp_path / "in", {"ann/1.png": photo("astronaut.png", 256), "ann/2.png": _GREY, "bob/1.png": _GREY}
     )
     assert main(["align", str(photos), "--out", str(tmp_path / "ds")]) == 0
     assert json.loads(capsys.readouterr().out) == {"identities": 1, "images": 1, "no_face": 2, "pairs": 0}
@@ -189,7 +172,7 @@ def test_align_cli_skips_and_counts_images_without_a_face(tmp_path, capsys):
 
 
 def test_import_imagefolder_align_mtcnn(tmp_path, capsys):
-    photos = _folder(tmp_path / "in", {"ann/1.png": _photo("astronaut.png", 256), "bob/1.png": _GREY})
+    photos = write_images(tmp_path / "in", {"ann/1.png": photo("astronaut.png", 256), "bob/1.png": _GREY})
     assert main(["import", "imagefolder", str(photos), "--out", str(tmp_path / "ds"), "--align", "mtcnn"]) == 0
     assert json.loads(capsys.readouterr().out) == {"identities": 1, "images": 1, "no_face": 1, "pairs": 0}
     assert Dataset.open(tmp_path / "ds").images().shape == (1, 112, 96, 3)
@@ -202,7 +185,7 @@ def _one_line_error(capsys, argv: list[str], culprit: str) -> None:
 
 
 def test_no_face_error_and_no_face_anywhere_exit_2(tmp_path, capsys):
-    photos = _folder(tmp_path / "in", {"ann/1.png": _GREY, "ann/2.png": _GREY})
+    photos = write_images(tmp_path / "in", {"ann/1.png": _GREY, "ann/2.png": _GREY})
     argv = ["align", str(photos), "--out", str(tmp_path / "ds")]
     _one_line_error(capsys, argv, "no image left: MTCNN found no face in any of the 2 images")
     _one_line_error(capsys, [*argv, "--no-face", "error"], f"{photos / 'ann/1.png'}: MTCNN found no face")
@@ -210,9 +193,7 @@ def test_no_face_error_and_no_face_anywhere_exit_2(tmp_path, capsys):
 
 
 def test_import_lfw_align_mtcnn_keeps_every_pair_or_names_the_faceless_image(tmp_path, capsys):
-    face = _photo("astronaut.png", 256)
-    images = {"Ann/Ann_0001.jpg": face, "Ann/Ann_0002.jpg": face[:, ::-1], "Bob/Bob_0001.jpg": face[8:, 8:]}
-    root = _folder(tmp_path / "lfw", {**images, "Bob/Bob_0002.jpg": face[:-8, :-8]})
+    root = write_images(tmp_path / "lfw", astronaut_lfw())
     pairs = [
         Pair("Ann", 1, "Ann", 2, True, 0),
         Pair("Ann", 1, "Bob", 1, False, 0),
@@ -223,7 +204,7 @@ def test_import_lfw_align_mtcnn_keeps_every_pair_or_names_the_faceless_image(tmp
     argv = ["import", "lfw", "--images", str(root), "--pairs", str(tmp_path / "pairs.txt"), "--align", "mtcnn"]
     assert main([*argv, "--out", str(tmp_path / "ds")]) == 0
     assert json.loads(capsys.readouterr().out) == {"identities": 2, "images": 4, "no_face": 0, "pairs": 4}
-    _folder(root, {"Bob/Bob_0002.jpg": _GREY})
+    write_images(root, {"Bob/Bob_0002.jpg": _GREY})
     culprit = f"{root / 'Bob/Bob_0002.jpg'}: MTCNN found no face (the pairs need every image)"
     _one_line_error(capsys, [*argv, "--out", str(tmp_path / "bad")], culprit)
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from face_files import released_checkpoint
 
 from synface.cli import main
 from synface.data.storage import DatasetWriter, empty_metadata
@@ -191,20 +192,6 @@ def test_bad_invocations_are_one_line_errors(tmp_path, pair_dataset, capsys):
     torch.save({"weights": torch.zeros(1)}, not_a_model)
     code, _, err = run_cli(["evaluate", "--model", not_a_model, "--dataset", pair_dataset], capsys)
     assert code == 2 and "expected a synface-model/1 file" in err
-
-
-def released_checkpoint(path, state, wrap=True):
-    """A checkpoint as the official SynFace train.py saves it: DataParallel keys under `state_dict`,
-    beside the epoch, the optimizer state and the LFW accuracy as a numpy float."""
-    if wrap:
-        state = {
-            "epoch": 40,
-            "state_dict": {f"module.{k}": v for k, v in state.items()},
-            "perf": np.float64(0.9197),
-            "optimizer": {"state": {}, "param_groups": [{"lr": 0.001}]},
-        }
-    torch.save(state, path)
-    return path
 
 
 RELEASED_ARGS = ["--arch", "lresnet10e_ir_tiny", "--input", "32x32", "--embedding", 16]

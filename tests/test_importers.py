@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from face_files import pack_images, random_image, save_image
 from PIL import Image
 
 import synface.cli
@@ -40,17 +41,8 @@ def only_import_commands(monkeypatch):
     monkeypatch.setattr(synface.cli, "SUBCOMMAND_MODULES", ["synface.cli.importers"])
 
 
-def _random_image(rng: np.random.Generator, h: int = 112, w: int = 96) -> np.ndarray:
-    return rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
-
-
 def _pil_decode(data: bytes) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
-
-
-def _save(path: Path, image: np.ndarray) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(image).save(path, quality=90)
 
 
 def _run_ok(capsys, argv: list[str]) -> dict:
@@ -99,7 +91,7 @@ def lfw(tmp_path):
     root = tmp_path / "lfw"
     for name, count in LFW_COUNTS.items():
         for n in range(1, count + 1):
-            _save(root / image_relpath(name, n), _random_image(rng))
+            save_image(root / image_relpath(name, n), random_image(rng))
     write_pairs(tmp_path / "pairs.txt", _lfw_protocol())
     return root, tmp_path / "pairs.txt"
 
@@ -132,10 +124,10 @@ def test_lfw_alignment_options(tmp_path, capsys):
     rng = np.random.default_rng(1)
     root = tmp_path / "lfw"
     arcface = {
-        (name, n): _random_image(rng, 112, 112) for name, count in LFW_COUNTS.items() for n in range(1, count + 1)
+        (name, n): random_image(rng, 112, 112) for name, count in LFW_COUNTS.items() for n in range(1, count + 1)
     }
     for (name, n), image in arcface.items():
-        _save(root / image_relpath(name, n).replace(".jpg", ".png"), image)  # lossless copies are accepted
+        save_image(root / image_relpath(name, n).replace(".jpg", ".png"), image)  # lossless copies are accepted
     write_pairs(tmp_path / "pairs.txt", _lfw_protocol())
     base = ["import", "lfw", "--images", str(root), "--pairs", str(tmp_path / "pairs.txt"), "--out"]
     _run_fails(capsys, [*base, str(tmp_path / "none")], tmp_path / "none", "Ann_0001.png", "112x112", "--align")
@@ -258,15 +250,10 @@ def _py2_pickle(bins: list[bytes], issame: list[bool]) -> bytes:
     return b"\x80\x02" + b"](" + body + b"e](" + flags + b"e\x86."
 
 
-def _pack_images(rng: np.random.Generator, n: int) -> tuple[list[np.ndarray], list[bytes]]:
-    images = [_random_image(rng, 112, 112) for _ in range(n)]
-    return images, [encode_image(im, "PNG" if i % 2 else "JPEG") for i, im in enumerate(images)]
-
-
 @pytest.mark.parametrize("writer", ["python2", "protocol2", "protocol5"])
 def test_bin_round_trip(tmp_path, capsys, writer):
     rng = np.random.default_rng(2)
-    images, bins = _pack_images(rng, 40)
+    images, bins = pack_images(rng, 40)
     issame = [bool(b) for b in rng.integers(0, 2, 20)]
     pack = tmp_path / "lfw.bin"
     if writer == "python2":
@@ -288,7 +275,7 @@ def test_bin_round_trip(tmp_path, capsys, writer):
 
 
 def test_bin_of_any_pair_count_splits_into_the_protocols_ten_folds(tmp_path, capsys):
-    _, bins = _pack_images(np.random.default_rng(5), 46)
+    _, bins = pack_images(np.random.default_rng(5), 46)
     issame = [bool(k % 2) for k in range(23)]
     pack = tmp_path / "cplfw_part.bin"
     pack.write_bytes(pickle.dumps((bins, issame), protocol=2))
@@ -311,7 +298,7 @@ class _Evil:
 
 
 def _bad_packs(tmp_path: Path) -> dict[str, tuple[bytes, str]]:
-    _, bins = _pack_images(np.random.default_rng(3), 20)
+    _, bins = pack_images(np.random.default_rng(3), 20)
     issame = [True, False] * 5
     truncated = list(bins)
     truncated[5] = truncated[5][:300]
@@ -368,9 +355,9 @@ def test_imagefolder_round_trip(tmp_path, capsys):
     made = {}
     for folder, count in (("0000102", 2), ("0000045", 3), ("0001000", 1)):
         for j in range(count):
-            image = _random_image(rng)
+            image = random_image(rng)
             name = f"{folder}/{j:03d}.{'png' if j % 2 else 'jpg'}"
-            _save(root / name, image)
+            save_image(root / name, image)
             made[name] = image
     (root / "0000045" / "notes.txt").write_text("not an image")
     (root / "list.txt").write_text("top-level files are ignored")
@@ -396,13 +383,13 @@ def test_imagefolder_round_trip(tmp_path, capsys):
 def test_imagefolder_sizes_and_alignment(tmp_path, capsys):
     rng = np.random.default_rng(5)
     root = tmp_path / "casia"
-    centre = [_random_image(rng) for _ in range(2)]
+    centre = [random_image(rng) for _ in range(2)]
     for i, image in enumerate(centre):  # 112x136: a 112x96 face with 20 px borders either side
-        _save(
+        save_image(
             root / f"id{i}" / "a.png",
-            np.concatenate([_random_image(rng, 112, 20), image, _random_image(rng, 112, 20)], axis=1),
+            np.concatenate([random_image(rng, 112, 20), image, random_image(rng, 112, 20)], axis=1),
         )
-    _save(root / "id1" / "b.png", _random_image(rng, 100, 100))
+    save_image(root / "id1" / "b.png", random_image(rng, 100, 100))
     out = tmp_path / "ds"
     _run_fails(
         capsys,
@@ -440,7 +427,7 @@ def test_synface_round_trip(tmp_path, capsys):
     root = tmp_path / "syn"
     labels = [(1, 1, 3, 0.75), (1, 2, 2, 0.0), (2, 1, 1, 0.35), (2, 2, 3, 1.0), (3, 1, 3, 1.0), (3, 2, 1, 0.5)]
     for i, j, k, phi in labels:
-        _save(root / _synface_name(i, j, k, phi), _random_image(rng, 56, 48))
+        save_image(root / _synface_name(i, j, k, phi), random_image(rng, 56, 48))
     (root / "metadata.csv").write_text("written by synface render; ignored here\n")
     counts = _run_ok(capsys, ["import", "synface", str(root), "--out", str(tmp_path / "ds")])
     assert counts == {"identities": 3, "images": 6, "pairs": 0}
@@ -459,7 +446,7 @@ def test_synface_reads_render_names(tmp_path, capsys):
     labels = [(0, 0, 1, 0.25), (0, 1, -1, 1.0), (1, 0, 0, 0.6), (1, 1, -1, 1.0)]
     for i, j, k, phi in labels:
         name = browse.synface_image_name(i, j, i if k < 0 else k, phi)
-        _save(tmp_path / "syn" / f"{i + 1:05d}" / name, np.zeros((8, 8, 3), np.uint8))
+        save_image(tmp_path / "syn" / f"{i + 1:05d}" / name, np.zeros((8, 8, 3), np.uint8))
     _run_ok(capsys, ["import", "synface", str(tmp_path / "syn"), "--out", str(tmp_path / "ds")])
     meta = Dataset.open(tmp_path / "ds").meta
     assert list(zip(meta["identity"], meta["image"], meta["partner"], meta["phi"])) == labels
@@ -482,7 +469,7 @@ def test_synface_bad_names(tmp_path, capsys, bad, message):
     rng = np.random.default_rng(7)
     root = tmp_path / "syn"
     for name in (_synface_name(1, 1, 2, 0.5), _synface_name(2, 1, 1, 1.0), bad):
-        _save(root / name, _random_image(rng, 8, 8))
+        save_image(root / name, random_image(rng, 8, 8))
     if bad.startswith("00003"):  # folders 1, 3, 4: identity 2 is missing
         (root / "00002").rename(root / "00004")
         bad = "00003"

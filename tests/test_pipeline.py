@@ -9,30 +9,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
+from repo_copy import BIN, SMOKE, fresh_repo, run
 
 from synface.dvclock import lock_mismatches
 from synface.experiments import REPORT, TUNING_RESULTS, table_view_path
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-SMOKE = "config/smoke.yaml"
-
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
-
-
-def _run(cmd: list[str], cwd: Path, timeout: int = 900) -> str:
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}"}
-    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
-    assert done.returncode == 0, f"{' '.join(cmd)} failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
-    return done.stdout + done.stderr
 
 
 def _jobs(dry_run: str) -> list[str]:
@@ -41,33 +28,17 @@ def _jobs(dry_run: str) -> list[str]:
     return [line.split()[0] for line in table.splitlines()[3:] if line.strip()]
 
 
-def _fresh_repo(path: Path) -> None:
-    """A git repository holding the project's tracked files (no data, no results)."""
-    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
-    for name in files:
-        if name in ("dvc.yaml", "dvc.lock") or not (ROOT / name).exists():
-            continue
-        (path / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, path / name)
-    _run(["git", "init", "-q"], path)
-    _run(["git", "config", "user.email", "ci@synface.invalid"], path)
-    _run(["git", "config", "user.name", "synface ci"], path)
-    _run([str(BIN / "synface"), "dvc-yaml", "--config", SMOKE], path)
-    _run(["git", "add", "-A"], path)
-    _run(["git", "commit", "-qm", "fixture"], path)
-
-
 def test_smoke_dag_through_dvc_and_remote_round_trip(tmp_path):
     repo, clone, remote = tmp_path / "repo", tmp_path / "clone", tmp_path / "remote"
     repo.mkdir()
-    _fresh_repo(repo)
+    fresh_repo(repo)
     dvc = str(BIN / "dvc")
-    _run([dvc, "repro", "--quiet"], repo)
+    run([dvc, "repro", "--quiet"], repo)
     manifest = yaml.safe_load((repo / SMOKE).read_text())["manifest"]
     for target in manifest:
         assert (repo / target).stat().st_size > 0, target
-    assert "lfw" in _run([dvc, "metrics", "show"], repo)
-    assert "up to date" in _run([dvc, "status"], repo)
+    assert "lfw" in run([dvc, "metrics", "show"], repo)
+    assert "up to date" in run([dvc, "status"], repo)
     assert lock_mismatches(repo) == []  # the check the committed results face, on the tree alone
     _check_tuning_study(repo)
     # the report: every table also as an HTML view, under the workflow's description
@@ -80,13 +51,13 @@ def test_smoke_dag_through_dvc_and_remote_round_trip(tmp_path):
     style = repo / "synface/figures/style.py"
     original, stat = style.read_text(), style.stat()
     style.write_text(original + "# an edit\n")
-    stale = set(json.loads(_run([dvc, "status", "--json"], repo)))
+    stale = set(json.loads(run([dvc, "status", "--json"], repo)))
     figure_stages = {
         name for name in yaml.safe_load((repo / "dvc.yaml").read_text())["stages"] if name.startswith("figure_")
     }
     assert stale == figure_stages | {"tuning"}  # the tuning study draws a figure too
     snakemake = [str(BIN / "snakemake"), "--cores", "2", "paper", "--configfile", SMOKE]
-    assert set(_jobs(_run([*snakemake, "--dry-run"], repo))) - {"paper"} == {
+    assert set(_jobs(run([*snakemake, "--dry-run"], repo))) - {"paper"} == {
         "figure_samples",
         "figure_identity_mixup",
         "figure_factor_variation",
@@ -99,33 +70,33 @@ def test_smoke_dag_through_dvc_and_remote_round_trip(tmp_path):
     # after a Snakemake run of what an edit made stale, DVC only records hashes
     curves = repo / "synface/figures/training_curves.py"
     curves.write_text(curves.read_text() + "# an edit\n")
-    assert set(json.loads(_run([dvc, "status", "--json"], repo))) == {"figure_training_curves"}
-    assert "figure_training_curves" in _run(snakemake, repo)
+    assert set(json.loads(run([dvc, "status", "--json"], repo))) == {"figure_training_curves"}
+    assert "figure_training_curves" in run(snakemake, repo)
     figures = {t: (repo / t).stat().st_mtime_ns for t in manifest}
-    log = _run([dvc, "repro"], repo)
+    log = run([dvc, "repro"], repo)
     assert figures == {t: (repo / t).stat().st_mtime_ns for t in manifest}, log
-    assert "up to date" in _run([dvc, "status"], repo)
+    assert "up to date" in run([dvc, "status"], repo)
 
-    _run([dvc, "remote", "add", "-d", "store", str(remote)], repo)
-    _run([dvc, "push", "--quiet"], repo)
-    _run(["git", "add", "-A"], repo)
-    _run(["git", "commit", "-qm", "results"], repo)
+    run([dvc, "remote", "add", "-d", "store", str(remote)], repo)
+    run([dvc, "push", "--quiet"], repo)
+    run(["git", "add", "-A"], repo)
+    run(["git", "commit", "-qm", "results"], repo)
 
-    _run(["git", "clone", "-q", str(repo), str(clone)], tmp_path)
-    _run([dvc, "pull", "--quiet"], clone)
-    assert "up to date" in _run([dvc, "status"], clone)
-    _run([*snakemake, "--touch"], clone)  # fresh checkout mtimes; see README
-    assert "Nothing to be done" in _run([*snakemake, "--dry-run"], clone)
-    assert "up to date" in _run([dvc, "status"], clone)
+    run(["git", "clone", "-q", str(repo), str(clone)], tmp_path)
+    run([dvc, "pull", "--quiet"], clone)
+    assert "up to date" in run([dvc, "status"], clone)
+    run([*snakemake, "--touch"], clone)  # fresh checkout mtimes; see README
+    assert "Nothing to be done" in run([*snakemake, "--dry-run"], clone)
+    assert "up to date" in run([dvc, "status"], clone)
 
     # the README's DVC commands, as written there, on the smoke config
-    plots = _run([dvc, "plots", "show"], clone)
+    plots = run([dvc, "plots", "show"], clone)
     page = (clone / "dvc_plots/index.html").read_text()
     assert "training_loss" in page and "width_depth" in page, plots
     samples = (clone / "results/figures/samples.png").read_bytes()
-    _run([dvc, "exp", "run", "-S", f"{SMOKE}:figures.samples.seed=8"], clone)
+    run([dvc, "exp", "run", "-S", f"{SMOKE}:figures.samples.seed=8"], clone)
     assert (clone / "results/figures/samples.png").read_bytes() != samples
-    diff = _run([dvc, "params", "diff"], clone)
+    diff = run([dvc, "params", "diff"], clone)
     assert "figures.samples.seed" in diff and "experiments" not in diff, diff
 
 
@@ -140,5 +111,5 @@ def _check_tuning_study(repo: Path) -> None:
     assert (doubled >= 1.5 * chosen.loc[doubled.index]).all()  # twice the epochs and the floor; ceil() rounding
     convergence = pd.read_csv(repo / TUNING_RESULTS["convergence"])
     assert set(convergence["role"]) == {"smallest", "largest"}
-    plan = _run([str(BIN / "snakemake"), "tuning", "--forceall", "--dry-run", "--configfile", SMOKE], repo)
+    plan = run([str(BIN / "snakemake"), "tuning", "--forceall", "--dry-run", "--configfile", SMOKE], repo)
     assert "data/test/" not in plan and "data/dev/lfw" in plan

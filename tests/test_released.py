@@ -11,8 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from face_files import released_checkpoint
+from repo_copy import job_field, planned_jobs
 from test_analysis import plant
-from test_evaluate_cli import model_file, released_checkpoint, write_pair_dataset
+from test_evaluate_cli import model_file, write_pair_dataset
 
 from synface.analysis.tables import write_table
 from synface.dvcgen import dvc_stages
@@ -158,11 +160,6 @@ def test_paper_world_dvc_yaml_takes_benchmarks_and_checkpoints_as_dependencies()
     )
 
 
-def _field(job: str, key: str) -> str:
-    """One field (input, output, ...) of a job block of a dry run's output."""
-    return next(line.split(": ", 1)[1] for line in job.splitlines() if line.strip().startswith(f"{key}:"))
-
-
 def test_the_paper_overlay_plans_every_benchmark_and_the_released_checkpoints(tmp_path):
     """A dry run of config/paper.yaml with the imports (CASIA-WebFace, LFW, the four .bin packs) and
     the released checkpoints at temporary paths: each pack is imported once, every model is
@@ -196,19 +193,19 @@ def test_the_paper_overlay_plans_every_benchmark_and_the_released_checkpoints(tm
         check=False,
     )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr
-    jobs = run.stdout.split("\nrule ")[1:]  # one block per planned job: "NAME:\n    input: ...\n    output: ..."
+    jobs = planned_jobs(run.stdout)
     imported = {
-        _field(b, "output"): _field(b, "input").split(", ")[0] for b in jobs if b.startswith("import_benchmark:")
+        job_field(b, "output"): job_field(b, "input").split(", ")[0] for b in jobs if b.startswith("import_benchmark:")
     }
     assert imported == {evaluation_set_path(b): str(packs[b]) for b in BENCHMARKS}
-    evaluations = [_field(b, "output").split(", ") for b in jobs if b.startswith("evaluate:")]
+    evaluations = [job_field(b, "output").split(", ") for b in jobs if b.startswith("evaluate:")]
     ex = Experiments(load_config(ROOT / "config/paper.yaml", ROOT))
     assert len(evaluations) == len(ex.runs())
     assert all([Path(o).stem for o in outs] == list(ex.evaluated_test_sets) for outs in evaluations)
     table = [b for b in jobs if b.startswith("released_checkpoints:")]
-    assert len(table) == 1 and _field(table[0], "output") == RELEASED_TABLE
-    assert all(c["path"] in _field(table[0], "input") for c in released)
-    assert RELEASED_TABLE in _field(next(b for b in jobs if b.startswith("paper:")), "input")
+    assert len(table) == 1 and job_field(table[0], "output") == RELEASED_TABLE
+    assert all(c["path"] in job_field(table[0], "input") for c in released)
+    assert RELEASED_TABLE in job_field(next(b for b in jobs if b.startswith("paper:")), "input")
 
 
 def test_the_schema_knows_the_benchmarks_by_the_same_names():

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from test_pipeline import BIN, SMOKE, _fresh_repo, _run
+from repo_copy import BIN, SMOKE, fresh_repo, run
 
 from synface.train.checkpoint import MODEL_FORMAT, load
 
@@ -204,14 +204,14 @@ def test_a_model_through_slurm_equals_a_local_run(cluster, tmp_path):
     on_slurm, local = tmp_path / "slurm", tmp_path / "local"
     for repo in (on_slurm, local):
         repo.mkdir()
-        _fresh_repo(repo)
-    _run(_snakemake(*SLURM_ARGS), on_slurm, timeout=1800)  # each job ≈ 30 s here (≈ 4 min on a loaded machine)
+        fresh_repo(repo)
+    run(_snakemake(*SLURM_ARGS), on_slurm, timeout=1800)  # each job ≈ 30 s here (≈ 4 min on a loaded machine)
     # the training job got the node's GPU (SLURM keeps a finished job listed for MinJobAge)
     jobs = subprocess.run(["scontrol", "-o", "show", "job"], capture_output=True, text=True, check=True).stdout
     train = [line for line in jobs.splitlines() if "Comment=rule_train_" in line]
     # a finished job lists what it asked (TresPerJob=gres:gpu:1); a running one also its TRES (gres/gpu=1)
     assert len(train) == 1 and re.search(r"gres[:/]gpu[:=]1\b", train[0]), jobs
-    _run(_snakemake("--cores", "2"), local)
+    run(_snakemake("--cores", "2"), local)
     # every step's loss as written, and the final weights
     assert (on_slurm / RUN / "steps.csv").read_text() == (local / RUN / "steps.csv").read_text()
     weights = [load(repo / RUN / "model.pt", MODEL_FORMAT)["state_dict"] for repo in (on_slurm, local)]
@@ -222,7 +222,7 @@ def test_a_model_through_slurm_equals_a_local_run(cluster, tmp_path):
 def test_an_unreachable_controller_fails_in_bounded_time(cluster, tmp_path):
     repo = tmp_path / "repo"
     repo.mkdir()
-    _fresh_repo(repo)
+    fresh_repo(repo)
     cluster.cancel_jobs()
     cluster.stop("slurmctld")
     started = time.monotonic()
