@@ -283,7 +283,7 @@ def _env(name: str, value: str) -> Callable[[pytest.MonkeyPatch], None]:
 
 TRAIN = "train --arch lresnet10e_ir_tiny --input 32x32 --embedding 16 --batch 8 --epochs 1 --threads 1"
 BENCH_TRAIN = (
-    "bench train --arch lresnet10e_ir_tiny --input 32x32 --batch 8 --steps 1 --warmup 0 --rounds 1 --threads 1"
+    "bench train --arch lresnet10e_ir_tiny --input 28x24 --batch 8 --steps 1 --warmup 0 --rounds 1 --threads 1"
 )
 DISK_FULL = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 NUMPY_DISK_FULL = OSError("225792 requested and 122752 written")  # numpy's tofile: no errno, no file
@@ -626,7 +626,7 @@ GOOD = {
         ),
         ("scores", "evaluate --scores {in}/good.csv --out {tmp}/out", r'^\{"accuracy_mean": 1\.0, ', "out"),
     ],
-    "bench": [("train-tiny", BENCH_TRAIN, r'^\{"arch": "lresnet10e_ir_tiny", "input": \[32, 32\], "batch": 8, ', None)],
+    "bench": [("train-tiny", BENCH_TRAIN, r'^\{"arch": "lresnet10e_ir_tiny", "input": \[28, 24\], "batch": 8, ', None)],
     "results": [("one-table", "results attributes --results {in}/results", r"^attributes, test lfw, seeds 3", None)],
 }
 

@@ -15,7 +15,7 @@ from synface.data.storage import Dataset, DatasetWriter, empty_metadata
 from synface.errors import SynfaceError
 from synface.evaluate.embed import load_model, pair_scores
 from synface.evaluate.protocol import evaluate_scores
-from synface.train import loop
+from synface.train import loader, loop
 from synface.train.augment import augment, check_input_size, to_model_input
 from synface.train.config import TrainConfig
 from synface.train.loader import TrainData
@@ -285,6 +285,28 @@ def test_files_load_with_weights_only(tmp_path, data):
     assert TrainConfig.from_dict(state["config"]) == cfg
 
 
+def test_prescaled_inputs_train_exactly_as_per_batch_downscaling(tmp_path, monkeypatch):
+    """Stores at twice the model input (as the embedded world's 112x96 for 28x24): downscaling each
+    view once gives the same run, bit for bit, as downscaling every batch (domain mixup: both sets)."""
+    twice = {}
+    for name, (n_ids, per_id, seed) in {"syn": (10, 16, 1), "real": (6, 10, 2)}.items():
+        images = toy_faces(n_ids, per_id, seed).repeat(2, axis=1).repeat(2, axis=2)
+        phi = np.where(np.arange(n_ids * per_id) % 4 == 0, 0.75, 1.0) if name == "syn" else None
+        twice[name] = write_set(tmp_path / name, n_ids, per_id, seed, hw=(64, 64), phi=phi, images=images)
+
+    def run(out):
+        cfg = config(out, twice, real=twice["real"])
+        return TrainData(cfg, torch.device("cpu")), loop.train(cfg)
+
+    prescaled, first = run(tmp_path / "once")
+    monkeypatch.setattr(loader, "PRESCALED_MAX_BYTES", 0)
+    per_batch, second = run(tmp_path / "per_batch")
+    assert prescaled.primary.images.prescaled.shape == (160, 3, *HW) and prescaled.real.images.prescaled is not None
+    assert per_batch.primary.images.prescaled is None
+    a, b = _weights(first), _weights(second)
+    assert all(torch.equal(a[key], b[key]) for key in a)
+
+
 def test_domain_mixup_adds_real_classes_and_pools_real_rows(tmp_path, data):
     cfg = quick(tmp_path, data, real=data["real"], real_subset=(5, 10), epochs=1)
     train_data = TrainData(cfg, torch.device("cpu"))
@@ -407,7 +429,7 @@ def test_bench_train_prints_one_json_line(capsys):
             "--arch",
             "lresnet10e_ir_tiny",
             "--input",
-            "32x32",
+            "28x24",
             "--batch",
             "8",
             "--steps",
