@@ -439,19 +439,33 @@ def evaluations(rows: Iterable[TableRow], seeds: Sequence[int]) -> list[tuple[st
     return list(dict.fromkeys((row["train"], seed, test) for row in rows for test in row["test"] for seed in seeds))
 
 
+# Mappings an overlay replaces whole instead of merging into: the grid of tables and the tuning
+# study's candidates (a table or a candidate the overlay leaves out is not run).
+REPLACED_BY_OVERLAYS = (("experiments",), ("tuning", "candidates"))
+
+
 def overlay_grid(config: MutableMapping[str, Any], overlay_files: Iterable[str | os.PathLike[str]]) -> None:
-    """Replace, not merge, the grid of `config` by the overlays' (Snakemake's --configfile files).
+    """Replace, not merge, the grid and the tuning candidates of `config` by the overlays' (Snakemake's
+    --configfile files).
 
     Snakemake deep-merges overlays, so a table an overlay leaves out (or `experiments: {}`) would
-    keep the default's rows. Here the last overlay that gives `experiments` sets the whole mapping.
+    keep the default's rows. Here the last overlay that gives such a mapping sets all of it.
     """
     for path in overlay_files:
         _replace_grid(config, yaml.safe_load(Path(path).read_text()) or {})
 
 
 def _replace_grid(config: MutableMapping[str, Any], overlay: Mapping[str, Any]) -> None:
-    if "experiments" in overlay:
-        config["experiments"] = overlay["experiments"]
+    for keys in REPLACED_BY_OVERLAYS:
+        *parents, last = keys
+        source, target = overlay, config
+        for key in parents:
+            if not isinstance(source.get(key), Mapping):
+                break
+            source, target = source[key], target.setdefault(key, {})
+        else:
+            if last in source:
+                target[last] = source[last]
 
 
 CONFIG = "config/config.yaml"  # the default; overlays (--configfile) are merged into it

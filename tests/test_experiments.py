@@ -200,6 +200,14 @@ def test_an_overlays_grid_replaces_the_default_grid_instead_of_merging(tmp_path)
     assert _overlaid(tmp_path, {"seeds": [0]})["experiments"] == _config()["experiments"]
 
 
+def test_an_overlays_tuning_candidates_replace_the_defaults(tmp_path):
+    candidate = {"arcface": {"head": "arcface", "margin": 0.5}}
+    tuning = _overlaid(tmp_path, {"tuning": {"candidates": candidate}})["tuning"]
+    assert tuning["candidates"] == candidate  # none of the default's three inherited
+    assert tuning["sets"] == _config()["tuning"]["sets"]  # the rest of `tuning` still merges
+    assert _overlaid(tmp_path, {"tuning": {"seeds": [1]}})["tuning"]["candidates"] == _config()["tuning"]["candidates"]
+
+
 def test_an_empty_grid_with_a_manifest_that_names_tables_is_a_config_error(tmp_path):
     config = _overlaid(tmp_path, {"experiments": {}})
     with pytest.raises(SynfaceError, match=r"^manifest: results/tables/cross_domain.csv needs experiments.cross_"):

@@ -11,6 +11,7 @@ import argparse
 import importlib
 import os
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from synface.cli.args import integer, seed
@@ -59,7 +60,7 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
         default=5,
         help="alternating timed rounds; the best of each side counts (default %(default)s)",
     )
-    parser.add_argument("--dataset", type=Path, help="training set (default: a temporary random one at the input size)")
+    parser.add_argument("--dataset", type=Path, help="training set (default: a temporary random one, stored at 112x96)")
     parser.add_argument("--paper", action="store_true", help="LResNet50E-IR, 112x96, batch 512, bf16 (needs CUDA)")
 
 
@@ -70,31 +71,45 @@ def _realism_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--sheet", type=Path, help="also write the judged crops as a PNG grid (identities x images)")
 
 
-# name -> (help, argument definitions, library module with run(args) -> int)
-BENCHMARKS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], str]] = {
-    "render": (
+def _check_count(args: argparse.Namespace) -> None:
+    """A rendering benchmark renders at most what one `synface render` call may."""
+    check_image_count(args.ids, args.per_id)
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    help: str
+    arguments: Callable[[argparse.ArgumentParser], None]
+    module: str  # the library module with run(args) -> int
+    check: Callable[[argparse.Namespace], None] | None = None  # argument limits beyond each argument's own
+
+
+BENCH_COMMANDS = {
+    "render": Benchmark(
         "aligned 112x96 faces rendered into storage, images per minute",
         _render_arguments,
         "synface.generator.bench",
+        _check_count,
     ),
-    "train": (
+    "train": Benchmark(
         "training-loop images/s and its ratio to a bare forward/backward loop",
         _train_arguments,
         "synface.train.bench",
     ),
-    "realism": (
+    "realism": Benchmark(
         "dlib's face detection rate, identity AUC and mixup rho on rendered faces",
         _realism_arguments,
         "synface.generator.realism",
+        _check_count,
     ),
 }
 
 
-def _runner(module_name: str) -> Callable[[argparse.Namespace], int]:
+def _runner(benchmark: Benchmark) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        if hasattr(args, "per_id"):  # a rendering benchmark: at most render's images per call
-            check_image_count(args.ids, args.per_id)
-        return importlib.import_module(module_name).run(args)
+        if benchmark.check is not None:
+            benchmark.check(args)
+        return importlib.import_module(benchmark.module).run(args)
 
     return run
 
@@ -102,7 +117,7 @@ def _runner(module_name: str) -> Callable[[argparse.Namespace], int]:
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("bench", help="throughput and realism benchmarks", description=__doc__)
     sub = p.add_subparsers(dest="benchmark", required=True, metavar="BENCHMARK")
-    for name, (help_text, add_arguments, module_name) in BENCHMARKS.items():
-        bp = sub.add_parser(name, help=help_text, description=help_text)
-        add_arguments(bp)
-        bp.set_defaults(func=_runner(module_name))
+    for name, benchmark in BENCH_COMMANDS.items():
+        bp = sub.add_parser(name, help=benchmark.help, description=benchmark.help)
+        benchmark.arguments(bp)
+        bp.set_defaults(func=_runner(benchmark))
