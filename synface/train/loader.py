@@ -74,22 +74,12 @@ class ImageSource:
 
     def __init__(self, ds: Dataset, device: torch.device, input_hw: tuple[int, int]) -> None:
         self.ds, self.device, self.input_hw = ds, device, input_hw
-        self.prescaled: np.ndarray | None = None
-        if (ds.height, ds.width) != tuple(input_hw) and len(ds) * 3 * input_hw[0] * input_hw[
-            1
-        ] * 4 <= PRESCALED_MAX_BYTES:
-            self.prescaled = np.concatenate(
-                [
-                    to_model_input(
-                        torch.from_numpy(ds.images(np.arange(a, min(a + PRESCALE_CHUNK, len(ds))))), input_hw
-                    ).numpy()
-                    for a in range(0, len(ds), PRESCALE_CHUNK)
-                ]
-            )
+        self.prescaled = _prescaled(ds, input_hw)
         self.resident: torch.Tensor | None = None
         if device.type == "cuda":
-            host = ds.images() if self.prescaled is None else self.prescaled
-            if host.nbytes < RESIDENT_GPU_FRACTION * torch.cuda.mem_get_info()[0]:
+            nbytes = len(ds) * ds.height * ds.width * 3 if self.prescaled is None else self.prescaled.nbytes
+            if nbytes < RESIDENT_GPU_FRACTION * torch.cuda.mem_get_info()[0]:
+                host = ds.images() if self.prescaled is None else self.prescaled
                 self.resident = torch.from_numpy(host).to(device)
 
     def gather(self, rows: np.ndarray) -> torch.Tensor:
@@ -105,6 +95,16 @@ class ImageSource:
     def model_input(self, batch: torch.Tensor) -> torch.Tensor:
         """A gathered batch as float (B, 3, H, W) in [-1, 1] at the model's input size."""
         return batch if batch.is_floating_point() else to_model_input(batch, self.input_hw)
+
+
+def _prescaled(ds: Dataset, input_hw: tuple[int, int]) -> np.ndarray | None:
+    """The whole view as float32 model inputs (`to_model_input`), or None when the store already is at
+    the input size or the result would exceed PRESCALED_MAX_BYTES."""
+    h, w = input_hw
+    if (ds.height, ds.width) == (h, w) or len(ds) * 3 * h * w * 4 > PRESCALED_MAX_BYTES:
+        return None
+    chunks = [np.arange(a, min(a + PRESCALE_CHUNK, len(ds))) for a in range(0, len(ds), PRESCALE_CHUNK)]
+    return np.concatenate([to_model_input(torch.from_numpy(ds.images(rows)), input_hw).numpy() for rows in chunks])
 
 
 @dataclass
