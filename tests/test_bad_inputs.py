@@ -253,6 +253,30 @@ def inputs(tmp_path_factory) -> Path:
     _scores(root / "range.csv", ["1.5,1", "0.5,0"])
     _scores(root / "good.csv", [f"{0.9 if k % 2 else 0.1},{k % 2}" for k in range(20)])
     write_csv(root / "results/tables/attributes.csv", tables.COLUMNS, [paper_row("Syn_5K_50_IM", "lfw", "89.45", 3)])
+    # folders that are not datasets of identity folders, and an output folder already in use
+    (root / "empty").mkdir()
+    _png(root / "flat" / "1.png", rng.integers(0, 256, (112, 96, 3), dtype=np.uint8))
+    (root / "garbage" / "a").mkdir(parents=True)
+    (root / "garbage" / "a" / "1.png").write_bytes(b"not a png\n")
+    _png(root / "blank" / "a" / "1.png", np.full((250, 250, 3), 128, dtype=np.uint8))  # a photo without a face
+    (root / "taken").mkdir()
+    (root / "taken" / "mine.txt").write_text("someone's work\n")
+    shutil.copytree(root / "released", root / "released_badname", symlinks=True)
+    (root / "released_badname" / "faces").mkdir()
+    (root / "rec_noproperty").mkdir()
+    for name in ("train.rec", "train.idx"):
+        (root / "rec_noproperty" / name).write_bytes(b"")
+    lines = (root / "pairs.txt").read_text().splitlines()
+    (root / "short_pairs.txt").write_text("\n".join(lines[:3]) + "\n")
+    (root / "header_pairs.txt").write_text("\n".join(["ten folds", *lines[1:]]) + "\n")
+    (root / "self_pairs.txt").write_text("\n".join([lines[0], "Ann\t1\t1", *lines[2:]]) + "\n")
+    (root / "twice_pairs.txt").write_text("\n".join([*lines[:3], "Ann\t1\tAnn\t2", *lines[4:]]) + "\n")
+    _crafted(root / "lfw", root / "no_pairs", lambda ds: (ds / "pairs.csv").unlink())
+    (root / "score_only.csv").write_text("score\n0.5\n")
+    _scores(root / "nan.csv", ["nan,1", "0.5,0"])
+    (root / "header_only.csv").write_text("score,same\n")
+    (root / "unknown_key.yaml").write_text("trainig:\n  epochs: 3\n")
+    (root / "bad_yaml.yaml").write_text("training: [1, 2\n")
     return root
 
 
@@ -319,6 +343,63 @@ BAD = {
             r"/out/00001/001_00001x[0-9.]+_\(\d{5}\)x[0-9.]+\.jpg: write failed \(No space left on device\)$",
             _fail_writes(Image.Image, "save", DISK_FULL),
         ),
+        ("ids-0", "render --ids 0 --per-id 2 --out {tmp}/out", r"counts must be positive, got ids=0 per_id=2$", None),
+        ("per-id-0", "render --ids 2 --per-id 0 --out {tmp}/out", r"got ids=2 per_id=0$", None),
+        ("ids-negative", "render --ids -3 --per-id 2 --out {tmp}/out", r"got ids=-3 per_id=2$", None),
+        (
+            "seed-not-whole",
+            "render --ids 3 --per-id 2 --seed abc --out {tmp}/out",
+            r"--seed 'abc' is not a whole",
+            None,
+        ),
+        (
+            "unknown-factor",
+            "render --ids 3 --per-id 2 --factor hair --out {tmp}/out",
+            r"unknown factor mode 'hair'; choose one of all, none, expression, illumination, pose$",
+            None,
+        ),
+        (
+            "unknown-domain",
+            "render --ids 3 --per-id 2 --domain cartoon --out {tmp}/out",
+            r"unknown domain 'cartoon'; choose one of synthetic, real$",
+            None,
+        ),
+        (
+            "real-with-identity-mixup",
+            "render --domain real --ids 3 --per-id 2 --im --out {tmp}/out",
+            r"--im/--no-im and --factor are synthetic-only",
+            None,
+        ),
+        (
+            "real-with-a-factor",
+            "render --domain real --ids 3 --per-id 2 --factor pose --out {tmp}/out",
+            r"--im/--no-im and --factor are synthetic-only",
+            None,
+        ),
+        (
+            "mixup-without-partners",
+            "render --ids 2 --per-id 2 --out {tmp}/out",
+            r"identity mixup needs a distinct partner per image: per_id=2 exceeds the 1 other identities$",
+            None,
+        ),
+        (
+            "out-in-use",
+            "render --ids 3 --per-id 2 --out {in}/taken",
+            r"taken: output exists and is not an empty folder$",
+            None,
+        ),
+        (
+            "out-is-a-file",
+            "render --ids 3 --per-id 2 --out {in}/notes.txt",
+            r"notes\.txt: output exists and is not an empty folder$",
+            None,
+        ),
+        (
+            "out-missing",
+            "render --ids 3 --per-id 2",
+            r"render: the following arguments are required: --out \(see `synface render --help`\)$",
+            None,
+        ),
     ],
     "import": [
         (
@@ -381,6 +462,142 @@ BAD = {
             r"/out/shard-00000\.npy: write failed \(225792 requested and 122752 written\)$",
             _fail_writes(np, "save", NUMPY_DISK_FULL),
         ),
+        ("imagefolder-missing", "import imagefolder {in}/nosuch --out {tmp}/out", r"/nosuch: not a folder$", None),
+        ("imagefolder-a-file", "import imagefolder {in}/notes.txt --out {tmp}/out", r"notes\.txt: not a folder$", None),
+        ("imagefolder-empty", "import imagefolder {in}/empty --out {tmp}/out", r"/empty: no identity folders$", None),
+        ("imagefolder-flat", "import imagefolder {in}/flat --out {tmp}/out", r"/flat: no identity folders$", None),
+        (
+            "unreadable-image",
+            "import imagefolder {in}/garbage --out {tmp}/out",
+            r"garbage/a/1\.png: unreadable image \(cannot identify image file",
+            None,
+        ),
+        (
+            "images-of-another-size",
+            "import imagefolder {in}/faces --size 64x64 --out {tmp}/out",
+            r"faces/a/1\.png: image is 112x96, expected 64x64 \(images must share one size; pass --align",
+            None,
+        ),
+        (
+            "out-in-use",
+            "import imagefolder {in}/faces --out {in}/taken",
+            r"taken: output exists and is not an empty",
+            None,
+        ),
+        (
+            "out-is-a-file",
+            "import imagefolder {in}/faces --out {in}/notes.txt",
+            r"notes\.txt: output exists and is not an empty folder$",
+            None,
+        ),
+        (
+            "size-zero",
+            "import imagefolder {in}/faces --align resize --size 0x96 --out {tmp}/out",
+            r"--size '0x96' is not HEIGHTxWIDTH \(e\.g\. 112x96\) or 'auto'$",
+            None,
+        ),
+        (
+            "size-not-numbers",
+            "import imagefolder {in}/faces --align resize --size axb --out {tmp}/out",
+            r"--size 'axb' is not HEIGHTxWIDTH",
+            None,
+        ),
+        (
+            "size-negative",
+            "import imagefolder {in}/faces --align resize --size=-1x96 --out {tmp}/out",
+            r"--size '-1x96' is not HEIGHTxWIDTH",
+            None,
+        ),
+        (
+            "size-taken-for-a-flag",
+            "import imagefolder {in}/faces --align resize --size -1x96 --out {tmp}/out",
+            r"import imagefolder: argument --size: expected one argument \(see `synface import imagefolder --help`\)$",
+            None,
+        ),
+        (
+            "unknown-align",
+            "import imagefolder {in}/faces --align foo --out {tmp}/out",
+            r"argument --align: invalid choice: 'foo' \(choose from",
+            None,
+        ),
+        (
+            "unknown-format",
+            "import zip {in}/faces --out {tmp}/out",
+            r"import: argument FORMAT: invalid choice: 'zip'",
+            None,
+        ),
+        (
+            "lfw-images-missing",
+            "import lfw --images {in}/nosuch --pairs {in}/pairs.txt --out {tmp}/out",
+            r"pairs\.txt:2: image .*/nosuch/Ann/Ann_0001\.jpg does not exist$",
+            None,
+        ),
+        (
+            "lfw-pairs-missing",
+            "import lfw --images {in}/lfw_images --pairs {in}/nosuch.txt --out {tmp}/out",
+            r"nosuch\.txt: cannot read pairs file \(\[Errno 2\] No such file or directory",
+            None,
+        ),
+        (
+            "lfw-pairs-short",
+            "import lfw --images {in}/lfw_images --pairs {in}/short_pairs.txt --follow-symlinks --out {tmp}/out",
+            r"short_pairs\.txt:3: file ends after 2 pairs; the header \(line 1\) promises 2 folds x 4 = 8 pairs$",
+            None,
+        ),
+        (
+            "lfw-pairs-header",
+            "import lfw --images {in}/lfw_images --pairs {in}/header_pairs.txt --follow-symlinks --out {tmp}/out",
+            r"header_pairs\.txt:1: header 'ten folds' is not 'n_folds n_per_fold'",
+            None,
+        ),
+        (
+            "lfw-matched-pair-of-one-image",
+            "import lfw --images {in}/lfw_images --pairs {in}/self_pairs.txt --follow-symlinks --out {tmp}/out",
+            r"self_pairs\.txt:2: matched pair of image 1 of 'Ann' with itself$",
+            None,
+        ),
+        (
+            "lfw-mismatched-pair-of-one-person",
+            "import lfw --images {in}/lfw_images --pairs {in}/twice_pairs.txt --follow-symlinks --out {tmp}/out",
+            r"twice_pairs\.txt:4: mismatched pair names 'Ann' twice \(it needs two people\)$",
+            None,
+        ),
+        (
+            "lfw-images-of-other-names",
+            "import lfw --images {in}/faces --pairs {in}/pairs.txt --out {tmp}/out",
+            r"pairs\.txt:2: image .*/faces/Ann/Ann_0001\.jpg does not exist$",
+            None,
+        ),
+        (
+            "synface-folder-not-numbered",
+            "import synface {in}/released_badname --out {tmp}/out",
+            r"released_badname/faces: expected identity folder 00003 \(folders are numbered 1\.\.N\)$",
+            None,
+        ),
+        ("synface-missing", "import synface {in}/nosuch --out {tmp}/out", r"/nosuch: not a folder$", None),
+        (
+            "rec-without-property",
+            "import rec {in}/rec_noproperty --out {tmp}/out",
+            r"rec_noproperty/property: no such file \(insightface's 'num_classes,height,width'\)$",
+            None,
+        ),
+    ],
+    "align": [
+        ("missing", "align {in}/nosuch --out {tmp}/out", r"/nosuch: not a folder$", None),
+        ("empty", "align {in}/empty --out {tmp}/out", r"/empty: no identity folders$", None),
+        (
+            "no-face-is-an-error",
+            "align {in}/blank --no-face error --out {tmp}/out",
+            r"blank/a/1\.png: MTCNN found no face \(--no-face error\)$",
+            None,
+        ),
+        (
+            "no-face-anywhere",
+            "align {in}/blank --out {tmp}/out",
+            r"no image left: MTCNN found no face in any of the 1 images \(.*blank/a/1\.png, \.\.\.\)$",
+            None,
+        ),
+        ("unknown-template", "align {in}/faces --template vgg --out {tmp}/out", r"--template: invalid choice", None),
     ],
     "train": [
         ("negative-seed", "train --syn {tmp}/syn --seed -5 --out {tmp}/out", r"--seed -5: must be >= 0", None),
@@ -434,6 +651,78 @@ BAD = {
             r"/out/checkpoint\.pt: write failed \(\[enforce fail at inline_container\.cc:672\] \. unexpected pos 704",
             _fail_writes(torch, "save", TORCH_DISK_FULL),
         ),
+        ("no-training-set", "train --out {tmp}/out", r"training needs a synthetic set \(--syn\), a real set", None),
+        (
+            "syn-missing",
+            "train --syn {in}/nosuch --out {tmp}/out",
+            r"nosuch: not a synface dataset \(no dataset\.json\)$",
+            None,
+        ),
+        ("syn-a-file", "train --syn {in}/notes.txt --out {tmp}/out", r"notes\.txt: not a synface dataset", None),
+        ("syn-an-empty-folder", "train --syn {in}/empty --out {tmp}/out", r"empty: not a synface dataset", None),
+        (
+            "subset-too-wide",
+            "train --syn {in}/syn --syn-subset 100 4 --out {tmp}/out",
+            r"/syn: subset asks for 100 identities, dataset has 4$",
+            None,
+        ),
+        (
+            "input-zero",
+            "train --syn {in}/syn --input 0x0 --out {tmp}/out",
+            r"input size '0x0' is not HxW with positive integers",
+            None,
+        ),
+        (
+            "input-too-large",
+            "train --syn {in}/syn --input 100000x100000 --out {tmp}/out",
+            r"--input 100000x100000: each side must be at most 1024$",
+            None,
+        ),
+        (
+            "input-larger-than-the-images",
+            "train --syn {in}/syn --out {tmp}/out",
+            r"synthetic set .*/syn: images are 32x32, smaller than the model input 112x96$",
+            None,
+        ),
+        (
+            "batch-larger-than-the-set",
+            TRAIN.replace("--batch 8", "--batch 100") + " --syn {in}/syn --out {tmp}/out",
+            r"/syn: 16 training images, fewer than one batch of 100$",
+            None,
+        ),
+        ("lr-zero", "train --syn {in}/syn --lr 0 --out {tmp}/out", r"lr must be > 0, got 0\.0$", None),
+        ("lr-negative", "train --syn {in}/syn --lr -1 --out {tmp}/out", r"lr must be > 0, got -1\.0$", None),
+        ("lr-nan", "train --syn {in}/syn --lr nan --out {tmp}/out", r"lr must be > 0, got nan$", None),
+        (
+            "margin-negative",
+            "train --syn {in}/syn --margin -1 --out {tmp}/out",
+            r"margin must be >= 0, got -1\.0$",
+            None,
+        ),
+        ("scale-zero", "train --syn {in}/syn --scale 0 --out {tmp}/out", r"scale must be > 0, got 0\.0$", None),
+        (
+            "warmup-above-half",
+            "train --syn {in}/syn --warmup 2 --out {tmp}/out",
+            r"warmup must be a fraction of the steps in \[0, 0\.5\], got 2\.0$",
+            None,
+        ),
+        ("warmup-negative", "train --syn {in}/syn --warmup -0.5 --out {tmp}/out", r"got -0\.5$", None),
+        ("threads-0", "train --syn {in}/syn --threads 0 --out {tmp}/out", r"--threads 0: must be >= 1$", None),
+        ("epochs-0", "train --syn {in}/syn --epochs 0 --out {tmp}/out", r"--epochs 0: must be >= 1$", None),
+        ("embedding-0", "train --syn {in}/syn --embedding 0 --out {tmp}/out", r"--embedding 0: must be >= 1$", None),
+        (
+            "min-steps-negative",
+            "train --syn {in}/syn --min-steps -1 --out {tmp}/out",
+            r"--min-steps -1: must be >= 0$",
+            None,
+        ),
+        (
+            "unknown-head",
+            "train --syn {in}/syn --head softmax --out {tmp}/out",
+            r"--head: invalid choice: 'softmax'",
+            None,
+        ),
+        ("unknown-arch", "train --syn {in}/syn --arch vgg16 --out {tmp}/out", r"--arch: invalid choice: 'vgg16'", None),
     ],
     "evaluate": [
         (
@@ -518,6 +807,139 @@ BAD = {
             r"/out: write failed \(No space left on device\)$",
             _fail_writes(Path, "write_text", DISK_FULL),
         ),
+        (
+            "model-missing",
+            "evaluate --model {in}/nosuch.pt --dataset {in}/lfw --out {tmp}/out",
+            r"nosuch\.pt: cannot read \(\[Errno 2\] No such file or directory",
+            None,
+        ),
+        (
+            "dataset-missing",
+            "evaluate --model {in}/model.pt --dataset {in}/nosuch --out {tmp}/out",
+            r"nosuch: not a synface dataset \(no dataset\.json\)$",
+            None,
+        ),
+        (
+            "dataset-without-pairs",
+            "evaluate --model {in}/model.pt --dataset {in}/no_pairs --out {tmp}/out",
+            r"no_pairs: no verification pairs \(pairs\.csv\)$",
+            None,
+        ),
+        ("model-without-dataset", "evaluate --model {in}/model.pt --out {tmp}/out", r"--model needs --dataset", None),
+        (
+            "model-and-scores",
+            "evaluate --model {in}/model.pt --scores {in}/good.csv --out {tmp}/out",
+            r"evaluate: argument --scores: not allowed with argument --model",
+            None,
+        ),
+        (
+            "neither-model-nor-scores",
+            "evaluate --out {tmp}/out",
+            r"one of the arguments --model --scores is required",
+            None,
+        ),
+        (
+            "scores-with-a-dataset",
+            "evaluate --scores {in}/good.csv --dataset {in}/lfw --out {tmp}/out",
+            r"--scores takes no --dataset, --scores-out, --flip, --arch, --input or --embedding$",
+            None,
+        ),
+        (
+            "scores-with-an-embedding",
+            "evaluate --scores {in}/good.csv --embedding 7 --out {tmp}/out",
+            r"--scores takes no --dataset",
+            None,
+        ),
+        (
+            "embedding-without-arch",
+            "evaluate --model {in}/model.pt --dataset {in}/lfw --embedding 7 --out {tmp}/out",
+            r"--embedding goes with --arch and --input \(a model file knows its own\)$",
+            None,
+        ),
+        (
+            "released-of-another-embedding",
+            (
+                "evaluate --model {in}/model.pt --arch lresnet10e_ir_tiny --input 32x32 --embedding 7 "
+                "--dataset {in}/lfw --out {tmp}/out"
+            ),
+            r"model\.pt does not fit the model; shape mismatch: fc\.3\.weight \(16, 256\) vs model \(7, 256\)",
+            None,
+        ),
+        (
+            "input-too-large",
+            (
+                "evaluate --model {in}/model.pt --arch lresnet10e_ir_tiny --input 100000x100000 "
+                "--dataset {in}/lfw --out {tmp}/out"
+            ),
+            r"--input 100000x100000: each side must be at most 1024$",
+            None,
+        ),
+        (
+            "threads-0",
+            "evaluate --model {in}/model.pt --dataset {in}/lfw --threads 0 --out {tmp}/out",
+            r"--threads 0: must be >= 1$",
+            None,
+        ),
+        (
+            "out-is-a-folder",
+            "evaluate --model {in}/model.pt --dataset {in}/lfw --out {in}/taken",
+            r"--out .*/taken: is a folder; give the path of a file$",
+            None,
+        ),
+        (
+            "scores-out-is-a-folder",
+            "evaluate --model {in}/model.pt --dataset {in}/lfw --scores-out {in}/taken --out {tmp}/out",
+            r"--scores-out .*/taken: is a folder; give the path of a file$",
+            None,
+        ),
+        (
+            "out-overwrites-the-model",
+            "evaluate --model {in}/model.pt --dataset {in}/lfw --out {in}/model.pt",
+            r"model\.pt: --out would overwrite --model .*model\.pt$",
+            None,
+        ),
+        (
+            "scores-out-inside-the-dataset",
+            "evaluate --model {in}/model.pt --dataset {in}/lfw --scores-out {in}/lfw/pairs.csv --out {tmp}/out",
+            r"lfw/pairs\.csv: --scores-out lies inside --dataset .*/lfw$",
+            None,
+        ),
+        (
+            "out-overwrites-the-scores",
+            "evaluate --scores {in}/good.csv --out {in}/good.csv",
+            r"good\.csv: --out would overwrite --scores .*good\.csv$",
+            None,
+        ),
+        (
+            "both-outputs-one-file",
+            "evaluate --model {in}/model.pt --dataset {in}/lfw --scores-out {tmp}/out --out {tmp}/out",
+            r"/out: --scores-out and --out name the same file$",
+            None,
+        ),
+        (
+            "scores-missing",
+            "evaluate --scores {in}/nosuch.csv --out {tmp}/out",
+            r"nosuch\.csv: cannot read scores",
+            None,
+        ),
+        (
+            "scores-lack-a-column",
+            "evaluate --scores {in}/score_only.csv --out {tmp}/out",
+            r"score_only\.csv:1: header lacks column\(s\) same \(expected 'score,same'\)$",
+            None,
+        ),
+        (
+            "score-nan",
+            "evaluate --scores {in}/nan.csv --out {tmp}/out",
+            r"nan\.csv:2: score 'nan' is not finite$",
+            None,
+        ),
+        (
+            "scores-without-rows",
+            "evaluate --scores {in}/header_only.csv --out {tmp}/out",
+            r"header_only\.csv: 0 data rows \(lines 2-1\) are fewer than the 10 folds$",
+            None,
+        ),
     ],
     "bench": [
         (
@@ -536,10 +958,107 @@ BAD = {
             None,
         ),
         ("train-rounds-0", "bench train --rounds 0", r"--rounds 0: must be >= 1$", None),
+        ("render-per-id-0", "bench render --per-id 0", r"--per-id 0: must be >= 1$", None),
+        ("render-threads-0", "bench render --threads 0", r"--threads 0: must be >= 1$", None),
+        ("realism-ids-0", "bench realism --ids 0", r"--ids 0: must be >= 1$", None),
+        (
+            "realism-unknown-domain",
+            "bench realism --domain foo",
+            r"unknown domain 'foo'; choose one of synthetic, real$",
+            None,
+        ),
+        ("realism-sheet-is-a-folder", "bench realism --sheet {in}/taken", r"--sheet .*/taken: is a folder", None),
+        ("train-input-zero", "bench train --input 0x0", r"input size '0x0' is not HxW", None),
+        ("train-input-too-large", "bench train --input 100000x100000", r"each side must be at most 1024$", None),
+        ("train-dataset-missing", "bench train --dataset {in}/nosuch", r"nosuch: not a synface dataset", None),
+        ("train-threads-0", "bench train --threads 0", r"--threads 0: must be >= 1$", None),
+        (
+            "train-unknown-arch",
+            "bench train --arch resnet",
+            r"bench train: argument --arch: invalid choice: 'resnet'",
+            None,
+        ),
+        ("unknown-benchmark", "bench gpu", r"bench: argument BENCHMARK: invalid choice: 'gpu'", None),
     ],
     "results": [
         ("unknown-table", "results nosuch --results {in}/results", r"unknown table 'nosuch'; choose one of", None),
         ("not-built", "results width_depth --results {in}/results", r"width_depth\.csv not built; build with", None),
+        (
+            "no-results-folder",
+            "results --results {in}/nosuch",
+            r"nosuch/tables: no result tables; build them with `make reproduce`",
+            None,
+        ),
+    ],
+    "model": [
+        (
+            "unknown-arch",
+            "model summary --arch resnet --input 112x96",
+            r"unknown architecture 'resnet'; known: lresnet50e_ir",
+            None,
+        ),
+        ("input-not-hxw", "model summary --arch lresnet10e_ir --input 112", r"input size '112' is not HxW", None),
+        ("input-zero", "model summary --arch lresnet10e_ir --input 0x0", r"input size '0x0' is not HxW", None),
+        (
+            "input-too-large",
+            "model summary --arch lresnet10e_ir --input 100000x100000",
+            r"--input 100000x100000: each side must be at most 1024$",
+            None,
+        ),
+        (
+            "embedding-0",
+            "model summary --arch lresnet10e_ir --input 112x96 --embedding 0",
+            r"--embedding 0: must be >= 1$",
+            None,
+        ),
+        (
+            "input-missing",
+            "model summary --arch lresnet10e_ir",
+            r"model summary: the following arguments are required",
+            None,
+        ),
+        ("no-action", "model", r"model: the following arguments are required: ACTION", None),
+    ],
+    "dvc-yaml": [
+        (
+            "config-missing",
+            "dvc-yaml --config {in}/nosuch.yaml --out {tmp}/out",
+            r"nosuch\.yaml: cannot read the config \(\[Errno 2\]",
+            None,
+        ),
+        (
+            "config-not-yaml",
+            "dvc-yaml --config {in}/bad_yaml.yaml --out {tmp}/out",
+            r"bad_yaml\.yaml: cannot read the config \(while parsing a flow sequence\)$",
+            None,
+        ),
+        (
+            "config-not-a-mapping",
+            "dvc-yaml --config {in}/notes.txt --out {tmp}/out",
+            r"notes\.txt: a config is a mapping of keys, not str$",
+            None,
+        ),
+        (
+            "config-unknown-key",
+            "dvc-yaml --config {in}/unknown_key.yaml --out {tmp}/out",
+            r"unknown_key\.yaml: .*Additional properties are not allowed \('trainig' was unexpected\)",
+            None,
+        ),
+        (
+            "out-is-a-folder",
+            "dvc-yaml --out {in}/taken",
+            r"--out .*/taken: is a folder; give the path of a file$",
+            None,
+        ),
+    ],
+    "synface": [
+        ("unknown-command", "serve", r"^synface: error: argument COMMAND: invalid choice: 'serve'", None),
+        (
+            "no-command",
+            "",
+            r"^synface: error: the following arguments are required: COMMAND \(see `synface --help`\)$",
+            None,
+        ),
     ],
 }
 
@@ -576,7 +1095,10 @@ def test_a_bad_input_is_refused_in_one_line_leaving_nothing(
 
 # Per command: (id, argv, what stdout must match, a file the command must have written (relative to {tmp}))
 GOOD = {
-    "render": [("tiny-set", "render --ids 2 --per-id 1 --seed 3 --out {tmp}/out", r"^$", "out/metadata.csv")],
+    "render": [
+        ("tiny-set", "render --ids 2 --per-id 1 --seed 3 --out {tmp}/out", r"^$", "out/metadata.csv"),
+        ("stand-in-real-photos", "render --domain real --ids 2 --per-id 2 --out {tmp}/out", r"^$", "out/metadata.csv"),
+    ],
     "import": [
         (
             "imagefolder",
@@ -603,6 +1125,12 @@ GOOD = {
             "out/pairs.csv",
         ),
         (
+            "size-of-the-first-image",
+            "import imagefolder {in}/faces --size auto --out {tmp}/out",
+            r'^\{"identities": 2, "images": 4, "pairs": 0\}$',
+            "out/dataset.json",
+        ),
+        (
             "resize-at-the-largest-size",
             "import imagefolder {in}/faces --align resize --size 1024x1024 --out {tmp}/out",
             r'"images": 4',
@@ -625,14 +1153,23 @@ GOOD = {
             "out",
         ),
         ("scores", "evaluate --scores {in}/good.csv --out {tmp}/out", r'^\{"accuracy_mean": 1\.0, ', "out"),
+        (
+            "scores-out",
+            "evaluate --model {in}/model.pt --dataset {in}/lfw --threads 1 --scores-out {tmp}/scores.csv",
+            r'^\{"accuracy_mean": [0-9.]+, ',
+            "scores.csv",
+        ),
     ],
     "bench": [("train-tiny", BENCH_TRAIN, r'^\{"arch": "lresnet10e_ir_tiny", "input": \[28, 24\], "batch": 8, ', None)],
     "results": [("one-table", "results attributes --results {in}/results", r"^attributes, test lfw, seeds 3", None)],
+    "model": [("summary", "model summary --arch lresnet10e_ir_tiny --input 28x24 --embedding 128", r"\S", None)],
+    "dvc-yaml": [("smoke", "dvc-yaml --config config/smoke.yaml --out {tmp}/dvc.yaml", r"/dvc\.yaml$", "dvc.yaml")],
 }
 
 
 @pytest.mark.parametrize("command, argv, output, written", _rows(GOOD))
-def test_a_good_input_keeps_working(inputs, tmp_path, capsys, command, argv, output, written):
+def test_a_good_input_keeps_working(inputs, tmp_path, capsys, monkeypatch, command, argv, output, written):
+    monkeypatch.chdir(ROOT)  # dvc-yaml's config path is relative to the repository
     before = _snapshot(inputs)
     code = main(argv.format(tmp=tmp_path, **{"in": inputs}).split())
     out, err = capsys.readouterr()

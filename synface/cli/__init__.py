@@ -6,8 +6,9 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
-from synface.errors import exit_status
+from synface.errors import SynfaceError, exit_status
 
 # Each module defines `register(subparsers)`; its parsers set `func(args) -> int | None`.
 SUBCOMMAND_MODULES = [
@@ -23,8 +24,17 @@ SUBCOMMAND_MODULES = [
 ]
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse's own errors (a missing or unknown argument, a bad choice) as one SynfaceError line
+    naming the subcommand, not the usage block; subparsers inherit the class."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("synface").strip()
+        raise SynfaceError(f"{command + ': ' if command else ''}{message} (see `{self.prog} --help`)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="synface", description=__doc__)
+    parser = Parser(prog="synface", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in SUBCOMMAND_MODULES:
         try:

@@ -4,8 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
+from synface.data.imagefiles import MAX_SIDE
 from synface.errors import SynfaceError
+from synface.models.architectures import parse_input_hw
 
 SEED_LIMIT = 2**32  # the range every RNG seeded from a --seed takes (numpy refuses negatives)
 
@@ -34,3 +37,28 @@ def integer(
 def seed(flag: str = "--seed") -> Callable[[str], int]:
     """A --seed: within SEED_LIMIT."""
     return integer(flag, 0, SEED_LIMIT)
+
+
+def input_hw(flag: str) -> Callable[[str], tuple[int, int]]:
+    """An argparse type: 'HxW' with each side at most MAX_SIDE (a huge size would only fail in the allocator)."""
+
+    def parse(text: str) -> tuple[int, int]:
+        hw = parse_input_hw(text)
+        if max(hw) > MAX_SIDE:
+            raise SynfaceError(f"{flag} {text}: each side must be at most {MAX_SIDE}")
+        return hw
+
+    return parse
+
+
+def output_file(flag: str) -> Callable[[str], Path]:
+    """An argparse type: the path of a file to write, refused at once if it is a folder
+    (the atomic write would only fail at the end, naming its temporary file)."""
+
+    def parse(text: str) -> Path:
+        path = Path(text)
+        if path.is_dir():
+            raise SynfaceError(f"{flag} {text}: is a folder; give the path of a file")
+        return path
+
+    return parse

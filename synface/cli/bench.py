@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from synface.cli.args import integer, seed
+from synface.cli.args import integer, output_file, seed
 from synface.cli.render import add_domain_argument, check_image_count
 from synface.cli.train import add_model_arguments
 
@@ -68,7 +68,9 @@ def _realism_arguments(parser: argparse.ArgumentParser) -> None:
     add_domain_argument(parser, "the embedded generator's faces or stand-in real photos")
     _count_arguments(parser, ids=12, per_id=8)
     parser.add_argument("--seed", type=seed(), default=0, help="seed of the rendered faces (default %(default)s)")
-    parser.add_argument("--sheet", type=Path, help="also write the judged crops as a PNG grid (identities x images)")
+    parser.add_argument(
+        "--sheet", type=output_file("--sheet"), help="also write the judged crops as a PNG grid (identities x images)"
+    )
 
 
 def _check_count(args: argparse.Namespace) -> None:

@@ -22,12 +22,12 @@ import argparse
 import json
 from pathlib import Path
 
-from synface.cli.args import integer
+from synface.cli.args import input_hw, integer, output_file
 from synface.errors import SynfaceError
 from synface.evaluate.protocol import evaluate_scores_csv
 from synface.experiments import OFFICIAL_EMBEDDING
 from synface.io.atomic import write_text
-from synface.models.architectures import architecture_names, parse_input_hw
+from synface.models.architectures import architecture_names
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -53,12 +53,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--arch", help=f"--model is an external checkpoint of this architecture ({', '.join(architecture_names())})"
     )
-    p.add_argument("--input", metavar="HxW", help="its input size, e.g. 112x96 (with --arch)")
+    p.add_argument("--input", type=input_hw("--input"), metavar="HxW", help="its input size, e.g. 112x96 (with --arch)")
     p.add_argument(
         "--embedding",
         type=integer("--embedding", low=2),
-        default=OFFICIAL_EMBEDDING,
-        help="its embedding size (with --arch; default %(default)s)",
+        help=f"its embedding size (with --arch; default {OFFICIAL_EMBEDDING})",
     )
     p.add_argument(
         "--flip", action="store_true", help="flip test: add the mirrored image's embedding (not used by the paper)"
@@ -66,9 +65,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--batch", type=integer("--batch", low=1), default=256, help="embedding batch size (default %(default)s)"
     )
-    p.add_argument("--threads", type=int, default=None, help="CPU threads (default: all cores)")
-    p.add_argument("--scores-out", type=Path, help="also write per-pair scores (left,right,same,fold,score)")
-    p.add_argument("--out", type=Path, help="also write the metrics JSON here (atomically)")
+    p.add_argument("--threads", type=integer("--threads", low=1), help="CPU threads (default: all cores)")
+    p.add_argument(
+        "--scores-out", type=output_file("--scores-out"), help="also write per-pair scores (left,right,same,fold,score)"
+    )
+    p.add_argument("--out", type=output_file("--out"), help="also write the metrics JSON here (atomically)")
     p.set_defaults(func=_run)
 
 
@@ -80,7 +81,10 @@ def _model_metrics(args: argparse.Namespace) -> dict:
         raise SynfaceError("synface evaluate --model needs --dataset (a pair dataset)")
     if (args.arch is None) != (args.input is None):
         raise SynfaceError("synface evaluate: --arch and --input go together (an external checkpoint's backbone)")
-    backbone = None if args.arch is None else Backbone(args.arch, parse_input_hw(args.input), args.embedding)
+    if args.arch is None and args.embedding is not None:
+        raise SynfaceError("synface evaluate: --embedding goes with --arch and --input (a model file knows its own)")
+    embedding = OFFICIAL_EMBEDDING if args.embedding is None else args.embedding
+    backbone = None if args.arch is None else Backbone(args.arch, args.input, embedding)
     return evaluate_model(
         args.model,
         args.dataset,
@@ -113,8 +117,11 @@ def _check_outputs(args: argparse.Namespace) -> None:
 def _run(args: argparse.Namespace) -> int:
     _check_outputs(args)
     if args.scores is not None:
-        if args.dataset is not None or args.scores_out is not None or args.flip or args.arch or args.input:
-            raise SynfaceError("synface evaluate --scores takes no --dataset, --scores-out, --flip, --arch or --input")
+        model_flags = (args.dataset, args.scores_out, args.arch, args.input, args.embedding)
+        if args.flip or any(flag is not None for flag in model_flags):
+            raise SynfaceError(
+                "synface evaluate --scores takes no --dataset, --scores-out, --flip, --arch, --input or --embedding"
+            )
         metrics = evaluate_scores_csv(args.scores)
     else:
         metrics = _model_metrics(args)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from synface.models.architectures import architecture_names, parse_input_hw
+from synface.cli.args import input_hw, integer
+from synface.models.architectures import architecture_names
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -12,8 +13,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sub = model.add_subparsers(dest="model_command", required=True, metavar="ACTION")
     summary = sub.add_parser("summary", help="state_dict shapes, parameter count and MACs of an architecture")
     summary.add_argument("--arch", required=True, help=f"one of: {', '.join(architecture_names())}")
-    summary.add_argument("--input", required=True, metavar="HxW", help="input image size, e.g. 112x96")
-    summary.add_argument("--embedding", type=int, default=512, help="embedding size (default 512)")
+    summary.add_argument(
+        "--input", type=input_hw("--input"), required=True, metavar="HxW", help="input image size, e.g. 112x96"
+    )
+    summary.add_argument(
+        "--embedding", type=integer("--embedding", 1), default=512, help="embedding size (default %(default)s)"
+    )
     summary.set_defaults(func=run_summary)
 
 
@@ -21,7 +26,6 @@ def run_summary(args: argparse.Namespace) -> int:
     from synface.models.lresnet import build_backbone  # torch: imported only when needed
     from synface.models.summary import summarize
 
-    input_hw = parse_input_hw(args.input)
-    model = build_backbone(args.arch, input_hw, args.embedding)
-    print("\n".join(summarize(model, input_hw).lines()))
+    model = build_backbone(args.arch, args.input, args.embedding)
+    print("\n".join(summarize(model, args.input).lines()))
     return 0

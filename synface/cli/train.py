@@ -14,8 +14,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from synface.cli.args import integer, seed
-from synface.models.architectures import architecture_names, parse_input_hw
+from synface.cli.args import input_hw, integer, seed
+from synface.models.architectures import architecture_names
 from synface.train.config import HEADS, TrainConfig
 
 DEFAULTS = TrainConfig(out=".", syn=".")  # only for the defaults shown in --help
@@ -33,7 +33,7 @@ def add_model_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--input",
-        type=parse_input_hw,
+        type=input_hw("--input"),
         default=DEFAULTS.input_hw,
         metavar="HxW",
         help="model input size (default %(default)s; the paper's is 112x96)",
