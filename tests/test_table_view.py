@@ -31,6 +31,15 @@ def test_table_view_shows_each_cell_as_written(tmp_path):
     assert not list(tmp_path.glob(".*tmp*"))  # written atomically, nothing left beside it
 
 
+def test_long_text_wraps_after_the_short_columns(tmp_path):
+    csv = tmp_path / "claims.csv"
+    csv.write_text(f"claim,statement,evidence,verdict\n1,{'word ' * 20},{'number ' * 20},supported\n")
+    write_table_view(csv, tmp_path / "claims.html")
+    page = (tmp_path / "claims.html").read_text()
+    assert re.findall(r"<th>(.*?)</th>", page) == ["claim", "statement", "verdict", "evidence"]  # the verdict in view
+    assert re.findall(r"<td( class=\"\w+\")?>", page) == [' class="num"', ' class="prose"', "", ' class="prose"']
+
+
 def test_table_view_path_mirrors_the_results_folder():
     assert table_view_path("results/tables/claims.csv") == "results/report/tables/claims.html"
     assert table_view_path("results/tuning/embedded.csv") == "results/report/tuning/embedded.html"

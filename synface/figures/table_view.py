@@ -11,6 +11,7 @@ import pandas as pd
 
 from synface.io.atomic import write_text
 
+PROSE_CHARS = 60  # a text column with a longer cell (the claims' statements and evidence) wraps in its cells
 STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 12px; color: #222; }
 h1 { font-size: 16px; margin: 0 0 8px; }
@@ -18,6 +19,7 @@ table { border-collapse: collapse; }
 th, td { padding: 3px 10px; border-bottom: 1px solid #ddd; white-space: nowrap; }
 th { text-align: left; background: #f3f3f3; position: sticky; top: 0; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.prose { white-space: normal; min-width: 18em; }
 tr:hover td { background: #fafae0; }
 """
 
@@ -31,15 +33,17 @@ def _is_number(text: str) -> bool:
 
 
 def table_html(frame: pd.DataFrame, title: str) -> str:
-    """An HTML page of `frame`'s cells exactly as written (the CSV's own rounding), numbers right-aligned."""
+    """An HTML page of `frame`'s cells exactly as written (the CSV's own rounding), numbers right-aligned,
+    prose wrapped and all but its first column moved last, so that a wide table (claims) reads in the report's pane."""
     numeric = {c for c in frame.columns if all(_is_number(v) for v in frame[c] if v != "")}
+    prose = [c for c in frame.columns if c not in numeric and frame[c].str.len().max() > PROSE_CHARS]
+    # the short columns (a claim's verdict) stay in view: prose after the first moves to the end
+    frame = frame[[c for c in frame.columns if c not in prose[1:]] + prose[1:]]
+    css = {c: ' class="num"' if c in numeric else ' class="prose"' if c in prose else "" for c in frame.columns}
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = "".join(
         "<tr>"
-        + "".join(
-            f'<td class="num">{html.escape(v)}</td>' if c in numeric else f"<td>{html.escape(v)}</td>"
-            for c, v in zip(frame.columns, row, strict=True)
-        )
+        + "".join(f"<td{css[c]}>{html.escape(v)}</td>" for c, v in zip(frame.columns, row, strict=True))
         + "</tr>\n"
         for row in frame.itertuples(index=False)
     )
