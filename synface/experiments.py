@@ -506,8 +506,17 @@ def load_config(configfile: str | os.PathLike[str], root: str | os.PathLike[str]
     try:
         validate(config, str(root / SCHEMA))
     except WorkflowError as err:
-        raise SynfaceError(f"{configfile}: {' '.join(str(err).split())[:300]}") from None
+        raise SynfaceError(f"{configfile}: {_schema_violation(str(err))}") from None
     return config
+
+
+def _schema_violation(report: str) -> str:
+    """jsonschema's failure report (the whole schema and config dumped) as its message and the key
+    it concerns: "-1 is less than the minimum of 0 (at config['seeds'][0])"."""
+    message = re.search(r"ValidationError: (.*)", report)
+    where = re.search(r"On instance((?:\[[^\]]*\])*):", report)
+    text = message[1].strip() if message else " ".join(report.split())[:300]
+    return f"{text} (at config{where[1]})" if where and where[1] else text
 
 
 TUNING_MODELS = "models/tuning"  # the tuning candidates' runs (not a training set's name)

@@ -117,7 +117,7 @@ def test_the_shipped_configs_still_build():
 SEED_CASES = [
     ("negative", {"seeds": [-1, 0]}, r"-1 is less than the minimum of 0 .*\['seeds'\]"),
     ("huge", {"seeds": [2**32]}, r"4294967296 is greater than the maximum .*\['seeds'\]"),
-    ("negative-tuning", {"tuning": {"seeds": [-1]}}, r"-1 is less than .*\['tuning'\]\['properties'\]\['seeds'\]"),
+    ("negative-tuning", {"tuning": {"seeds": [-1]}}, r"-1 is less than .*\['tuning'\]\['seeds'\]"),
 ]
 
 
@@ -1041,7 +1041,7 @@ BAD = {
         (
             "config-unknown-key",
             "dvc-yaml --config {in}/unknown_key.yaml --out {tmp}/out",
-            r"unknown_key\.yaml: .*Additional properties are not allowed \('trainig' was unexpected\)",
+            r"unknown_key\.yaml: Additional properties are not allowed \('trainig' was unexpected\)$",
             None,
         ),
         (
