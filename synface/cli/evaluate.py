@@ -83,8 +83,7 @@ def _model_metrics(args: argparse.Namespace) -> dict:
         raise SynfaceError("synface evaluate: --arch and --input go together (an external checkpoint's backbone)")
     if args.arch is None and args.embedding is not None:
         raise SynfaceError("synface evaluate: --embedding goes with --arch and --input (a model file knows its own)")
-    embedding = OFFICIAL_EMBEDDING if args.embedding is None else args.embedding
-    backbone = None if args.arch is None else Backbone(args.arch, args.input, embedding)
+    backbone = None if args.arch is None else Backbone(args.arch, args.input, args.embedding or OFFICIAL_EMBEDDING)
     return evaluate_model(
         args.model,
         args.dataset,
