@@ -24,10 +24,6 @@ NOSE_TIP_Y, SUBNASALE_Y = -1.5, -2.6
 MOUTH_X, MOUTH_Y = 2.55, -4.8
 CHIN_Y = -9.0
 HAIRLINE_Y = 8.6
-# A transverse section of the face is broad and flat in front and turns the corner at the lateral
-# orbital rims and cheekbones (a superellipse, not an ellipse): with the plain ellipse the far
-# cheek's silhouette cut the far eye already at 25-30 degrees of yaw.
-FACE_FLATNESS = 0.65
 N_U_HALF = 44  # azimuth samples: 2 * N_U_HALF around the head
 N_V = 60  # elevation rows (one more is inserted for the mouth slit)
 
@@ -226,9 +222,7 @@ def _mean_head():
     cu, su, cv, sv = np.cos(U), np.sin(U), np.cos(Vv), np.sin(Vv)
     cvx = np.where(Vv > 0, cv**0.72, cv)  # rounder, fuller cranium
     x = np.where(Vv > 0, A_HEAD + 0.45 * np.sin(2.2 * np.clip(Vv, 0, 1.4)), A_HEAD) * cvx * su
-    # the front is flatter than an ellipse: depth falls as cos(azimuth)**FACE_FLATNESS
-    front_cu = np.where(cu >= 0, np.abs(cu) ** FACE_FLATNESS, cu)
-    z = np.where(cu >= 0, C_FRONT, C_BACK) * np.where(Vv > 0, cv**0.6, cv) * front_cu
+    z = np.where(cu >= 0, C_FRONT, C_BACK) * np.where(Vv > 0, cv**0.6, cv) * cu
     y = YC + B_HEAD * sv
     y0 = y.copy()
     front = _ss(0.05, 0.6, cu)
