@@ -33,6 +33,13 @@ def test_detection_rate_and_auc_of_planted_descriptors():
         "detection_rate": pytest.approx(5 / 6),
         "detection_rate_frontal": pytest.approx(3 / 4),
         "frontal_share": pytest.approx(4 / 6),
+        # |yaw| 0, 5 | 10 | 25 | 30 (a band's lower edge belongs to it) | 0
+        "detection_by_yaw": {
+            "0-10": {"rate": 1.0, "crops": 3},
+            "10-20": {"rate": 0.0, "crops": 1},
+            "20-30": {"rate": 1.0, "crops": 1},
+            "30-45": {"rate": 1.0, "crops": 1},
+        },
         "identity_auc": 1.0,
         "mixup_rho": None,
     }

@@ -5,7 +5,8 @@ they judge the 112x96 aligned crops independently (issue 10):
 
 - detection rate: the fraction of crops in which HOG, upsampled once (2x), finds a face; also
   among the near-frontal crops (|yaw| <= FRONTAL_DEG), which separates how face-like the
-  faces are from how many of them the pose priors turn beyond a frontal detector's range;
+  faces are from how many of them the pose priors turn beyond a frontal detector's range,
+  and per band of |yaw| (YAW_BANDS), which shows how far round a face still reads as one;
 - identity AUC: ROC AUC of same- vs different-identity pairs over all pairs of crops,
   scored by the negative distance of the recogniser's 128-d descriptors;
 - mixup ρ: for each identity, the Spearman ρ between φ and the descriptor distance to
@@ -51,6 +52,7 @@ INSTALL = (
 )
 UPSAMPLE = 1  # one 2x step up: the crop's face is barely larger than HOG's 80 px window
 FRONTAL_DEG = 20.0
+YAW_BANDS = (0.0, 10.0, 20.0, 30.0, 45.0, 90.0)  # |yaw| band edges (degrees) of detection_by_yaw
 
 
 class Judge:
@@ -144,8 +146,22 @@ def realism_metrics(
         "detection_rate": float(np.mean(found)),
         "detection_rate_frontal": float(np.mean(found[frontal])) if frontal.any() else None,
         "frontal_share": float(np.mean(frontal)),
+        "detection_by_yaw": detection_by_yaw(found, yaw_deg),
         "identity_auc": identity_auc(descriptors, identities),
         "mixup_rho": None if sweeps is None else mixup_rho(sweeps, PHI_GRID),
+    }
+
+
+def detection_by_yaw(found: np.ndarray, yaw_deg: np.ndarray) -> dict[str, dict[str, float | int]]:
+    """Detection rate and crop count per |yaw| band 'lo-hi' (lo inclusive; bands without crops left out)."""
+    band = np.digitize(np.abs(yaw_deg), YAW_BANDS[1:-1])
+    return {
+        f"{YAW_BANDS[b]:g}-{YAW_BANDS[b + 1]:g}": {
+            "rate": float(np.mean(found[band == b])),
+            "crops": int(np.sum(band == b)),
+        }
+        for b in range(len(YAW_BANDS) - 1)
+        if np.any(band == b)
     }
 
 
