@@ -24,6 +24,13 @@ NOSE_TIP_Y, SUBNASALE_Y = -1.5, -2.6
 MOUTH_X, MOUTH_Y = 2.55, -4.8
 CHIN_Y = -9.0
 HAIRLINE_Y = 8.6
+# The face front is a superellipse: depth grows as cos(azimuth)^FACE_FLATNESS, so the transverse
+# section is broad and flat in front and turns at the lateral orbital rims and cheekbones (with the
+# ellipse the far cheek's silhouette cut the far eye at 25-30 degrees of yaw).
+FACE_FLATNESS = 0.65
+# Hair volume (cm): hairs lie flat at the hairline and the layer thickens over ~2.5 cm behind it;
+# its thickness is an identity shape component (+-2 SD: 0.2-2.2 cm, close-cropped to full).
+HAIR_VOLUME, HAIR_THICKNESS, HAIR_VOLUME_SD = 32, 1.2, 0.5
 N_U_HALF = 44  # azimuth samples: 2 * N_U_HALF around the head
 N_V = 60  # elevation rows (one more is inserted for the mouth slit)
 
@@ -222,7 +229,8 @@ def _mean_head():
     cu, su, cv, sv = np.cos(U), np.sin(U), np.cos(Vv), np.sin(Vv)
     cvx = np.where(Vv > 0, cv**0.72, cv)  # rounder, fuller cranium
     x = np.where(Vv > 0, A_HEAD + 0.45 * np.sin(2.2 * np.clip(Vv, 0, 1.4)), A_HEAD) * cvx * su
-    z = np.where(cu >= 0, C_FRONT, C_BACK) * np.where(Vv > 0, cv**0.6, cv) * cu
+    front_cu = np.where(cu >= 0, np.abs(cu) ** FACE_FLATNESS, cu)
+    z = np.where(cu >= 0, C_FRONT, C_BACK) * np.where(Vv > 0, cv**0.6, cv) * front_cu
     y = YC + B_HEAD * sv
     y0 = y.copy()
     front = _ss(0.05, 0.6, cu)
@@ -258,12 +266,12 @@ def _mean_head():
     side = _ss(0.80, 0.97, np.abs(su)) * (cu > -0.6)
     ear = 1.3 * _g(yb - 1.2, 1.9) * _g(z + 0.4, 1.1) * side
     x = x + np.sign(xb) * ear
-    # hair cap (volume along the ellipsoid normal)
+    # hair (its mask, and its volume along the ellipsoid normal)
     hair = _ss(-0.35, 0.35, yb - hairline(U))
     n0 = np.stack([x / A_HEAD**2, (y - YC) / B_HEAD**2, z / C_FRONT**2], -1)
     n0 /= np.linalg.norm(n0, axis=-1, keepdims=True)
-    vol = 0.7 * hair * (1.0 - 0.5 * front * _ss(7.0, 10.5, yb))
-    P = np.stack([x, y, z], -1) + vol[..., None] * n0
+    hair_layer = _ss(-0.3, 2.5, yb - hairline(U))[..., None] * (1.0 - 0.5 * front * _ss(7.0, 10.5, yb))[..., None] * n0
+    P = np.stack([x, y, z], -1) + HAIR_THICKNESS * hair_layer
     head = P.reshape(-1, 3)
     tris = _grid_triangles(nv, nu)
     # neck tube
@@ -287,6 +295,7 @@ def _mean_head():
         yb=np.concatenate([yb.ravel(), neck[:, 1]]),
         front=np.concatenate([front.ravel(), np.zeros(len(neck))]),
         hair=np.concatenate([hair.ravel(), np.zeros(len(neck))]),
+        hair_layer=np.concatenate([hair_layer.reshape(-1, 3), np.zeros((len(neck), 3))]),
         is_neck=np.concatenate([np.zeros(head.shape[0], bool), np.ones(len(neck), bool)]),
         row=np.concatenate([np.repeat(np.arange(nv), nu), np.full(len(neck), -1)]),
         i_mouth=i_mouth,
@@ -648,6 +657,8 @@ def build_face_model(extra_shape: int = 0, extra_texture: int = 0) -> FaceModel:
     shape_std[:n_named] = named_std
     shape_basis = np.stack([_normalise_peak(c) * s for c, s in zip(comps, shape_std)])
     shape_basis[FEATURE_SHAPE_COMPONENTS] = 0.0
+    shape_std[HAIR_VOLUME] = HAIR_VOLUME_SD
+    shape_basis[HAIR_VOLUME] = HAIR_VOLUME_SD * info["hair_layer"]
 
     # texture
     rng = np.random.default_rng(5678)
