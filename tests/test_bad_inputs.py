@@ -967,6 +967,13 @@ BAD = {
             r"unknown domain 'foo'; choose one of synthetic, real$",
             None,
         ),
+        ("realism-unknown-factor", "bench realism --factor sideways", r"unknown factor mode 'sideways'", None),
+        (
+            "realism-real-factor",
+            "bench realism --domain real --factor pose",
+            r"--factor is synthetic-only: real photos draw every factor per photo$",
+            None,
+        ),
         ("realism-sheet-is-a-folder", "bench realism --sheet {in}/taken", r"--sheet .*/taken: is a folder", None),
         ("train-input-zero", "bench train --input 0x0", r"input size '0x0' is not HxW", None),
         ("train-input-too-large", "bench train --input 100000x100000", r"each side must be at most 1024$", None),

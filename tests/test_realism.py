@@ -12,7 +12,7 @@ from PIL import Image
 from synface.cli import main
 from synface.data.storage import Dataset
 from synface.generator import lam
-from synface.generator.realism import goals_met, mixup_sweep, realism_metrics
+from synface.generator.realism import goals_met, mixup_sweep, realism_metrics, render_sets
 from synface.generator.sampling import PHI_GRID, GenerationSettings, identity_coefficients, identity_lambdas
 from synface.realdomain.casia import render_keys
 from synface.realdomain.identities import RealDomainSettings
@@ -83,18 +83,25 @@ def test_mixup_sweep_moves_only_the_identity_towards_one_partner():
     assert any(np.allclose(partner, identity_coefficients(settings, k)) for k in (0, 2, 3, 4))
 
 
+def test_factor_mode_none_renders_each_identity_alike():
+    sets = render_sets("synthetic", 2, 2, seed=3, factor="none")
+    assert (sets.images[0] == sets.images[1]).all() and (sets.images[0] != sets.images[2]).any()
+
+
 # --- the benchmark end to end --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("domain", ["synthetic", "real"])
-def test_bench_realism_prints_one_json_line(tmp_path, capsys, domain):
+@pytest.mark.parametrize(("domain", "factor"), [("synthetic", "pose"), ("real", None)])
+def test_bench_realism_prints_one_json_line(tmp_path, capsys, domain, factor):
     pytest.importorskip("dlib", reason="dlib-bin not installed (pinned in requirements.lock)")
     pytest.importorskip("face_recognition_models", reason="face-recognition-models (with setuptools<81) not installed")
     sheet = tmp_path / "sheet.png"
-    assert main(["bench", "realism", "--domain", domain, "--ids", "2", "--per-id", "3", "--sheet", str(sheet)]) == 0
+    factor_option = [] if factor is None else ["--factor", factor]
+    command = ["bench", "realism", "--domain", domain, "--ids", "2", "--per-id", "3", *factor_option]
+    assert main([*command, "--sheet", str(sheet)]) == 0
     assert np.asarray(Image.open(sheet)).shape == (2 * 112, 3 * 96, 3)  # a row per identity
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 1
     result = json.loads(lines[0])
-    assert (result["domain"], result["ids"], result["per_id"]) == (domain, 2, 3)
+    assert (result["domain"], result["ids"], result["per_id"], result["factor"]) == (domain, 2, 3, factor or "all")
     assert 0 <= result["detection_rate"] <= 1 and 0 <= result["identity_auc"] <= 1
     assert set(result["goals"]) == set(result["met"]) == {"detection_rate", "identity_auc", "mixup_rho"}
     if domain == "real":

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from synface.cli.args import integer, output_file, seed
-from synface.cli.render import add_domain_argument, check_image_count
+from synface.cli.render import add_domain_argument, add_factor_argument, check_image_count
 from synface.cli.train import add_model_arguments
+from synface.errors import SynfaceError
+from synface.generator.sampling import GenerationSettings
 
 # bench train: beyond these a typo runs for hours or exhausts memory (the paper's batch is 512)
 MAX_BATCH, MAX_STEPS, MAX_ROUNDS = 4096, 10_000, 100
@@ -67,6 +69,7 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
 def _realism_arguments(parser: argparse.ArgumentParser) -> None:
     add_domain_argument(parser, "the embedded generator's faces or stand-in real photos")
     _count_arguments(parser, ids=12, per_id=8)
+    add_factor_argument(parser)
     parser.add_argument("--seed", type=seed(), default=0, help="seed of the rendered faces (default %(default)s)")
     parser.add_argument(
         "--sheet", type=output_file("--sheet"), help="also write the judged crops as a PNG grid (identities x images)"
@@ -76,6 +79,16 @@ def _realism_arguments(parser: argparse.ArgumentParser) -> None:
 def _check_count(args: argparse.Namespace) -> None:
     """A rendering benchmark renders at most what one `synface render` call may."""
     check_image_count(args.ids, args.per_id)
+
+
+def _check_realism(args: argparse.Namespace) -> None:
+    _check_count(args)
+    if args.domain == "real" and args.factor is not None:
+        raise SynfaceError("--factor is synthetic-only: real photos draw every factor per photo")
+    if args.factor is not None:
+        GenerationSettings(
+            args.ids, args.per_id, identity_mixup=False, factor=args.factor
+        )  # an unknown mode fails before dlib loads
 
 
 @dataclass(frozen=True)
@@ -102,7 +115,7 @@ BENCH_COMMANDS = {
         "dlib's face detection rate, identity AUC and mixup rho on rendered faces",
         _realism_arguments,
         "synface.generator.realism",
-        _check_count,
+        _check_realism,
     ),
 }
 

@@ -30,6 +30,15 @@ def add_domain_argument(parser: argparse.ArgumentParser, help_text: str) -> None
     )
 
 
+def add_factor_argument(parser: argparse.ArgumentParser) -> None:
+    """--factor, shared with `synface bench realism`; None when not given, so --domain real can refuse it."""
+    parser.add_argument(
+        "--factor",
+        help=f"factor mode: {', '.join(FACTOR_MODES)} (synthetic only; default: all; "
+        "real photos draw every factor per photo)",
+    )
+
+
 def check_image_count(ids: int, per_id: int) -> None:
     """At most MAX_IMAGES per call (render, and the render and realism benchmarks)."""
     if ids * per_id > MAX_IMAGES:
@@ -57,11 +66,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="identity mixup (synthetic only; default: on)",
     )
-    p.add_argument(
-        "--factor",
-        help=f"factor mode: {', '.join(FACTOR_MODES)} (synthetic only; default: all; "
-        "real photos draw every factor per photo)",
-    )
+    add_factor_argument(p)
     p.add_argument("--seed", type=seed(), default=0)
     p.add_argument("--out", required=True, help="output folder (must not exist or be empty)")
     p.set_defaults(func=_run)

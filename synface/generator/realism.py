@@ -15,8 +15,8 @@ they judge the 112x96 aligned crops independently (issue 10):
   away from the identity as φ falls, as identity mixup's soft labels assume. Synthetic
   only: real photos have no φ.
 
-The synthetic set is `synface render --no-im --factor all`'s; the real one is stand-in
-CASIA-WebFace photos (`synface.realdomain`). dlib serves this benchmark only, never the pipeline.
+The synthetic set is `synface render --no-im --factor all`'s (`--factor MODE`: that mode's); the
+real one is stand-in CASIA-WebFace photos (`synface.realdomain`). dlib serves this benchmark only, never the pipeline.
 """
 
 from __future__ import annotations
@@ -108,13 +108,16 @@ def mixup_sweep(settings: GenerationSettings, identity: int) -> np.ndarray:
     return sweep
 
 
-def render_sets(domain: str, n_ids: int, per_id: int, seed: int) -> FaceSets:
-    """The crops of identities 0..n_ids-1, images 0..per_id-1 of `domain`, plus the synthetic mixup sweeps."""
+def render_sets(domain: str, n_ids: int, per_id: int, seed: int, factor: str = "all") -> FaceSets:
+    """The crops of identities 0..n_ids-1, images 0..per_id-1 of `domain`, plus the synthetic mixup sweeps.
+
+    `factor`: the synthetic factor mode (which factors vary per image); real photos vary all.
+    """
     if domain == "real":
         keys = [(i, j) for i in range(n_ids) for j in range(per_id)]
         images, meta = render_keys(real_train_settings(seed), keys)
         return FaceSets(images, meta["identity"].to_numpy(), meta["yaw_deg"].to_numpy(), None)
-    settings = GenerationSettings(n_ids, per_id, identity_mixup=False, factor="all", seed=seed)
+    settings = GenerationSettings(n_ids, per_id, identity_mixup=False, factor=factor, seed=seed)
     images, meta = render_identities(settings, range(n_ids))
     yaw = np.rad2deg(
         np.concatenate([identity_lambdas(settings, i)[0][:, lam.POSE.start + lam.YAW] for i in range(n_ids)])
@@ -196,8 +199,9 @@ def run(args: argparse.Namespace) -> int:
             f"got ids={args.ids} per_id={args.per_id}"
         )
     judge = Judge()  # first, so that a missing dlib fails before any rendering
+    factor = "all" if args.factor is None else args.factor
     start = time.perf_counter()
-    sets = render_sets(args.domain, args.ids, args.per_id, args.seed)
+    sets = render_sets(args.domain, args.ids, args.per_id, args.seed, factor)
     metrics = measure(sets, judge)
     seconds = time.perf_counter() - start
     if args.sheet is not None:
@@ -214,6 +218,7 @@ def run(args: argparse.Namespace) -> int:
                 "ids": args.ids,
                 "per_id": args.per_id,
                 "seed": args.seed,
+                "factor": factor,
                 **metrics,
                 "goals": goals,
                 "met": goals_met(metrics),
