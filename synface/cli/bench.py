@@ -82,13 +82,13 @@ def _check_count(args: argparse.Namespace) -> None:
 
 
 def _check_realism(args: argparse.Namespace) -> None:
+    """The image count, and --factor: synthetic only, and an unknown mode fails before dlib loads."""
     _check_count(args)
-    if args.domain == "real" and args.factor is not None:
+    if args.factor is None:
+        return
+    if args.domain == "real":
         raise SynfaceError("--factor is synthetic-only: real photos draw every factor per photo")
-    if args.factor is not None:
-        GenerationSettings(
-            args.ids, args.per_id, identity_mixup=False, factor=args.factor
-        )  # an unknown mode fails before dlib loads
+    GenerationSettings(args.ids, args.per_id, identity_mixup=False, factor=args.factor)
 
 
 @dataclass(frozen=True)

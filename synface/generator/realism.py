@@ -16,7 +16,8 @@ they judge the 112x96 aligned crops independently (issue 10):
   only: real photos have no φ.
 
 The synthetic set is `synface render --no-im --factor all`'s (`--factor MODE`: that mode's); the
-real one is stand-in CASIA-WebFace photos (`synface.realdomain`). dlib serves this benchmark only, never the pipeline.
+real one is stand-in CASIA-WebFace photos (`synface.realdomain`). dlib serves this benchmark
+only, never the pipeline.
 """
 
 from __future__ import annotations
