@@ -59,6 +59,8 @@ def test_surface_coordinates_of_the_model():
     hair = model.region["hair"] > 0.9
     assert np.all(above[hair] > 0) and np.all(above[model.landmark_index] < 0)  # hair above, eyes/nose/mouth below
     assert hairline(0.3) > hairline(1.2) > hairline(2.5) and float(hairline(0.0)) == HAIRLINE_Y
+    # the temporal hairline runs down to the sideburn in front of the ear, below eye level, and arcs over the ear
+    assert hairline(np.deg2rad(82.0)) < EYE_Y < hairline(np.deg2rad(95.0))
 
 
 def test_eye_draws_pupil_iris_and_sclera_where_anatomy_puts_them():

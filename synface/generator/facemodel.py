@@ -31,6 +31,14 @@ FACE_FLATNESS = 0.65
 # Hair volume (cm): hairs lie flat at the hairline and the layer thickens over ~2.5 cm behind it;
 # its thickness is an identity shape component (+-2 SD: 0.2-2.2 cm, close-cropped to full).
 HAIR_VOLUME, HAIR_THICKNESS, HAIR_VOLUME_SD = 32, 1.2, 0.5
+# The hairline, (|azimuth| in degrees, height in cm): level across the forehead, it turns down at the
+# frontotemporal corner (~50 deg, above the lateral brow), runs down the temple to the sideburn,
+# which ends at the level of the tragus just in front of the ear (~82 deg), arcs over the ear
+# (~88-104 deg) and falls behind it to the nape.
+_HAIRLINE = (
+    (0.0, 35.0, 50.0, 62.0, 74.0, 82.0, 88.0, 104.0, 115.0, 180.0),
+    (HAIRLINE_Y, 8.4, 7.7, 5.8, 3.0, 1.3, 4.3, 4.3, 1.5, -1.4),
+)
 N_U_HALF = 44  # azimuth samples: 2 * N_U_HALF around the head
 N_V = 60  # elevation rows (one more is inserted for the mouth slit)
 
@@ -203,11 +211,8 @@ def vertex_normals(verts: np.ndarray, tris: np.ndarray) -> np.ndarray:
 
 
 def hairline(u):
-    """Height of the hairline as a function of azimuth (front u=0 .. back u=pi)."""
-    cu = np.cos(u)
-    front = 3.6 + (HAIRLINE_Y - 3.6) * np.maximum(cu, 0.0) ** 0.7
-    back = 3.6 - 5.0 * np.maximum(-cu, 0.0) ** 1.3
-    return np.where(cu >= 0, front, back)
+    """Height of the hairline (cm) as a function of azimuth (front u=0 .. back u=pi; _HAIRLINE)."""
+    return np.interp(np.rad2deg(np.abs(u)), *_HAIRLINE)
 
 
 def feature_albedo(tex: np.ndarray) -> np.ndarray:
@@ -270,7 +275,7 @@ def _mean_head():
     hair = _ss(-0.35, 0.35, yb - hairline(U))
     n0 = np.stack([x / A_HEAD**2, (y - YC) / B_HEAD**2, z / C_FRONT**2], -1)
     n0 /= np.linalg.norm(n0, axis=-1, keepdims=True)
-    hair_layer = _ss(-0.3, 2.5, yb - hairline(U))[..., None] * (1.0 - 0.5 * front * _ss(7.0, 10.5, yb))[..., None] * n0
+    hair_layer = (_ss(-0.3, 2.5, yb - hairline(U)) * (1.0 - 0.5 * front * _ss(7.0, 10.5, yb)))[..., None] * n0
     P = np.stack([x, y, z], -1) + HAIR_THICKNESS * hair_layer
     head = P.reshape(-1, 3)
     tris = _grid_triangles(nv, nu)
