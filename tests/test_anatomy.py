@@ -21,14 +21,23 @@ from synface.generator.facemodel import (
     EYE_OPENING,
     EYE_X,
     EYE_Y,
+    F_BROW,
     F_HAIR,
     F_IRIS,
+    F_LASH,
     F_MOUTH,
     F_SCLERA,
     F_TEETH,
+    FAIR_HAIR,
     FEATURE_BASE,
+    HAIR,
+    HAIR_FAIRNESS,
+    HAIR_REDNESS,
+    HAIR_SKIN_CORRELATION,
     HAIRLINE_Y,
     SKIN,
+    SKIN_TONE,
+    _sky_visibility,
     build_face_model,
     feature_albedo,
     hairline,
@@ -93,6 +102,25 @@ def test_identity_texture_tints_features():
     assert np.all(feature_albedo(np.full((1, 80), 50.0)) <= 1.0)
 
 
+def test_melanin_scales_hair_brow_and_lash_albedo():
+    one = np.zeros((1, 80))
+    one[0, HAIR_FAIRNESS] = 1.0  # one SD fairer: log albedo + sqrt(1 - rho^2) * FAIR_HAIR
+    expected = HAIR * np.exp(np.sqrt(1.0 - HAIR_SKIN_CORRELATION**2) * FAIR_HAIR)
+    np.testing.assert_allclose(feature_albedo(one)[0, F_HAIR], expected, rtol=1e-5)
+    skin = np.zeros((2, 80))
+    skin[:, SKIN_TONE] = [-2.0, 2.0]
+    dark, light = feature_albedo(skin)  # dark skin goes with darker hair and brows
+    assert np.all(dark[F_HAIR] < light[F_HAIR]) and np.all(dark[F_BROW] < light[F_BROW])
+    pale = np.zeros((1, 80))
+    pale[0, HAIR_REDNESS] = -50.0  # no pheomelanin at all still leaves a warm brown, not green
+    r, g, b = feature_albedo(pale)[0, F_HAIR]
+    assert r > g > b > 0.4 * HAIR[2]
+    feats = feature_albedo(np.random.default_rng(0).standard_normal((2000, 80)))
+    for f in (F_HAIR, F_BROW, F_LASH):  # natural hues (R >= G >= B), off the albedo floor
+        assert np.all(feats[:, f, 0] >= feats[:, f, 1]) and np.all(feats[:, f, 1] >= feats[:, f, 2])
+        assert np.mean(feats[:, f].min(1) <= 0.003) < 0.02
+
+
 def test_pupil_constricts_in_bright_light():
     lam = np.zeros((2, L.LAMBDA_DIM))
     lam[:, L.ILLUMINATION.start : L.ILLUMINATION.start + 3] = np.array([[0.75], [1.05]])
@@ -126,6 +154,36 @@ def test_baked_occlusion_darkens_hollows():
     socket = (cos_u > 0.5) & (np.abs(x - EYE_X) < 1.2) & (y > EYE_Y + 0.5) & (y < BROW_Y - 0.5)  # under the brow
     assert socket.sum() > 20
     assert occ[socket].mean() < occ[r["forehead"] > 0.5].mean() - 0.005
+    under_jaw = (r["neck"] > 0.5) & (y > -11.0) & (y < -9.5) & (cos_u > 0.7)  # the jaw overhangs the neck
+    assert under_jaw.sum() > 3
+    assert occ[under_jaw].mean() < occ[r["forehead"] > 0.5].mean() - 0.3
+
+
+def _floor_and_roof(roof: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A 10 x 10 cm floor of 21 x 21 vertices facing +z, and optionally a 4 x 4 cm roof 1.5 cm above its middle."""
+    g = np.linspace(-5.0, 5.0, 21)
+    X, Y = np.meshgrid(g, g)
+    verts = [np.stack([X.ravel(), Y.ravel(), np.zeros(X.size)], 1)]
+    if roof:
+        r = np.linspace(-2.0, 2.0, 9)
+        RX, RY = np.meshgrid(r, r)
+        verts.append(np.stack([RX.ravel(), RY.ravel(), np.full(RX.size, 1.5)], 1))
+    verts = np.concatenate(verts)
+    i = np.arange(20)[:, None] * 21 + np.arange(20)[None, :]
+    tris = np.concatenate([np.stack([i, i + 1, i + 21], -1), np.stack([i + 1, i + 22, i + 21], -1)]).reshape(-1, 3)
+    normals = np.tile([0.0, 0.0, 1.0], (len(verts), 1))
+    return verts, tris, normals
+
+
+def test_sky_visibility_is_one_in_the_open_and_low_under_a_roof():
+    verts, tris, normals = _floor_and_roof(roof=False)
+    assert _sky_visibility(verts, tris, normals, n_smooth=0).min() > 0.99  # nothing above an open floor
+    verts, tris, normals = _floor_and_roof(roof=True)
+    vis = _sky_visibility(verts, tris, normals, n_smooth=0)
+    centre, corner = 10 * 21 + 10, 0
+    # under the middle of a 4 cm roof 1.5 cm up, directions within ~53 deg of the zenith are blocked:
+    # cosine-weighted, a disc that wide would leave cos^2(53 deg) ~ 0.36 of the sky, the square a little less
+    assert 0.1 < vis[centre] < 0.45 and vis[corner] > 0.95
 
 
 def _open_eye_at(x: float, y: float, shape: dict[int, float]) -> float:
