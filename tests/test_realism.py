@@ -11,8 +11,16 @@ from PIL import Image
 
 from synface.cli import main
 from synface.data.storage import Dataset
+from synface.evaluate.protocol import roc_auc
 from synface.generator import lam
-from synface.generator.realism import goals_met, mixup_sweep, realism_metrics, render_sets
+from synface.generator.realism import (
+    goals_met,
+    identity_bootstrap,
+    mixup_sweep,
+    realism_metrics,
+    render_sets,
+    weighted_auc,
+)
 from synface.generator.sampling import PHI_GRID, GenerationSettings, identity_coefficients, identity_lambdas
 from synface.realdomain.casia import render_keys
 from synface.realdomain.identities import RealDomainSettings
@@ -47,6 +55,28 @@ def test_detection_rate_and_auc_of_planted_descriptors():
     # impostor pairs 0, 10, 10, 0 apart; a genuine pair beats none and ties two of four: AUC 1/4
     tied = realism_metrics(found[:4], np.array([[0.0], [0.0], [10.0], [10.0]]), np.array([0, 1, 0, 1]), yaw[:4], None)
     assert tied["identity_auc"] == pytest.approx(0.25)
+
+
+def test_weighted_auc_counts_a_pair_of_weight_k_as_k_pairs():
+    rng = np.random.default_rng(1)
+    scores, same = rng.normal(size=40), rng.random(40) < 0.3
+    assert weighted_auc(scores, same, np.ones(40)) == pytest.approx(roc_auc(scores, same))
+    weights = rng.integers(1, 4, 40)
+    assert weighted_auc(scores, same, weights.astype(float)) == pytest.approx(
+        roc_auc(np.repeat(scores, weights), np.repeat(same, weights))
+    )
+
+
+def test_identity_bootstrap_intervals():
+    identities = np.repeat(np.arange(8), 4)
+    found = np.ones(32, bool)
+    found[:4] = False  # one person never detected: the rate is 7/8 when all are drawn once
+    descriptors = np.repeat(np.eye(8) * 10, 4, axis=0) + np.random.default_rng(0).normal(0, 0.1, (32, 8))
+    ci = identity_bootstrap(found, descriptors, identities)
+    low, high = ci["detection_rate"]
+    assert low < 7 / 8 < high and high == 1.0  # resamples without that person detect every crop
+    assert ci["identity_auc"] == [1.0, 1.0]  # every genuine pair is closer than every impostor pair
+    assert identity_bootstrap(found, descriptors, identities) == ci  # seeded: the same intervals every run
 
 
 def test_mixup_rho_of_planted_sweeps():
@@ -103,6 +133,9 @@ def test_bench_realism_prints_one_json_line(tmp_path, capsys, domain, factor):
     result = json.loads(lines[0])
     assert (result["domain"], result["ids"], result["per_id"], result["factor"]) == (domain, 2, 3, factor or "all")
     assert 0 <= result["detection_rate"] <= 1 and 0 <= result["identity_auc"] <= 1
+    for name in ("detection_rate", "identity_auc"):
+        low, high = result["ci95"][name]
+        assert 0 <= low <= high <= 1
     assert set(result["goals"]) == set(result["met"]) == {"detection_rate", "identity_auc", "mixup_rho"}
     if domain == "real":
         assert result["mixup_rho"] is None and result["met"]["mixup_rho"] is None

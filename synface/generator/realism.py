@@ -9,6 +9,8 @@ they judge the 112x96 aligned crops independently (issue 10):
   and per band of |yaw| (YAW_BANDS), which shows how far round a face still reads as one;
 - identity AUC: ROC AUC of same- vs different-identity pairs over all pairs of crops,
   scored by the negative distance of the recogniser's 128-d descriptors;
+- ci95: 95 % intervals of both, from a bootstrap over identities (a dozen people give a
+  detection rate good to a few points only);
 - mixup ρ: for each identity, the Spearman ρ between φ and the descriptor distance to
   its φ = 1 image along an identity-mixup sweep (every φ of the IM grid towards one IM
   partner, all other factors fixed), averaged over identities. Negative: the face drifts
@@ -54,6 +56,7 @@ INSTALL = (
 UPSAMPLE = 1  # one 2x step up: the crop's face is barely larger than HOG's 80 px window
 FRONTAL_DEG = 20.0
 YAW_BANDS = (0.0, 10.0, 20.0, 30.0, 45.0, 90.0)  # |yaw| band edges (degrees) of detection_by_yaw
+BOOTSTRAP_RESAMPLES = 1000  # of identities, for the 95 % intervals (ci95) of detection rate and AUC
 
 
 class Judge:
@@ -133,6 +136,40 @@ def identity_auc(descriptors: np.ndarray, identities: np.ndarray) -> float:
     return roc_auc(-np.linalg.norm(descriptors[a] - descriptors[b], axis=1), identities[a] == identities[b])
 
 
+def weighted_auc(scores: np.ndarray, same: np.ndarray, weights: np.ndarray) -> float:
+    """ROC AUC with a weight per pair (ties between scores not split: for continuous scores)."""
+    order = np.argsort(scores, kind="stable")
+    w, genuine = weights[order], same[order]
+    impostor = np.where(genuine, 0.0, w)
+    below = np.cumsum(impostor) - impostor  # impostor weight scored below each pair
+    return float(w[genuine] @ below[genuine] / (w[genuine].sum() * impostor.sum()))
+
+
+def identity_bootstrap(
+    found: np.ndarray, descriptors: np.ndarray, identities: np.ndarray, resamples: int = BOOTSTRAP_RESAMPLES
+) -> dict[str, list[float]]:
+    """95 % percentile intervals of the detection rate and identity AUC, resampling whole identities:
+    one person's crops share a face, so they are not independent draws. A person drawn k times
+    weighs k in the rate and in their genuine pairs, and k·k' in impostor pairs with one drawn k'."""
+    _, person = np.unique(identities, return_inverse=True)
+    n = int(person.max()) + 1
+    a, b = np.triu_indices(len(person), k=1)
+    scores = -np.linalg.norm(descriptors[a] - descriptors[b], axis=1)
+    same = person[a] == person[b]
+    rng = np.random.default_rng(0)
+    rates, aucs = [], []
+    for _ in range(resamples):
+        count = np.bincount(rng.integers(n, size=n), minlength=n).astype(float)
+        rates.append(count[person] @ found / count[person].sum())
+        weights = np.where(same, count[person[a]], count[person[a]] * count[person[b]])
+        if (weights * ~same).sum() > 0:  # at least two distinct people drawn
+            aucs.append(weighted_auc(scores, same, weights))
+    return {
+        name: np.percentile(v, [2.5, 97.5]).round(4).tolist()
+        for name, v in (("detection_rate", rates), ("identity_auc", aucs))
+    }
+
+
 def mixup_rho(sweeps: np.ndarray, phi: np.ndarray) -> float:
     """Mean over identities of Spearman ρ(φ, distance to the φ = 1 descriptor); sweeps (ids, len(phi), d)."""
     from scipy.stats import spearmanr  # scipy.stats is slow to import: only when needed
@@ -169,13 +206,14 @@ def detection_by_yaw(found: np.ndarray, yaw_deg: np.ndarray) -> dict[str, dict[s
     }
 
 
-def measure(sets: FaceSets, judge: Judge) -> dict[str, float | None]:
-    """`realism_metrics` of the crops and sweeps of `sets` as `judge` sees them."""
+def measure(sets: FaceSets, judge: Judge) -> dict:
+    """`realism_metrics` of the crops and sweeps of `sets` as `judge` sees them, with their ci95."""
     found, descriptors = judge(sets.images)
     sweeps = None
     if sets.sweeps is not None:
         sweeps = judge(sets.sweeps.reshape(-1, *sets.sweeps.shape[2:]))[1].reshape(*sets.sweeps.shape[:2], -1)
-    return realism_metrics(found, descriptors, sets.identities, sets.yaw_deg, sweeps)
+    metrics = realism_metrics(found, descriptors, sets.identities, sets.yaw_deg, sweeps)
+    return metrics | {"ci95": identity_bootstrap(found, descriptors, sets.identities)}
 
 
 def goals_met(metrics: dict[str, float | None]) -> dict[str, bool | None]:
