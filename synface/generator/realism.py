@@ -130,10 +130,16 @@ def render_sets(domain: str, n_ids: int, per_id: int, seed: int, factor: str = "
     return FaceSets(images, meta["identity"].to_numpy(), yaw, sweeps.reshape(n_ids, len(PHI_GRID), *sweeps.shape[1:]))
 
 
+def _pairs(descriptors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair (a < b) of descriptors (n, d) and its score, −Euclidean distance."""
+    a, b = np.triu_indices(len(descriptors), k=1)
+    return a, b, -np.linalg.norm(descriptors[a] - descriptors[b], axis=1)
+
+
 def identity_auc(descriptors: np.ndarray, identities: np.ndarray) -> float:
     """ROC AUC of all pairs of descriptors (n, d): same identity vs not, scored by −Euclidean distance."""
-    a, b = np.triu_indices(len(identities), k=1)
-    return roc_auc(-np.linalg.norm(descriptors[a] - descriptors[b], axis=1), identities[a] == identities[b])
+    a, b, scores = _pairs(descriptors)
+    return roc_auc(scores, identities[a] == identities[b])
 
 
 def weighted_auc(scores: np.ndarray, same: np.ndarray, weights: np.ndarray) -> float:
@@ -153,8 +159,7 @@ def identity_bootstrap(
     weighs k in the rate and in their genuine pairs, and k·k' in impostor pairs with one drawn k'."""
     _, person = np.unique(identities, return_inverse=True)
     n = int(person.max()) + 1
-    a, b = np.triu_indices(len(person), k=1)
-    scores = -np.linalg.norm(descriptors[a] - descriptors[b], axis=1)
+    a, b, scores = _pairs(descriptors)
     same = person[a] == person[b]
     rng = np.random.default_rng(0)
     rates, aucs = [], []
