@@ -7,9 +7,14 @@ import pytest
 
 from synface.generator import lam as L
 from synface.generator.anatomy import (
+    N_PARAMS,
+    P_BALD,
     P_HAIRLINE,
+    P_PARTING,
+    P_PARTING_X,
     P_PUPIL,
     feature_params,
+    measured,
     mouth_interior,
     surface_albedo,
     value_noise,
@@ -34,7 +39,14 @@ from synface.generator.facemodel import (
     HAIR_FAIRNESS,
     HAIR_REDNESS,
     HAIR_SKIN_CORRELATION,
+    HAIR_THICKNESS,
+    HAIR_VOLUME,
+    HAIR_VOLUME_SD,
+    HAIRLINE_COMPONENT,
     HAIRLINE_Y,
+    NAMED_SHAPE_DIM,
+    PARTING_COMPONENT,
+    SHAPE_FACTORS,
     SKIN,
     SKIN_TONE,
     _sky_visibility,
@@ -49,7 +61,8 @@ def albedo_at(x: float, y: float, u: float = 0.0, lam: np.ndarray | None = None)
     lam[0, L.ILLUMINATION.start : L.ILLUMINATION.start + 3] = 0.9
     alb = SKIN.copy()
     above = y - float(hairline(u))  # as FaceModel.surface stores it
-    surface_albedo(alb, x, y, np.cos(u), above, feature_albedo(lam[:, L.ID_TEX])[0], feature_params(lam)[0])
+    params = feature_params(measured(lam))[0]
+    surface_albedo(alb, x, y, np.cos(u), above, feature_albedo(lam[:, L.ID_TEX])[0], params)
     return alb
 
 
@@ -84,12 +97,67 @@ def test_eye_draws_pupil_iris_and_sclera_where_anatomy_puts_them():
 
 
 def test_hair_above_the_hairline_and_its_shift():
-    assert np.allclose(albedo_at(0.0, HAIRLINE_Y + 1.5), FEATURE_BASE[F_HAIR], rtol=0.9)
-    assert albedo_at(0.0, HAIRLINE_Y + 1.5).max() < 0.15  # dark default hair over pale skin
+    assert np.allclose(albedo_at(1.0, HAIRLINE_Y + 1.5), FEATURE_BASE[F_HAIR], rtol=0.9)
+    assert albedo_at(1.0, HAIRLINE_Y + 1.5).max() < 0.15  # dark default hair over pale skin
     receding = np.zeros((1, L.LAMBDA_DIM))
-    receding[0, L.ID_TEX.start + 10] = 2.0  # hairline component: +2.6 cm
-    assert feature_params(receding)[0, P_HAIRLINE] == pytest.approx(2.6)
-    np.testing.assert_allclose(albedo_at(0.0, HAIRLINE_Y + 1.5, lam=receding), SKIN, rtol=0.1)
+    receding[0, L.ID_TEX.start + HAIRLINE_COMPONENT] = 1.0  # hairline component: +1.3 cm, no hair loss yet
+    assert feature_params(receding)[0, P_HAIRLINE] == pytest.approx(1.3)
+    assert feature_params(receding)[0, P_BALD] == 0.0
+    np.testing.assert_allclose(albedo_at(1.0, HAIRLINE_Y + 1.0, lam=receding), SKIN, rtol=0.1)
+    assert albedo_at(1.0, HAIRLINE_Y + 2.0, lam=receding).max() < 0.15
+
+
+def test_baldness_clears_the_top_and_keeps_the_fringe():
+    bald = np.zeros((1, L.LAMBDA_DIM))
+    bald[0, L.ID_TEX.start + HAIRLINE_COMPONENT] = 3.0  # past 2.5 SD: fully bald
+    assert feature_params(measured(bald))[0, P_BALD] == 1.0
+    np.testing.assert_allclose(albedo_at(1.0, 12.0, lam=bald), SKIN, rtol=0.1)  # crown: scalp
+    back = np.deg2rad(150.0)
+    assert albedo_at(1.0, 4.0, u=back, lam=bald).max() < 0.15  # the fringe above the occiput stays
+    assert albedo_at(1.0, 4.0, u=back).max() < 0.15
+    # the hair layer goes with the hair: the mesh's hair thickness cancels, the scalp is the skull
+    hair = measured(bald)[0, L.ID_SHAPE.start + HAIR_VOLUME]
+    assert hair == pytest.approx(-HAIR_THICKNESS / HAIR_VOLUME_SD)
+    layer = np.linalg.norm(build_face_model().shape_basis[HAIR_VOLUME] * hair, axis=1)
+    assert layer.max() == pytest.approx(HAIR_THICKNESS, rel=1e-3)
+
+
+def test_a_parting_shows_scalp_in_longer_hair_only():
+    full = np.zeros((1, L.LAMBDA_DIM))
+    full[0, L.ID_SHAPE.start + HAIR_VOLUME] = 1.0
+    full[0, L.ID_TEX.start + PARTING_COMPONENT] = 0.8  # a side parting
+    x = feature_params(measured(full))[0, P_PARTING_X]
+    assert 1.5 < x < 2.6
+    y = HAIRLINE_Y + 2.0
+    assert albedo_at(x, y, lam=full).mean() > 2.0 * albedo_at(x + 1.0, y, lam=full).mean()
+    short = full.copy()
+    short[0, L.ID_SHAPE.start + HAIR_VOLUME] = -1.0  # a close crop has no parting
+    np.testing.assert_allclose(albedo_at(x, y, lam=short), albedo_at(x + 0.01, y, lam=short), rtol=0.5)
+    assert albedo_at(x, y, lam=short).max() < 0.15
+
+
+def test_named_measures_covary_as_the_shape_factors_say():
+    z = np.random.default_rng(3).standard_normal((40000, L.LAMBDA_DIM))
+    c = measured(z)[:, :NAMED_SHAPE_DIM].astype(np.float64)
+    np.testing.assert_allclose(c.std(0), 1.0, atol=0.02)  # each measure keeps its population SD
+    load = np.zeros((NAMED_SHAPE_DIM, len(SHAPE_FACTORS)))
+    for f, loadings in enumerate(SHAPE_FACTORS.values()):
+        for k, v in loadings.items():
+            load[k, f] = v
+    expected = load @ load.T
+    np.fill_diagonal(expected, 1.0)
+    np.testing.assert_allclose(np.corrcoef(c.T), expected, atol=0.03)
+    jaw, brow_ridge, brow_height = 2, 10, 25  # masculine faces: broad jaw, strong ridge, low brows
+    assert expected[jaw, brow_ridge] > 0.25 and expected[brow_ridge, brow_height] < -0.2
+    np.testing.assert_array_equal(measured(z)[:, NAMED_SHAPE_DIM + 1 :], z[:, NAMED_SHAPE_DIM + 1 :].astype(np.float32))
+
+
+def test_measured_commutes_with_identity_mixup_and_is_row_independent():
+    a, b = np.random.default_rng(1).standard_normal((2, 1, L.LAMBDA_DIM))
+    a[0, L.ID_TEX.start + HAIRLINE_COMPONENT] = b[0, L.ID_TEX.start + HAIRLINE_COMPONENT] = 0.0  # no hair loss
+    np.testing.assert_allclose(measured(0.3 * a + 0.7 * b), 0.3 * measured(a) + 0.7 * measured(b), atol=1e-5)
+    batch = np.random.default_rng(2).standard_normal((7, L.LAMBDA_DIM))
+    np.testing.assert_array_equal(measured(batch)[3:4], measured(batch[3:4]))
 
 
 def test_identity_texture_tints_features():
@@ -132,7 +200,12 @@ def test_feature_params_blend_linearly_under_identity_mixup():
     rng = np.random.default_rng(0)
     a, b = rng.normal(size=(2, L.LAMBDA_DIM))
     mixed = feature_params(0.3 * a + 0.7 * b)[0]
-    np.testing.assert_allclose(mixed[1:], (0.3 * feature_params(a) + 0.7 * feature_params(b))[0, 1:])
+    blended = (0.3 * feature_params(a) + 0.7 * feature_params(b))[0]
+    affine = np.setdiff1d(np.arange(1, N_PARAMS), [P_BALD, P_PARTING_X, P_PARTING])
+    np.testing.assert_allclose(mixed[affine], blended[affine])
+    # hair loss and the parting are smooth, not affine: a small step in λ moves them a little
+    steps = [feature_params(a + t * (b - a))[0, [P_BALD, P_PARTING_X, P_PARTING]] for t in np.linspace(0, 1, 201)]
+    assert np.abs(np.diff(steps, axis=0)).max() < 0.1
 
 
 def test_open_mouth_has_teeth_behind_the_lips_and_a_dark_cavity():

@@ -41,12 +41,20 @@ from synface.generator.facemodel import (
     F_MOUTH,
     F_SCLERA,
     F_TEETH,
+    HAIR_THICKNESS,
+    HAIR_VOLUME,
+    HAIR_VOLUME_SD,
     HAIRLINE_COMPONENT,
+    HAIRLINE_Y,
     LOWER_LIP,
     MOUTH_X,
     MOUTH_Y,
+    NAMED_SHAPE_DIM,
     NOSE_TIP_Y,
+    PARTING_COMPONENT,
+    SHAPE_MIXING,
     UPPER_LIP,
+    smoothstep,
 )
 
 # Per-image parameters of the features (feature_params): pupil radius, hairline shift, brow
@@ -68,21 +76,50 @@ from synface.generator.facemodel import (
     P_EYE_TILT,
     P_LIP_TOP,
     P_LIP_BOTTOM,
-) = range(14)
-N_PARAMS = 14
+    P_BALD,
+    P_PARTING_X,
+    P_PARTING,
+) = range(17)
+N_PARAMS = 17
 _ID_DETAIL = (L.ID_TEX.start + 78, L.ID_TEX.start + 79)  # two fine spot components also place the
 _IMG_DETAIL = (L.NOISE.start + 16, L.NOISE.start + 17)  # identity's mottling; noise dims the grain
 
 
+def measured(lam: np.ndarray) -> np.ndarray:
+    """λ (B, 286) with its identity shape entries turned into what the mesh and the features read:
+    the N(0, I) entries z of the named block become the coefficients c = M z of the named measures,
+    which covary as in people (facemodel.SHAPE_MIXING), and the hair layer flattens as the hair is
+    lost (P_BALD), so that a bald scalp follows the skull. Linear in the named block, so identity
+    mixup commutes with it."""
+    out = np.array(lam, np.float32, ndmin=2)
+    named = slice(L.ID_SHAPE.start, L.ID_SHAPE.start + NAMED_SHAPE_DIM)
+    z = np.asarray(lam[:, named], np.float64)
+    out[:, named] = (z[:, None, :] * SHAPE_MIXING[None]).sum(-1)  # row by row: no BLAS batch effects
+    bald = _baldness(out[:, L.ID_TEX.start + HAIRLINE_COMPONENT])
+    hair = L.ID_SHAPE.start + HAIR_VOLUME
+    out[:, hair] = (1.0 - bald) * out[:, hair] - bald * HAIR_THICKNESS / HAIR_VOLUME_SD
+    return out
+
+
+def _baldness(hairline: np.ndarray) -> np.ndarray:
+    """Pattern hair loss goes on from frontal recession to the crown (Norwood): the receding end of
+    the hairline coordinate thins the top, fully bald (a fringe at the sides and back) from 2.5 SD."""
+    return smoothstep(1.2, 2.5, hairline)
+
+
 def feature_params(lam: np.ndarray) -> np.ndarray:
-    """(B, 286) λ -> (B, N_PARAMS). Everything is continuous in λ, so identity mixup blends
-    hairlines and brows smoothly instead of switching them."""
+    """(B, 286) measured λ -> (B, N_PARAMS). Everything is continuous in λ, so identity mixup
+    blends hairlines, partings and brows smoothly instead of switching them."""
     lam = np.atleast_2d(np.asarray(lam, np.float64))
     p = np.empty((len(lam), N_PARAMS))
     ambient = lam[:, L.ILLUMINATION.start : L.ILLUMINATION.start + 3].mean(1)
     p[:, P_PUPIL] = np.clip(0.30 - 0.33 * (ambient - 0.75), 0.17, 0.33)  # bright light constricts it
     tex = lam[:, L.ID_TEX]
     p[:, P_HAIRLINE] = 1.3 * tex[:, HAIRLINE_COMPONENT]  # + receding, - low hairline (cm)
+    p[:, P_BALD] = _baldness(tex[:, HAIRLINE_COMPONENT])
+    # a parting, centred or to one side (|x| up to ~2.6 cm, above the iris), shows in longer hair
+    p[:, P_PARTING_X] = 2.6 * np.tanh(1.2 * tex[:, PARTING_COMPONENT])
+    p[:, P_PARTING] = smoothstep(-0.5, 0.5, lam[:, L.ID_SHAPE.start + HAIR_VOLUME])
     p[:, P_BROW_DENSITY] = 0.5 + 0.25 * tex[:, BROW_COMPONENT]
     p[:, P_ID_X], p[:, P_ID_Y] = 7.0 * lam[:, _ID_DETAIL[0]], 7.0 * lam[:, _ID_DETAIL[1]]
     p[:, P_IMG_X], p[:, P_IMG_Y] = 7.0 * lam[:, _IMG_DETAIL[0]], 7.0 * lam[:, _IMG_DETAIL[1]]
@@ -264,16 +301,22 @@ def _lips(alb, x, y, feats, params):
 
 
 @nb.njit(cache=True, inline="always")
-def _hair(alb, x, y, above, feats, params):
+def _hair(alb, x, y, cu, above, feats, params):
     """Scalp hair above the person's hairline (`above`: height over the mean hairline, cm),
     with an irregular edge and strand texture."""
-    h = above - params[P_HAIRLINE]
+    h = above - params[P_HAIRLINE] * _ss(-0.2, 0.6, cu)  # it recedes at the front and temples, not the nape
     if h < -0.45:
         return  # below the hairline even with its widest notch
     h -= 0.35 * (value_noise(0.9 * x + params[P_ID_Y], 0.0, 5) - 0.5)  # uneven hairline
     w = _ss(-0.25, 0.25, h)
+    if params[P_BALD] > 0.0:  # thinning from the top down to a fringe above the ears and occiput
+        w *= 1.0 - params[P_BALD] * _ss(5.5, 7.0 + 4.0 * (1.0 - params[P_BALD]), y)
     if w <= 0.0:
         return
+    if params[P_PARTING] > 0.0 and y > HAIRLINE_Y - 1.0 and cu > -0.3:  # from the hairline to the crown
+        d = x - params[P_PARTING_X]
+        if abs(d) < 0.6:  # scalp shows along the line, hair piles up and shades it beside it
+            w *= 1.0 - params[P_PARTING] * (0.7 * np.exp(-0.5 * (d / 0.07) ** 2) + 0.2 * np.exp(-0.5 * (d / 0.3) ** 2))
     # strands run back from the hairline: fine across (~2 mm), long along the elevation
     strand = (
         value_noise(5.5 * x + 0.3 * y + params[P_ID_X], 0.5 * y, 6)
@@ -310,5 +353,5 @@ def surface_albedo(alb, x, y, cu, above, feats, params):
         elif y > MOUTH_Y - 1.5 and y < NOSE_TIP_Y + 0.5:
             _nose(alb, x, y)
             _lips(alb, x, y, feats, params)
-    _hair(alb, x, y, above, feats, params)
+    _hair(alb, x, y, cu, above, feats, params)
     return open_eye

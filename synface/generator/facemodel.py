@@ -70,6 +70,7 @@ FEATURE_TINTS: dict[int, list[tuple[int, list[float]]]] = {
 # or blue). Directions from typical photographed hair in linear RGB (rough values): black ~(0.015,
 # 0.012, 0.010), dark brown = HAIR, blond ~(0.35, 0.26, 0.15), auburn ~(0.11, 0.05, 0.03).
 HAIRLINE_COMPONENT, BROW_COMPONENT = 10, 5  # hairline height (receding <-> low), brow density
+PARTING_COMPONENT = 77  # a fine spot component that also places the parting (anatomy.feature_params)
 SKIN_TONE, HAIR_FAIRNESS, HAIR_REDNESS, LASH_DARKNESS = 0, 1, 9, 19
 FAIR_HAIR = np.array([0.8, 0.85, 0.8])  # less eumelanin: brighter, hue kept (+2 SD: dark blond)
 RED_HAIR = np.array([0.6, 0.35, 0.2])  # pheomelanin: redder; a concentration, so bounded below
@@ -82,6 +83,57 @@ BROW_DARK, LASH_DARK = -0.3, -0.4  # log albedo per SD of the brow density and l
 # upper and lower lip height. They follow the 25 named mesh components.
 BROW_HEIGHT, BROW_ARCH, BROW_THICKNESS, EYE_OPENING, CANTHAL_TILT, UPPER_LIP, LOWER_LIP = range(25, 32)
 FEATURE_SHAPE_COMPONENTS = [BROW_HEIGHT, BROW_ARCH, BROW_THICKNESS, EYE_OPENING, CANTHAL_TILT, UPPER_LIP, LOWER_LIP]
+NAMED_SHAPE_DIM = 32  # the 25 mesh and 7 feature components, in units of their population SD
+# People's facial measures covary (Farkas; sexual dimorphism, adiposity and ageing studies): a few
+# shared factors load on many named components, the rest of each measure's variance is its own.
+# Loadings are correlations with the factor (signs: + is wider, longer, more prominent, higher).
+SHAPE_FACTORS: dict[str, dict[int, float]] = {
+    # robust male faces: broad long lower face, strong brow ridge and nose, low thick brows, thin lips
+    "masculinity": {
+        0: 0.3,
+        1: 0.4,
+        2: 0.5,
+        3: 0.4,
+        4: 0.4,
+        5: 0.3,
+        9: 0.3,
+        10: 0.6,
+        13: -0.4,
+        12: -0.3,
+        8: -0.2,
+        14: 0.2,
+        17: 0.3,
+        25: -0.4,
+        27: 0.4,
+        28: -0.2,
+        30: -0.2,
+        31: -0.2,
+    },
+    # facial fat: broad face and jaw, full cheeks and jowls, hidden cheekbones, shallow orbits
+    "adiposity": {0: 0.4, 2: 0.4, 16: 0.6, 22: 0.5, 11: -0.3, 9: -0.3, 3: -0.2},
+    # adult ageing: jowls, a longer drooping nose, thinner lips, lower brows, smaller fissures
+    "age": {22: 0.4, 18: -0.3, 4: 0.2, 12: -0.3, 30: -0.3, 25: -0.2, 28: -0.3, 9: 0.3},
+    # facial index: long narrow (leptoprosopic) <-> short broad faces
+    "facial_index": {1: 0.5, 0: -0.3, 4: 0.3, 2: -0.2},
+}
+
+
+def _mixing(factors: dict[str, dict[int, float]]) -> np.ndarray:
+    """(32, 32) M with M M^T = R, the correlation of the named measures that the factors imply;
+    the symmetric root, so each λ entry stays closest to its own measure."""
+    load = np.zeros((NAMED_SHAPE_DIM, len(factors)))
+    for f, loadings in enumerate(factors.values()):
+        for k, v in loadings.items():
+            load[k, f] = v
+    r = load @ load.T
+    r += np.diag(1.0 - np.diag(r))  # each measure's own variance makes up the rest
+    w, u = np.linalg.eigh(r)
+    return (u * np.sqrt(w)) @ u.T
+
+
+# a measure's coefficient is c = SHAPE_MIXING z for the identity's N(0, I) λ entries z (anatomy.measured)
+SHAPE_MIXING = _mixing(SHAPE_FACTORS)
+
 
 EXPRESSION_NAMES = [
     "jaw_open",
@@ -160,7 +212,8 @@ class FaceModel:
 
 
 # ----------------------------------------------------------------------------- helpers
-def _ss(e0, e1, x):
+def smoothstep(e0, e1, x):
+    """0 below e0, 1 above e1 (or the reverse when e1 < e0), a cubic ease between."""
     t = np.clip((x - e0) / (e1 - e0), 0.0, 1.0)
     return t * t * (3 - 2 * t)
 
@@ -253,12 +306,12 @@ def _mean_head():
     z = np.where(cu >= 0, C_FRONT, C_BACK) * np.where(Vv > 0, cv**0.6, cv) * front_cu
     y = YC + B_HEAD * sv
     y0 = y.copy()
-    front = _ss(0.05, 0.6, cu)
+    front = smoothstep(0.05, 0.6, cu)
     # jaw taper, forward lower face, flat under-chin
-    x *= 1.0 - 0.33 * _ss(-3.5, -10.0, y0)
-    z += front * 1.7 * _ss(-0.5, -7.5, y0) * (1.0 - _ss(-9.2, -11.0, y0))
+    x *= 1.0 - 0.33 * smoothstep(-3.5, -10.0, y0)
+    z += front * 1.7 * smoothstep(-0.5, -7.5, y0) * (1.0 - smoothstep(-9.2, -11.0, y0))
     y = np.where(y0 < -9.3, -9.3 + (y0 + 9.3) * 0.2, y0)
-    x *= np.where(y0 < -9.3, 1.0 - 0.25 * _ss(-9.3, -12.0, y0), 1.0)
+    x *= np.where(y0 < -9.3, 1.0 - 0.25 * smoothstep(-9.3, -12.0, y0), 1.0)
     xb, yb = x.copy(), y.copy()
     ax = np.abs(xb)
     # --- facial relief (displacement along z, front only)
@@ -283,14 +336,16 @@ def _mean_head():
     relief = nose + alae + socket + eyeball + brow + cheek + upper_lip + lower_lip + philtrum + muzzle + sulcus + chin
     z = z + front * relief
     # ears
-    side = _ss(0.80, 0.97, np.abs(su)) * (cu > -0.6)
+    side = smoothstep(0.80, 0.97, np.abs(su)) * (cu > -0.6)
     ear = 1.3 * _g(yb - 1.2, 1.9) * _g(z + 0.4, 1.1) * side
     x = x + np.sign(xb) * ear
     # hair (its mask, and its volume along the ellipsoid normal)
-    hair = _ss(-0.35, 0.35, yb - hairline(U))
+    hair = smoothstep(-0.35, 0.35, yb - hairline(U))
     n0 = np.stack([x / A_HEAD**2, (y - YC) / B_HEAD**2, z / C_FRONT**2], -1)
     n0 /= np.linalg.norm(n0, axis=-1, keepdims=True)
-    hair_layer = (_ss(-0.3, 2.5, yb - hairline(U)) * (1.0 - 0.5 * front * _ss(7.0, 10.5, yb)))[..., None] * n0
+    hair_layer = (smoothstep(-0.3, 2.5, yb - hairline(U)) * (1.0 - 0.5 * front * smoothstep(7.0, 10.5, yb)))[
+        ..., None
+    ] * n0
     P = np.stack([x, y, z], -1) + HAIR_THICKNESS * hair_layer
     head = P.reshape(-1, 3)
     tris = _grid_triangles(nv, nu)
@@ -374,11 +429,11 @@ def _masks(verts, info):
     # hair, beard, cheeks, ...
     m["hair"] = (info["hair"] * (~info["is_neck"])).astype(np.float32)
     beard = (
-        _ss(-1.5, -4.0, yb)
-        * (1 - _ss(-9.6, -10.5, yb))
-        * _ss(0.0, 0.5, front + (~info["is_neck"]) * 0)
+        smoothstep(-1.5, -4.0, yb)
+        * (1 - smoothstep(-9.6, -10.5, yb))
+        * smoothstep(0.0, 0.5, front + (~info["is_neck"]) * 0)
         * (1 - m["lips"])
-        * (1 - _ss(0.3, 0.0, yb - SUBNASALE_Y + 0.3) * _g(xb, 0.01))
+        * (1 - smoothstep(0.3, 0.0, yb - SUBNASALE_Y + 0.3) * _g(xb, 0.01))
     )
     beard = beard * (1 - 0.6 * _g(ax - 4.0, 0.9) * _g(yb + 2.5, 1.0))
     m["beard"] = (np.clip(beard * (~info["is_neck"]), 0, 1)).astype(np.float32)
@@ -386,12 +441,14 @@ def _masks(verts, info):
     m["cheeks"] = (_g(ax - 4.0, 1.3) * _g(yb + 1.2, 1.3) * fr).astype(np.float32)
     m["nose"] = (_g(xb, 1.1) * _g(yb + 1.2, 1.8) * fr).astype(np.float32)
     m["forehead"] = (_g(xb, 3.5) * _g(yb - 6.5, 1.5) * fr).astype(np.float32)
-    m["sideburn"] = (_g(ax - 6.3, 0.6) * _ss(-1.0, 1.0, yb) * (1 - _ss(3.0, 4.0, yb)) * (~info["is_neck"])).astype(
-        np.float32
-    )
+    m["sideburn"] = (
+        _g(ax - 6.3, 0.6) * smoothstep(-1.0, 1.0, yb) * (1 - smoothstep(3.0, 4.0, yb)) * (~info["is_neck"])
+    ).astype(np.float32)
     m["neck"] = info["is_neck"].astype(np.float32)
     m["skin"] = (1 - m["mouth_inside"]).astype(np.float32)  # all skin, also under per-pixel features
-    m["face"] = (fr * _ss(-9.5, -8.5, yb) * (1 - _ss(HAIRLINE_Y - 0.5, HAIRLINE_Y + 0.5, yb))).astype(np.float32)
+    m["face"] = (fr * smoothstep(-9.5, -8.5, yb) * (1 - smoothstep(HAIRLINE_Y - 0.5, HAIRLINE_Y + 0.5, yb))).astype(
+        np.float32
+    )
     return m
 
 
@@ -498,14 +555,20 @@ def _shape_components(verts, normals, info, m):
     comps = []
 
     eye_reg = _g(ax - EYE_X, 1.5) * _g(yb - EYE_Y, 1.1) * fr
-    nose_reg = _g(xb, 1.4) * _ss(3.5, 1.5, yb) * _ss(-3.8, -2.8, yb) * fr
+    nose_reg = _g(xb, 1.4) * smoothstep(3.5, 1.5, yb) * smoothstep(-3.8, -2.8, yb) * fr
     nose_h = np.maximum(verts[:, 2] - 8.6, 0) * nose_reg
-    lower = _ss(-1.0, -8.0, yb) * head
+    lower = smoothstep(-1.0, -8.0, yb) * head
     comps.append((0.3, vec(dx=xb / A_HEAD * head)))  # face / head width
     comps.append((0.6, vec(dy=np.minimum(yb - 2.0, 0) / 10.0 * head, dz=0.2 * lower * fr)))  # face length
-    comps.append((0.35, vec(dx=xb / A_HEAD * _ss(-2.0, -8.0, yb) * head)))  # jaw width
+    comps.append((0.35, vec(dx=xb / A_HEAD * smoothstep(-2.0, -8.0, yb) * head)))  # jaw width
     comps.append(
-        (0.4, vec(dy=-0.6 * _g(xb, 2.0) * _ss(-6.5, -9.0, yb) * fr, dz=0.8 * _g(xb, 2.0) * _g(yb - CHIN_Y, 1.5) * fr))
+        (
+            0.4,
+            vec(
+                dy=-0.6 * _g(xb, 2.0) * smoothstep(-6.5, -9.0, yb) * fr,
+                dz=0.8 * _g(xb, 2.0) * _g(yb - CHIN_Y, 1.5) * fr,
+            ),
+        )
     )  # chin
     comps.append(
         (0.3, vec(dz=nose_h / 2.5, dy=-0.3 * _g(xb, 1.2) * _g(yb - NOSE_TIP_Y, 0.8) * fr))
@@ -544,7 +607,7 @@ def _shape_components(verts, normals, info, m):
     comps.append((0.2, vec(dz=_g(xb, 0.7) * _g(yb - 0.3, 0.8) * fr)))  # nasal hump
     comps.append((0.4, vec(dx=sgn * _g(ax - 5.0, 1.2) * _g(yb + 7.0, 1.4) * fr)))  # jowls
     comps.append(
-        (0.4, vec(dz=verts[:, 2].clip(0) / C_FRONT * _ss(4.0, 10.0, yb) * head))
+        (0.4, vec(dz=verts[:, 2].clip(0) / C_FRONT * smoothstep(4.0, 10.0, yb) * head))
     )  # skull height/forehead round
     comps.append((0.5, vec(dy=np.maximum(yb - 4.0, 0) / 10.0 * head)))  # skull height
     return comps
@@ -578,7 +641,7 @@ def _tex_components(m, info, rng):
     comps.append(c(m["forehead"], [0.3, 0.25, 0.2]))  # forehead tone
     comps.append(c(m["sideburn"], [-0.8, -0.55, -0.4]))  # sideburns
     comps.append(
-        c(m["neck"] + 0.3 * m["skin"] * _ss(-4.0, -9.0, info["yb"]), [0.5, 0.35, 0.25])
+        c(m["neck"] + 0.3 * m["skin"] * smoothstep(-4.0, -9.0, info["yb"]), [0.5, 0.35, 0.25])
     )  # lower face / neck tone
     comps.append(per_pixel)  # 18 sclera tint
     comps.append(per_pixel)  # 19 lash darkness
@@ -628,9 +691,12 @@ def _expression_components(verts, normals, info, m):
     below = (yb < MOUTH_Y) | (row == i_m)  # lower side of the duplicated mouth row
     above_w = np.where(below, 1.0, (1 - mw) * np.exp(-0.5 * ((yb - MOUTH_Y) / 1.2) ** 2))
     jaw_w = (
-        np.where(below, 1.0, above_w) * fr * (1 - _ss(-4.0, -5.5, np.abs(xb) * 0 - 1)) * _ss(0.2, 0.7, info["front"])
+        np.where(below, 1.0, above_w)
+        * fr
+        * (1 - smoothstep(-4.0, -5.5, np.abs(xb) * 0 - 1))
+        * smoothstep(0.2, 0.7, info["front"])
     )
-    jaw_w = jaw_w * (1 - _ss(4.5, 7.0, ax) * (yb > MOUTH_Y - 3)) * (~info["is_neck"])
+    jaw_w = jaw_w * (1 - smoothstep(4.5, 7.0, ax) * (yb > MOUTH_Y - 3)) * (~info["is_neck"])
     piv = np.array([0.0, 1.0, -3.0])
     th = 0.1
     p = verts - piv
@@ -647,11 +713,16 @@ def _expression_components(verts, normals, info, m):
         vec(dx=0.35 * sgn * corner(), dy=0.55 * corner() + 0.25 * cheek_up, dz=-0.15 * corner() + 0.2 * cheek_up)
     )  # 1 smile
     brow_reg = _g(ax - 3.0, 1.9) * _g(yb - BROW_Y, 1.0) * fr
-    upper_lid = _ss(EYE_Y + 0.1, EYE_Y + 0.6, yb) * _g(ax - EYE_X, 1.5) * _g(yb - EYE_Y - 0.8, 0.8) * fr
+    upper_lid = smoothstep(EYE_Y + 0.1, EYE_Y + 0.6, yb) * _g(ax - EYE_X, 1.5) * _g(yb - EYE_Y - 0.8, 0.8) * fr
     comps.append(vec(dy=0.45 * brow_reg + 0.15 * upper_lid))  # 2 brow raise
     inner_brow = _g(ax - 1.6, 1.0) * _g(yb - BROW_Y, 0.8) * fr
     comps.append(vec(dx=-0.25 * sgn * inner_brow, dy=-0.3 * inner_brow, dz=0.1 * inner_brow))  # 3 frown
-    eo = _g(ax - EYE_X, 0.9) ** 0.5 * _ss(1.6, 1.2, np.abs(ax - EYE_X)) * _ss(0.9, 0.55, np.abs(yb - EYE_Y)) * fr
+    eo = (
+        _g(ax - EYE_X, 0.9) ** 0.5
+        * smoothstep(1.6, 1.2, np.abs(ax - EYE_X))
+        * smoothstep(0.9, 0.55, np.abs(yb - EYE_Y))
+        * fr
+    )
     for s in (-1, 1):  # 4/5 eye closure (image-left eye is x<0)
         w = eo * (sgn == s)
         comps.append(vec(dy=-(yb - (EYE_Y - 0.25)) * w * 0.45, dz=0.05 * w))

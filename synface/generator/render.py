@@ -25,7 +25,7 @@ import numpy as np
 
 from synface.generator import lam as L
 from synface.generator.align import TEMPLATE_112x96, similarity_2d
-from synface.generator.anatomy import feature_params, mouth_interior, surface_albedo
+from synface.generator.anatomy import feature_params, measured, mouth_interior, surface_albedo
 from synface.generator.facemodel import EYE_X, EYE_Y, FaceModel, build_face_model, feature_albedo
 
 CAMERA_DISTANCE = 100.0  # cm from the head pivot
@@ -603,9 +603,10 @@ def render_faces(
     landmarks before the similarity is estimated (detector error).
     The returned landmarks are the true projected points mapped by that similarity.
     """
-    lam = np.ascontiguousarray(np.atleast_2d(np.asarray(lam, np.float32)))
+    lam = np.atleast_2d(np.asarray(lam, np.float32))
     if lam.shape[1] != L.LAMBDA_DIM:
         raise ValueError(f"λ must have {L.LAMBDA_DIM} columns, got {lam.shape}")
+    lam = np.ascontiguousarray(measured(lam))
     B = lam.shape[0]
     es = (
         np.zeros((B, 0), np.float32)
