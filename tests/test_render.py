@@ -132,3 +132,82 @@ def test_extra_identity_detail():
     b = render_faces(lam, extra_shape=es, extra_texture=et)
     assert b.images.shape == a.images.shape
     assert not np.array_equal(a.images, b.images)
+
+
+def _grid_mesh(n: int, size: float, height: float) -> tuple[np.ndarray, np.ndarray]:
+    """A flat square of n x n vertices, `size` cm a side, at y = height, facing up (+y)."""
+    u = np.linspace(-size / 2, size / 2, n)
+    X, Z = np.meshgrid(u, u)
+    verts = np.stack([X.ravel(), np.full(n * n, height), Z.ravel()], 1)
+    tris = []
+    for i in range(n - 1):
+        for j in range(n - 1):
+            a, b, c, d = i * n + j, i * n + j + 1, (i + 1) * n + j + 1, (i + 1) * n + j
+            tris += [(a, c, b), (a, d, c)]
+    return verts, np.array(tris, np.int32)
+
+
+def _shadow_of(verts, tris, light):
+    from synface.generator.facemodel import vertex_normals
+    from synface.generator.render import SHADOW_GRID, _key_shadow
+
+    V = len(verts)
+    nrm = vertex_normals(verts, tris).astype(np.float32)
+    nrm *= np.sign(nrm[:, 1:2] + 1e-9)  # every surface here faces up
+    G = (SHADOW_GRID, SHADOW_GRID)
+    work = (
+        np.empty((V, 3), np.float32),
+        np.empty(G, np.float32),
+        np.empty(G, np.int32),
+        np.empty(G, np.float32),
+        np.empty(G, np.float32),
+    )
+    lit = np.empty(V, np.float32)
+    _key_shadow(verts.astype(np.float32), nrm, tris, np.asarray(light, np.float64), work, lit)
+    return lit
+
+
+def test_key_light_casts_a_shadow_under_a_roof():
+    floor, floor_tris = _grid_mesh(41, 20.0, 0.0)
+    roof, roof_tris = _grid_mesh(11, 6.0, 4.0)
+    verts = np.concatenate([floor, roof])
+    tris = np.concatenate([floor_tris, roof_tris + len(floor)])
+    lit = _shadow_of(verts, tris, [0.0, 1.0, 0.0])  # light straight from above
+    x, z = floor[:, 0], floor[:, 2]
+    under = (np.abs(x) < 2.0) & (np.abs(z) < 2.0)
+    open_floor = (np.abs(x) > 5.0) | (np.abs(z) > 5.0)
+    assert lit[: len(floor)][under].max() == 0.0  # the roof blocks the key light
+    assert lit[: len(floor)][open_floor].min() == 1.0
+    assert lit[len(floor) :].min() == 1.0  # nothing shadows the roof, nor itself
+    # a slanted light moves the shadow away from the light's side
+    lit = _shadow_of(verts, tris, [np.sin(0.5), np.cos(0.5), 0.0])[: len(floor)]
+    shift = 4.0 * np.tan(0.5)
+    assert lit[(np.abs(x + shift) < 1.5) & (np.abs(z) < 1.5)].max() == 0.0
+    assert lit[(np.abs(x - 3.5) < 0.5) & (np.abs(z) < 1.5)].min() == 1.0
+
+
+def test_a_lone_surface_does_not_shadow_itself():
+    verts, tris = _grid_mesh(41, 20.0, 0.0)
+    bumped = verts.copy()
+    bumped[:, 1] = 1.5 * np.exp(-(verts[:, 0] ** 2 + verts[:, 2] ** 2) / 20.0)  # a smooth hill, as a cheek
+    for light in ([0.0, 1.0, 0.0], [np.sin(0.8), np.cos(0.8), 0.0]):
+        assert _shadow_of(bumped, tris, light).min() > 0.99  # no visible acne
+
+
+def test_a_shadowed_vertex_loses_the_key_lights_share_of_the_sh_light():
+    from synface.generator.render import _key_light, _vertex_light
+
+    gam = np.zeros(27)
+    gam[:3] = 1.0  # ambient
+    gam[3:6] = -0.3  # light from above: the y term
+    light, strength = _key_light(gam)
+    nrm = np.array([[0.0, 1.0, 0.0], [0.0, 0.6, 0.8], [0.0, -1.0, 0.0]], np.float32)
+    ones = np.ones(3, np.float32)
+    h = np.array([0.0, 0.0, 1.0])
+    lit, _ = _vertex_light(nrm, gam, light, strength, h, ones, np.zeros(3, np.float32), ones)
+    dark, _ = _vertex_light(nrm, gam, light, strength, h, ones, np.zeros(3, np.float32), np.zeros(3, np.float32))
+    nl = nrm @ light
+    # Ramamoorthi and Hanrahan: a directional light of band-1 strength s adds s (1/2 + n.l) in bands 0-1
+    expected = strength[None, :] * np.maximum(0.5 + nl, 0.0)[:, None]
+    np.testing.assert_allclose(lit - dark, expected, rtol=1e-5, atol=1e-6)
+    assert np.all(lit[2] == dark[2])  # facing away: nothing of the key light to block

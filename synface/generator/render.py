@@ -4,8 +4,9 @@ Per image (small numba stages, images independent of each other):
   3DMM geometry/albedo from λ -> head pose (yaw about y, pitch about x, roll about z) ->
   perspective camera (portrait lens, ~1 m) -> 5 landmarks -> least-squares similarity onto
   the 112x96 template (from the detected, optionally noisy, landmarks, as an aligner would) ->
-  per-vertex light: second-order SH irradiance (Deng et al. / DiscoFaceGAN convention) times
-  baked occlusion, Blinn-Phong specular -> z-buffer rasterisation in the crop's frame at
+  per-vertex light: second-order SH irradiance (Deng et al. / DiscoFaceGAN convention), less
+  the key light where a shadow map from it says the head blocks it, times baked occlusion,
+  Blinn-Phong specular -> z-buffer rasterisation in the crop's frame at
   SUPERSAMPLE x SUPERSAMPLE samples per pixel over a procedural background -> per sample:
   interpolated skin albedo and light plus the per-pixel anatomy (synface.generator.anatomy),
   corneal reflex -> box filter down to the crop (anti-aliased edges).
@@ -33,6 +34,13 @@ SUPERSAMPLE = 2  # canvas samples per crop pixel and axis: each crop pixel avera
 # The alignment fixes the face's size in the crop; the focal length (screen units per unit of
 # tangent) only sets the screen scale, chosen near the template's: 40.7 px eye-mouth for 7.5 cm.
 FOCAL = 40.7 * (CAMERA_DISTANCE - 9.0) / 7.5
+# Cast shadows of the key light: an orthographic depth map seen from the light (the source is far
+# away compared with the head), SHADOW_GRID texels of SHADOW_CELL cm a side (the head and neck from
+# any direction), filtered over 3x3 texels (the penumbra of a window or a softbox, ~1 cm at the face).
+SHADOW_CELL = 0.4
+SHADOW_GRID = 112
+SHADOW_FILTER = 3  # texels: the tent filter's half-width (the penumbra)
+SHADOW_BIAS = 0.3  # cm in front of the stored depth still counts as lit (the surface's own texel)
 
 
 @dataclass
@@ -226,10 +234,13 @@ def _half_vector(light):
 
 
 @nb.njit(cache=True, fastmath=True)
-def _vertex_light(nrm, gam, light, strength, h, occlusion, gloss):
+def _vertex_light(nrm, gam, light, strength, h, occlusion, gloss, lit_share):
     """Per-vertex linear irradiance (Lambertian, second-order SH with the Deng et al. /
     DiscoFaceGAN constants, dimmed by the baked occlusion) and Blinn-Phong specular of skin
-    under the key light (`_key_light`; h its half vector)."""
+    under the key light (`_key_light`; h its half vector). Where the key light is blocked
+    (lit_share < 1, `_key_shadow`), its share of the SH light goes: a directional light of SH
+    band-1 strength s adds s (1/2 + n.l) in bands 0 and 1 (Ramamoorthi and Hanrahan), which
+    is what the shadowed share of a vertex loses, with its specular."""
     a0 = np.pi
     a1 = 2.0 * np.pi / np.sqrt(3.0)
     a2 = 2.0 * np.pi / np.sqrt(8.0)
@@ -254,12 +265,13 @@ def _vertex_light(nrm, gam, light, strength, h, occlusion, gloss):
         y6 = a2 * c2 * 0.5 / np.sqrt(3.0) * (3.0 * nz * nz - 1.0)
         y7 = -a2 * c2 * nx * nz
         y8 = a2 * c2 * 0.5 * (nx * nx - ny * ny)
-        lit = nx * light[0] + ny * light[1] + nz * light[2] > 0.0
+        nl = nx * light[0] + ny * light[1] + nz * light[2]
         nh = max(nx * h[0] + ny * h[1] + nz * h[2], 0.0)
         nh *= nh
         nh *= nh
         nh *= nh
-        s = gloss[i] * nh * nh if lit else 0.0  # Blinn-Phong exponent 16 (broad skin sheen)
+        s = gloss[i] * nh * nh * lit_share[i] if nl > 0.0 else 0.0  # Blinn-Phong exponent 16 (broad skin sheen)
+        blocked = max(0.5 + nl, 0.0) * (1.0 - lit_share[i])
         for c in range(3):
             e = (
                 y0 * gam[c]
@@ -272,9 +284,65 @@ def _vertex_light(nrm, gam, light, strength, h, occlusion, gloss):
                 + y7 * gam[21 + c]
                 + y8 * gam[24 + c]
             )
-            irr[i, c] = max(e, 0.0) * occlusion[i]
+            irr[i, c] = max(e - blocked * strength[c], 0.0) * occlusion[i]
             spec[i, c] = s * strength[c]
     return irr, spec
+
+
+@nb.njit(cache=True, fastmath=True)
+def _light_frame(light, cam, lsc):
+    """Vertices as the key light sees them, orthographically (lsc, as `_project`'s scr): across the
+    light in texels, the head centred in the map, then the distance away from the light. The frame
+    (a, light x a, light) is right-handed like the camera's, so `_rasterise` keeps the faces
+    turned to the light and its z-buffer the surface nearest to it."""
+    ux, uy, uz = (1.0, 0.0, 0.0) if abs(light[0]) < 0.9 else (0.0, 1.0, 0.0)
+    ax, ay, az = light[1] * uz - light[2] * uy, light[2] * ux - light[0] * uz, light[0] * uy - light[1] * ux
+    n = np.sqrt(ax * ax + ay * ay + az * az)
+    ax, ay, az = ax / n, ay / n, az / n
+    bx, by, bz = light[1] * az - light[2] * ay, light[2] * ax - light[0] * az, light[0] * ay - light[1] * ax
+    for i in range(cam.shape[0]):
+        lsc[i, 0] = (cam[i, 0] * ax + cam[i, 1] * ay + cam[i, 2] * az) / SHADOW_CELL
+        lsc[i, 1] = -(cam[i, 0] * bx + cam[i, 1] * by + cam[i, 2] * bz) / SHADOW_CELL
+        lsc[i, 2] = -(cam[i, 0] * light[0] + cam[i, 1] * light[1] + cam[i, 2] * light[2])
+    for k in range(2):
+        lo = 0.5 * (lsc[:, k].min() + lsc[:, k].max()) - 0.5 * SHADOW_GRID
+        for i in range(cam.shape[0]):
+            lsc[i, k] -= lo
+
+
+@nb.njit(cache=True, fastmath=True)
+def _key_shadow(cam, nrm, tris, light, work, lit_share):
+    """Share of the key light each vertex sees (lit_share, 0-1): a shadow map from the light,
+    tested over the vertex's texels with a tent filter (a soft penumbra) and a slope-scaled bias
+    (a surface at a slant to the light spans more depth per texel), so nothing shadows itself;
+    the nose then shades the lip and cheek, the jaw the neck, the hair the forehead."""
+    if light[0] * light[0] + light[1] * light[1] + light[2] * light[2] < 0.5:  # no directional light
+        lit_share[:] = 1.0
+        return
+    lsc, depth, tid, b1, b2 = work
+    _light_frame(light, cam, lsc)
+    _rasterise(lsc, tris, depth, tid, b1, b2)
+    G = depth.shape[0]
+    for i in range(cam.shape[0]):
+        nx, ny, nz = nrm[i, 0], nrm[i, 1], nrm[i, 2]
+        c = (nx * light[0] + ny * light[1] + nz * light[2]) / (np.sqrt(nx * nx + ny * ny + nz * nz) + 1e-12)
+        if c <= -0.5:  # the key light's SH lobe is zero there: nothing to block
+            lit_share[i] = 1.0
+            continue
+        cc = max(c, 0.15)
+        bias = SHADOW_BIAS + SHADOW_FILTER * SHADOW_CELL * np.sqrt(1.0 - min(cc, 1.0) ** 2) / cc
+        a, b = lsc[i, 0], lsc[i, 1]
+        ia, ib = int(np.floor(a)), int(np.floor(b))
+        seen = 0.0
+        total = 0.0
+        for u in range(ia - SHADOW_FILTER + 1, ia + SHADOW_FILTER + 1):
+            wu = SHADOW_FILTER - abs(u - a)  # tent weights: a smooth penumbra
+            for v in range(ib - SHADOW_FILTER + 1, ib + SHADOW_FILTER + 1):
+                w = wu * (SHADOW_FILTER - abs(v - b))
+                total += w
+                if u < 0 or v < 0 or u >= G or v >= G or lsc[i, 2] <= depth[v, u] + bias:
+                    seen += w
+        lit_share[i] = seen / total
 
 
 @nb.njit(cache=True, fastmath=True, inline="always")
@@ -461,14 +529,16 @@ def _render_one(
     out_lmk,
 ):
     """One image: pose -> projection -> alignment -> light -> raster -> background -> pixels -> crop."""
-    cam, scr, depth, tid, b1, b2, img = work
+    cam, scr, depth, tid, b1, b2, img, shadow_work, lit_share = work
     R = _rotation(lamv[_YAW], lamv[_PITCH], lamv[_ROLL])
     _project(geo, R, fm.pivot, focal, dist, cam, scr)
     _align(scr, fm.lmk, lnoise, template, ss, out_lmk)
     gam = lamv[_GAMMA0 : _GAMMA0 + L.ILLUMINATION_DIM]
     light, strength = _key_light(gam)
     h = _half_vector(light)
-    irr, spec = _vertex_light(_vertex_normals(cam, fm.tris), gam, light, strength, h, fm.occlusion, fm.gloss)
+    nrm = _vertex_normals(cam, fm.tris)
+    _key_shadow(cam, nrm, fm.tris, light, shadow_work, lit_share)
+    irr, spec = _vertex_light(nrm, gam, light, strength, h, fm.occlusion, fm.gloss, lit_share)
     _rasterise(scr, fm.tris, depth, tid, b1, b2)
     if has_bg:
         img[:, :, :3] = bg
@@ -510,6 +580,14 @@ def _render_batch(
             np.empty((H, W), np.float32),
             np.empty((H, W), np.float32),
             np.empty((H, W, 4), np.float32),
+            (
+                np.empty((V, 3), np.float32),
+                np.empty((SHADOW_GRID, SHADOW_GRID), np.float32),
+                np.empty((SHADOW_GRID, SHADOW_GRID), np.int32),
+                np.empty((SHADOW_GRID, SHADOW_GRID), np.float32),
+                np.empty((SHADOW_GRID, SHADOW_GRID), np.float32),
+            ),
+            np.empty(V, np.float32),
         )  # per-image buffers, allocated once per chunk
         for g in range(n):
             b = b0 + g
