@@ -22,7 +22,7 @@ from synface.generator.realism import (
     weighted_auc,
 )
 from synface.generator.sampling import PHI_GRID, GenerationSettings, identity_coefficients, identity_lambdas
-from synface.realdomain.casia import render_keys
+from synface.realdomain.casia import real_train_settings, render_keys
 from synface.realdomain.identities import RealDomainSettings
 
 
@@ -36,10 +36,12 @@ def test_detection_rate_and_auc_of_planted_descriptors():
     apart = np.repeat(np.eye(3) * 10, 2, axis=0) + np.random.default_rng(0).normal(0, 0.1, (6, 3))
     found = np.array([True, True, False, True, True, True])
     yaw = np.array([0.0, 5.0, 10.0, -25.0, 30.0, 0.0])
-    metrics = realism_metrics(found, apart, identities, yaw, None)
+    occluded = np.array([False, True, False, False, False, False])
+    metrics = realism_metrics(found, apart, identities, yaw, occluded, None)
     assert metrics == {
         "detection_rate": pytest.approx(5 / 6),
         "detection_rate_frontal": pytest.approx(3 / 4),
+        "detection_rate_frontal_clear": pytest.approx(2 / 3),  # the occluded frontal crop left out
         "frontal_share": pytest.approx(4 / 6),
         # |yaw| 0, 5 | 10 | 25 | 30 (a band's lower edge belongs to it) | 0
         "detection_by_yaw": {
@@ -53,7 +55,9 @@ def test_detection_rate_and_auc_of_planted_descriptors():
     }
     # 1-D descriptors 0, 0, 10, 10 of identities 0, 1, 0, 1: both genuine pairs lie 10 apart, the four
     # impostor pairs 0, 10, 10, 0 apart; a genuine pair beats none and ties two of four: AUC 1/4
-    tied = realism_metrics(found[:4], np.array([[0.0], [0.0], [10.0], [10.0]]), np.array([0, 1, 0, 1]), yaw[:4], None)
+    tied = realism_metrics(
+        found[:4], np.array([[0.0], [0.0], [10.0], [10.0]]), np.array([0, 1, 0, 1]), yaw[:4], occluded[:4], None
+    )
     assert tied["identity_auc"] == pytest.approx(0.25)
 
 
@@ -86,7 +90,7 @@ def test_mixup_rho_of_planted_sweeps():
     # ρ = 1 - 6·(20·1 + 20²) / (21·(21² - 1)) = 8/11
     towards = np.r_[np.arange(1.0, 21.0), 0.0][:, None] * e
     metrics = realism_metrics(
-        np.ones(4, bool), np.eye(4), np.array([0, 0, 1, 1]), np.zeros(4), np.stack([away, towards])
+        np.ones(4, bool), np.eye(4), np.array([0, 0, 1, 1]), np.zeros(4), np.zeros(4, bool), np.stack([away, towards])
     )
     assert metrics["mixup_rho"] == pytest.approx((-1 + 8 / 11) / 2)
 
@@ -118,6 +122,16 @@ def test_factor_mode_none_renders_each_identity_alike():
     assert (sets.images[0] == sets.images[1]).all() and (sets.images[0] != sets.images[2]).any()
 
 
+def test_only_real_photos_have_occluders_and_glasses_alone_do_not_count():
+    assert not render_sets("synthetic", 2, 2, seed=3, factor="none").occluded.any()
+    keys = [(i, j) for i in range(12) for j in range(6)]
+    _, meta = render_keys(real_train_settings(1), keys)  # the photos the benchmark judges
+    sets = render_sets("real", 12, 6, seed=1)
+    covered = (meta["sunglasses"] | meta["hat"] | meta["hand"]).to_numpy()
+    assert covered.any() and (meta["glasses"] & ~meta["sunglasses"]).any()
+    np.testing.assert_array_equal(sets.occluded, covered)
+
+
 # --- the benchmark end to end --------------------------------------------------------------------------------------
 @pytest.mark.parametrize(("domain", "factor"), [("synthetic", "pose"), ("real", None)])
 def test_bench_realism_prints_one_json_line(tmp_path, capsys, domain, factor):
@@ -133,6 +147,7 @@ def test_bench_realism_prints_one_json_line(tmp_path, capsys, domain, factor):
     result = json.loads(lines[0])
     assert (result["domain"], result["ids"], result["per_id"], result["factor"]) == (domain, 2, 3, factor or "all")
     assert 0 <= result["detection_rate"] <= 1 and 0 <= result["identity_auc"] <= 1
+    assert "detection_rate_frontal_clear" in result
     for name in ("detection_rate", "identity_auc"):
         low, high = result["ci95"][name]
         assert 0 <= low <= high <= 1

@@ -6,7 +6,8 @@ they judge the 112x96 aligned crops independently (issue 10):
 - detection rate: the fraction of crops in which HOG, upsampled once (2x), finds a face; also
   among the near-frontal crops (|yaw| <= FRONTAL_DEG), which separates how face-like the
   faces are from how many of them the pose priors turn beyond a frontal detector's range,
-  and per band of |yaw| (YAW_BANDS), which shows how far round a face still reads as one;
+  among the near-frontal ones nothing occludes (real photos: no sunglasses, hat or hand), and
+  per band of |yaw| (YAW_BANDS), which shows how far round a face still reads as one;
 - identity AUC: ROC AUC of same- vs different-identity pairs over all pairs of crops,
   scored by the negative distance of the recogniser's 128-d descriptors;
 - ci95: 95 % intervals of both, from a bootstrap over identities (a dozen people give a
@@ -40,6 +41,7 @@ from synface.generator.render import render_faces
 from synface.generator.sampling import PHI_GRID, GenerationSettings, identity_lambdas, mix_identities, mixup_labels
 from synface.generator.synthesize import IMAGE_SIZE, render_identities
 from synface.io.atomic import atomic_path
+from synface.realdomain.appearance import Accessories
 from synface.realdomain.casia import real_train_settings, render_keys
 
 # metric -> (comparison, bound): the goals for both domains
@@ -100,6 +102,7 @@ class FaceSets:
     images: np.ndarray  # (n, 112, 96, 3) uint8
     identities: np.ndarray  # (n,)
     yaw_deg: np.ndarray  # (n,) head yaw of each crop
+    occluded: np.ndarray  # (n,) bool: an occluder covers part of the face (real photos only)
     sweeps: np.ndarray | None  # (ids, len(PHI_GRID), 112, 96, 3) uint8, φ ascending; None: no φ (real)
 
 
@@ -120,14 +123,17 @@ def render_sets(domain: str, n_ids: int, per_id: int, seed: int, factor: str = "
     if domain == "real":
         keys = [(i, j) for i in range(n_ids) for j in range(per_id)]
         images, meta = render_keys(real_train_settings(seed), keys)
-        return FaceSets(images, meta["identity"].to_numpy(), meta["yaw_deg"].to_numpy(), None)
+        worn = meta[["glasses", "sunglasses", "hat", "hand"]].astype(bool).to_dict("records")
+        occluded = np.array([Accessories(**row).occluded for row in worn], bool)  # Accessories says what occludes
+        return FaceSets(images, meta["identity"].to_numpy(), meta["yaw_deg"].to_numpy(), occluded, None)
     settings = GenerationSettings(n_ids, per_id, identity_mixup=False, factor=factor, seed=seed)
     images, meta = render_identities(settings, range(n_ids))
     yaw = np.rad2deg(
         np.concatenate([identity_lambdas(settings, i)[0][:, lam.POSE.start + lam.YAW] for i in range(n_ids)])
     )
     sweeps = render_faces(np.concatenate([mixup_sweep(settings, i) for i in range(n_ids)]), size=IMAGE_SIZE).images
-    return FaceSets(images, meta["identity"].to_numpy(), yaw, sweeps.reshape(n_ids, len(PHI_GRID), *sweeps.shape[1:]))
+    sweeps = sweeps.reshape(n_ids, len(PHI_GRID), *sweeps.shape[1:])
+    return FaceSets(images, meta["identity"].to_numpy(), yaw, np.zeros(len(images), bool), sweeps)
 
 
 def _pairs(descriptors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -183,14 +189,24 @@ def mixup_rho(sweeps: np.ndarray, phi: np.ndarray) -> float:
     return float(np.mean([spearmanr(phi, d).statistic for d in distance]))
 
 
+def _rate(found: np.ndarray, among: np.ndarray) -> float | None:
+    return float(np.mean(found[among])) if among.any() else None
+
+
 def realism_metrics(
-    found: np.ndarray, descriptors: np.ndarray, identities: np.ndarray, yaw_deg: np.ndarray, sweeps: np.ndarray | None
+    found: np.ndarray,
+    descriptors: np.ndarray,
+    identities: np.ndarray,
+    yaw_deg: np.ndarray,
+    occluded: np.ndarray,
+    sweeps: np.ndarray | None,
 ) -> dict[str, float | None]:
     """The numbers from the judge's outputs; sweeps: (ids, len(PHI_GRID), d) descriptors or None."""
     frontal = np.abs(yaw_deg) <= FRONTAL_DEG
     return {
         "detection_rate": float(np.mean(found)),
-        "detection_rate_frontal": float(np.mean(found[frontal])) if frontal.any() else None,
+        "detection_rate_frontal": _rate(found, frontal),
+        "detection_rate_frontal_clear": _rate(found, frontal & ~occluded),
         "frontal_share": float(np.mean(frontal)),
         "detection_by_yaw": detection_by_yaw(found, yaw_deg),
         "identity_auc": identity_auc(descriptors, identities),
@@ -217,7 +233,7 @@ def measure(sets: FaceSets, judge: Judge) -> dict:
     sweeps = None
     if sets.sweeps is not None:
         sweeps = judge(sets.sweeps.reshape(-1, *sets.sweeps.shape[2:]))[1].reshape(*sets.sweeps.shape[:2], -1)
-    metrics = realism_metrics(found, descriptors, sets.identities, sets.yaw_deg, sweeps)
+    metrics = realism_metrics(found, descriptors, sets.identities, sets.yaw_deg, sets.occluded, sweeps)
     return metrics | {"ci95": identity_bootstrap(found, descriptors, sets.identities)}
 
 
