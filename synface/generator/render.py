@@ -36,7 +36,8 @@ SUPERSAMPLE = 2  # canvas samples per crop pixel and axis: each crop pixel avera
 FOCAL = 40.7 * (CAMERA_DISTANCE - 9.0) / 7.5
 # Cast shadows of the key light: an orthographic depth map seen from the light (the source is far
 # away compared with the head), SHADOW_GRID texels of SHADOW_CELL cm a side (the head and neck from
-# any direction), filtered over 3x3 texels (the penumbra of a window or a softbox, ~1 cm at the face).
+# any direction), read through a tent filter SHADOW_FILTER texels to each side (±1.2 cm: the
+# penumbra of a window or a softbox, ~1 cm from the nose onto the lip).
 SHADOW_CELL = 0.4
 SHADOW_GRID = 112
 SHADOW_FILTER = 3  # texels: the tent filter's half-width (the penumbra)
