@@ -9,6 +9,7 @@ from synface.generator.align import (
     similarity_transform,
     warp_affine,
 )
+from synface.generator.facemodel import _grid_triangles, vertex_normals
 from synface.generator.render import canvas_size, render_faces
 
 
@@ -139,21 +140,15 @@ def _grid_mesh(n: int, size: float, height: float) -> tuple[np.ndarray, np.ndarr
     u = np.linspace(-size / 2, size / 2, n)
     X, Z = np.meshgrid(u, u)
     verts = np.stack([X.ravel(), np.full(n * n, height), Z.ravel()], 1)
-    tris = []
-    for i in range(n - 1):
-        for j in range(n - 1):
-            a, b, c, d = i * n + j, i * n + j + 1, (i + 1) * n + j + 1, (i + 1) * n + j
-            tris += [(a, c, b), (a, d, c)]
-    return verts, np.array(tris, np.int32)
+    tris = _grid_triangles(n, n, wrap=False)[:, ::-1]  # reversed: faces turned up (+y), the side the shadow map keeps
+    return verts, np.ascontiguousarray(tris, np.int32)
 
 
 def _shadow_of(verts, tris, light):
-    from synface.generator.facemodel import vertex_normals
     from synface.generator.render import SHADOW_GRID, _key_shadow
 
     V = len(verts)
     nrm = vertex_normals(verts, tris).astype(np.float32)
-    nrm *= np.sign(nrm[:, 1:2] + 1e-9)  # every surface here faces up
     G = (SHADOW_GRID, SHADOW_GRID)
     work = (
         np.empty((V, 3), np.float32),
