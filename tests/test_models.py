@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import math
 import re
 
@@ -13,8 +15,9 @@ from torch import nn
 import synface.cli
 from synface.errors import SynfaceError
 from synface.models.architectures import ARCHITECTURES, architecture_names, feature_map_size, parse_input_hw
-from synface.models.lresnet import build_backbone, load_backbone_checkpoint, load_backbone_state
+from synface.models.lresnet import BlockIR, build_backbone, load_backbone_checkpoint, load_backbone_state
 from synface.models.summary import count_macs
+from synface.train.device import backbone_autocast, backbone_bf16, prepare_input, prepare_model
 
 
 def official_lresnet50e_ir_keys() -> list[tuple[str, tuple[int, ...]]]:
@@ -197,3 +200,72 @@ def test_a_checkpoint_saved_with_the_official_key_names_loads_into_lresnet50e_ir
     loaded = model.state_dict()
     assert loaded.keys() == official.keys()
     assert all(torch.equal(loaded[k], v) for k, v in official.items())
+
+
+def _train_step_grads(model: nn.Module, x: torch.Tensor, *, as_trained: bool) -> dict[str, torch.Tensor]:
+    """Parameter gradients of one forward/backward: in the layout and precision training uses on this
+    machine (`as_trained`), else in float64 and the default layout, where torch's own kernels run."""
+    device = torch.device("cpu")
+    model = prepare_model(copy.deepcopy(model), device) if as_trained else copy.deepcopy(model).double()
+    model.train()
+    model.fc[1].eval()  # no dropout: both passes must see the same function
+    x = prepare_input(x) if as_trained else x.double()
+    with backbone_autocast(device) if as_trained else contextlib.nullcontext():
+        out = model(x)
+    # weights per sample and feature: a per-feature sum alone would vanish through the batch norms
+    weights = torch.randn(out.shape, generator=torch.Generator().manual_seed(1))
+    (out.float() * weights).sum().backward()
+    return {k: p.grad.double() for k, p in model.named_parameters()}
+
+
+def _assert_grads_match(model: nn.Module, x: torch.Tensor, tolerance: float) -> None:
+    got = _train_step_grads(model, x, as_trained=True)
+    want = _train_step_grads(model, x, as_trained=False)
+    # A bias just before a batch norm has a gradient of zero up to rounding: scale by the whole gradient too.
+    floor = 0.01 * torch.cat([g.flatten() for g in want.values()]).norm()
+    for name, g in want.items():
+        assert torch.isfinite(got[name]).all(), name
+        error = (got[name] - g).norm() / torch.maximum(g.norm(), floor)
+        assert error < tolerance, f"{name}: relative gradient error {error:.3g}"
+
+
+def _tolerance() -> float:
+    return 0.5 if backbone_bf16(torch.device("cpu")) else 0.01  # bf16: 0.22 at most on the first layers
+
+
+@pytest.mark.parametrize(
+    "arch, hw",
+    [
+        ("lresnet10e_ir_tiny", (28, 24)),  # the embedded pipeline
+        ("lresnet10e_ir_tiny", (56, 48)),
+        ("lresnet10e_ir_tiny", (112, 96)),
+        ("lresnet10e_ir", (56, 48)),  # `synface bench train`'s default
+        ("lresnet10e_ir", (112, 96)),
+        ("lresnet18e_ir", (112, 96)),
+        ("lresnet50e_ir", (112, 96)),  # the paper's
+    ],
+)
+def test_each_architecture_trains_with_right_gradients_in_the_training_layout(arch, hw) -> None:
+    """Forward and backward as training runs them on this CPU (channels_last; bf16 autocast where
+    native) give finite gradients equal to a float64 reference. On the AMD EPYC with AVX-512 the tiny
+    model's strided 1x1 shortcut used to crash here (oneDNN#6035, issue 30)."""
+    torch.manual_seed(0)
+    model = build_backbone(arch, hw, embedding=32)
+    _assert_grads_match(model, torch.randn(4, 3, *hw), _tolerance())
+
+
+@pytest.mark.parametrize("hw", [(16, 16), (32, 32), (64, 64)])
+def test_the_strided_shortcut_is_right_with_fewer_channels_than_a_simd_block(hw) -> None:
+    """4 input channels are below oneDNN's block on every x86 CPU (8 on AVX2, 16 on AVX-512): the case
+    where its strided 1x1 weight gradient in channels_last writes past its workspace. Its output and
+    gradients must equal the float64 reference, and it must equal the official strided 1x1 convolution."""
+    torch.manual_seed(0)
+    block = BlockIR(4, 8, stride=2)
+    model = nn.Sequential(block)
+    model.fc = nn.Sequential(nn.Identity(), nn.Dropout(0.5))  # the interface _train_step_grads expects
+    _assert_grads_match(model, torch.randn(8, 4, *hw), _tolerance())
+
+    x = torch.randn(2, 4, *hw, dtype=torch.float64)
+    conv = block.downsample[0].double()
+    official = nn.functional.conv2d(x, conv.weight, stride=2)
+    assert torch.allclose(conv(x[:, :, ::2, ::2]), official)

@@ -19,7 +19,8 @@ from repo_copy import BIN, SMOKE, fresh_repo, run
 from synface.dvclock import lock_mismatches
 from synface.experiments import REPORT, TUNING_RESULTS, table_view_path
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
+# about 10 minutes on 2 cores of an AMD EPYC without AVX-512, beside the rest of the suite
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline"), pytest.mark.timeout(1800)]
 
 
 def _jobs(dry_run: str) -> list[str]:
