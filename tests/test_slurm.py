@@ -37,6 +37,7 @@ if os.geteuid() != 0:
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.xdist_group("slurm"),
+    pytest.mark.timeout(900),  # a real cluster's daemons start and schedule: 163 s once on a loaded 2-core AMD
     pytest.mark.skipif(
         bool(MISSING), reason=f"needs {', '.join(MISSING)}: apt-get install -y slurm-wlm munge, as root (.ci/run)"
     ),
