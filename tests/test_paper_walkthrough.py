@@ -1,12 +1,14 @@
-"""README § Running at paper scale, run as written on tiny data: every command of its ```bash blocks.
+"""docs/paper_scale.md, run as written on tiny data: every command of its ```bash blocks.
 
-The commands are read from the README itself (`readme_commands`), so the test fails when the README
+The commands are read from that file itself (`doc_commands`), so the test fails when the document
 and the code disagree. They run in order, with bash (brace expansion, comments), in a fresh copy of
 the repository (`repo_copy.fresh_repo`, with the committed world's dvc.yaml as a clone has it), whose
 `.venv` links to this venv. Each command is then checked by the one entry of CHECKS its words match;
-a README command without a check, or a check without its command, fails the test.
+a command without a check, or a check without its command, fails the test. The commands that need
+GPUs (ELSEWHERE: `torchrun`, the GPU check script) are not run here but must be in the document; the
+tests named there run their code on the CPU.
 
-What differs from the README, and nothing else:
+What differs from the document, and nothing else:
 
 * every `/data/...` path becomes `<tmp>/data/...`, in the commands and in the copy's
   `config/paper.yaml` (its imports and released checkpoints), where the test has written tiny data in
@@ -17,7 +19,7 @@ What differs from the README, and nothing else:
   saves it, under the four official names);
 * the two `snakemake ... paper` commands get `--dry-run` (the paper world trains for days); the
   benchmark imports before them run for real;
-* the README offers alternatives that write the same dataset (`import rec` or `import imagefolder`,
+* the document offers alternatives that write the same dataset (`import rec` or `import imagefolder`,
   `align` for raw photos): an import's `--out` folder that an earlier command made is removed first.
 """
 
@@ -52,21 +54,20 @@ from synface.data.storage import Dataset
 from synface.experiments import BENCHMARKS, RELEASED_TABLE, Experiments, evaluation_set_path, load_config
 from synface.models.lresnet import build_backbone
 
-SECTION = "## Running at paper scale"
+DOC = ROOT / "docs/paper_scale.md"  # the paper-scale walk-through (the README links it)
 LFW_COUNTS = {"Ann": 2, "Bob": 2}  # astronaut_lfw's names and images; 10 folds of 2 pairs
 PACK_PAIRS = 10
 TEST_SETS = {"lfw", "syn_lfw", *BENCHMARKS}  # the paper world's, each model evaluated on all
 
 
-def readme_commands(readme: str, section: str = SECTION) -> list[str]:
-    """The shell commands of the ```bash blocks of one README section (its heading down to the next `## `).
+def doc_commands(text: str) -> list[str]:
+    """The shell commands of every ```bash block of a Markdown document, in order.
 
     A line ending in a backslash continues on the next; comments are dropped, but a command commented
-    out (`# .venv/bin/...`: an alternative the README offers) is kept as one.
+    out (`# .venv/bin/...`: an alternative the document offers) is kept as one.
     """
-    body = readme.split(f"\n{section}\n", 1)[1].split("\n## ", 1)[0]
     commands = []
-    for block in re.findall(r"^```bash\n(.*?)^```$", body, re.DOTALL | re.MULTILINE):
+    for block in re.findall(r"^```bash\n(.*?)^```$", text, re.DOTALL | re.MULTILINE):
         for line in block.replace("\\\n", " ").splitlines():
             line = line.strip()
             if line.startswith("# .venv/bin/"):
@@ -85,23 +86,23 @@ def on_tiny_data(text: str, data: Path) -> str:
 DRY_RUN = r"snakemake\s(.*\s)?paper(\s|$)"  # the commands that run the paper world (target `paper`): dry runs
 
 
-def test_readme_parser_reads_blocks_continuations_and_alternatives():
-    readme = (
-        "## Other\n```bash\nnot this\n```\n"
-        f"{SECTION}\n\ntext\n\n```bash\na --x /data/y   # why\n# prose\n# .venv/bin/b\n\n"
-        "c \\\n    --d\n```\n```python\nnot python\n```\n### Sub\n```bash\ne\n```\n## Next\n```bash\nf\n```\n"
+def test_doc_parser_reads_blocks_continuations_and_alternatives():
+    doc = (
+        "# Title\n```bash\nz\n```\n"
+        "## Part\n\ntext\n\n```bash\na --x /data/y   # why\n# prose\n# .venv/bin/b\n\n"
+        "c \\\n    --d\n```\n```python\nnot python\n```\n### Sub\n```bash\ne\n```\n```\nnot bash\n```\n"
     )
-    assert readme_commands(readme) == ["a --x /data/y", ".venv/bin/b", "c      --d", "e"]
+    assert doc_commands(doc) == ["z", "a --x /data/y", ".venv/bin/b", "c      --d", "e"]
     assert on_tiny_data("x /data/a data/b --p=/data/c", Path("/t")) == "x /t/a data/b --p=/t/c"
 
 
-# ---------------------------------------------------------------- tiny data under the README's /data paths
+# ---------------------------------------------------------------- tiny data under the document's /data paths
 
 
 def write_tiny_data(data: Path, paper: dict) -> None:
     rng = np.random.default_rng(0)
     casia = {f"{i:07d}/{j:03d}.jpg": random_image(rng, 120, 100) for i in range(3) for j in range(2)}
-    write_images(data / "CASIA-WebFace", casia)  # not 112x96: the README imports it with --align resize
+    write_images(data / "CASIA-WebFace", casia)  # not 112x96: the document imports it with --align resize
     raw = photo("astronaut.png", 256)
     grey = np.full((64, 64, 3), 128, np.uint8)
     write_images(data / "CASIA-WebFace-raw", {"ann/1.png": raw, "ann/2.png": grey, "bob/1.png": raw[:, ::-1]})
@@ -210,6 +211,10 @@ CHECKS: dict[str, Callable[[Path, str, str], None]] = {  # a command's words (re
     r"synface evaluate ": evaluated,
     r"synface align ": aligned,
 }
+ELSEWHERE = {  # commands that need GPUs: in the document, not run here (a command's words -> its test)
+    r"torchrun .*-m synface train ": "tests/test_distributed.py",  # 2 CPU processes (gloo)
+    r"-m synface\.train\.gpu_checks": "tests/test_gpu_checks.py",  # --smoke, on any device
+}
 
 
 @pytest.mark.slow  # ≈ 75 s of CPU: 4 Snakemake runs of the paper DAG, LResNet50E-IR, MTCNN
@@ -222,11 +227,15 @@ def test_the_paper_scale_walkthrough_runs_as_written(tmp_path):
     paper.write_text(on_tiny_data(paper.read_text(), data))
     write_tiny_data(data, yaml.safe_load(paper.read_text()))
     env = {**os.environ, "PYTHONPATH": str(repo)}  # the copy's code, not an editable install's
-    used = []
-    for readme_command in readme_commands((ROOT / "README.md").read_text()):
-        checks = [check for words, check in CHECKS.items() if re.search(words, readme_command)]
-        assert len(checks) == 1, f"README command with {len(checks)} checks: {readme_command}"
-        command = on_tiny_data(readme_command, data) + (" --dry-run" if re.search(DRY_RUN, readme_command) else "")
+    used, left = [], []
+    for doc_command in doc_commands(DOC.read_text()):
+        checks = [check for words, check in CHECKS.items() if re.search(words, doc_command)]
+        elsewhere = [words for words in ELSEWHERE if re.search(words, doc_command)]
+        assert len(checks) + len(elsewhere) == 1, f"command with {len(checks)} checks, {elsewhere}: {doc_command}"
+        if elsewhere:
+            left += elsewhere
+            continue
+        command = on_tiny_data(doc_command, data) + (" --dry-run" if re.search(DRY_RUN, doc_command) else "")
         out = re.search(r"--out (\S+)", command)
         if out and (repo / out[1]).exists():  # an alternative import of a folder already made: in its place
             shutil.rmtree(repo / out[1])
@@ -237,4 +246,5 @@ def test_the_paper_scale_walkthrough_runs_as_written(tmp_path):
         print(f"$ {command}\n{done.stdout}")  # shown if a check fails
         checks[0](repo, command, done.stdout)
         used.append(checks[0])
-    assert set(CHECKS.values()) <= set(used), "a check whose README command is gone"
+    assert set(CHECKS.values()) <= set(used), "a check whose command is gone from the document"
+    assert set(ELSEWHERE) <= set(left), "a GPU command gone from the document"
