@@ -86,11 +86,11 @@ def test_smoke_dag_through_dvc_and_remote_round_trip(tmp_path):
     run(["git", "clone", "-q", str(repo), str(clone)], tmp_path)
     run([dvc, "pull", "--quiet"], clone)
     assert "up to date" in run([dvc, "status"], clone)
-    run([*snakemake, "--touch"], clone)  # fresh checkout mtimes; see README
+    run([*snakemake, "--touch"], clone)  # fresh checkout mtimes; see docs/pipeline.md
     assert "Nothing to be done" in run([*snakemake, "--dry-run"], clone)
     assert "up to date" in run([dvc, "status"], clone)
 
-    # the README's DVC commands, as written there, on the smoke config
+    # docs/pipeline.md's DVC commands, as written there, on the smoke config
     plots = run([dvc, "plots", "show"], clone)
     page = (clone / "dvc_plots/index.html").read_text()
     assert "training_loss" in page and "width_depth" in page, plots

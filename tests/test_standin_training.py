@@ -56,5 +56,5 @@ def standin(tmp_path_factory):
 
 def test_tiny_real_training_beats_chance_on_standin_lfw(tmp_path, standin):
     metrics = standin_run(tmp_path / "run", *standin, seed=0)
-    # Margins over seeds 0-9 and kernel capabilities: `python -m tests.learning_margins` (README § Performance).
+    # Margins over seeds 0-9 and kernel capabilities: `python -m tests.learning_margins` (docs/performance.md).
     assert metrics["auc"] > AUC_THRESHOLD and metrics["accuracy_mean"] > THRESHOLD, metrics

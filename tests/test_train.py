@@ -154,7 +154,7 @@ def learning_run(out, data, seed: int) -> tuple[float, TrainConfig]:
 def test_training_learns_identity_and_beats_chance(tmp_path, data):
     after, cfg = learning_run(tmp_path, data, seed=0)
     # SE 0.019 at the threshold (600 pairs); `python -m tests.learning_margins` measures the
-    # margin over seeds 0-9 and kernel capabilities (README § Performance lists it).
+    # margin over seeds 0-9 and kernel capabilities (docs/performance.md lists it).
     assert after > LEARNING_THRESHOLD, after
     log = pd.read_csv(cfg.out / "log.csv")
     assert list(log.columns) == ["epoch", "loss", "lr", "images_per_s", "seconds"]

@@ -129,7 +129,7 @@ def _planned_training_job(*args: str) -> dict[str, int]:
 @pytest.mark.parametrize("configfile", ["config/config.yaml", "config/paper.yaml"])
 def test_a_world_sizes_its_jobs_in_config_resources(configfile):
     """A training job asks what the world's merged config says in `resources.train`: the embedded
-    world its 2-core sizes, the paper overlay a cluster job's (README § SLURM); both one GPU."""
+    world its 2-core sizes, the paper overlay a cluster job's (docs/paper_scale.md § SLURM); both one GPU."""
     asked = load_config(ROOT / configfile, ROOT)["resources"]["train"]
     assert _planned_training_job("--configfile", configfile) == asked
     assert asked["gpu"] == 1
