@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import csv
+import importlib.metadata
 from pathlib import Path
 
+import pytest
 from test_analysis import GRID, MIX, SEEDS, paper_minus, plant
 
-from synface.analysis import claims, tables
+from synface.analysis import claims, convergence, tables
 from synface.cli import main
 from synface.experiments import TABLES
 
@@ -118,3 +120,30 @@ def test_missing_results_say_how_to_build_them(tmp_path, capsys):
     write_csv(tmp_path / "tables/claims.csv", claims.COLUMNS, [])
     code, _, err = run(capsys, "width_depth", "--results", tmp_path)
     assert code == 2 and len(err) == 1 and "snakemake results/tables/width_depth.csv" in err[0]
+
+
+def test_final_loss_prints_as_written_and_only_when_asked(tmp_path, capsys):
+    rows = [
+        {"table": "width_depth", "train": "Syn_1K_50", "seeds": 3, "steps": 1505, "epochs": 215}
+        | {"final_loss": "0.11", "end_fall_pct": "6.61", "flat": False},
+        {"table": "domain_mixup", "train": "Mix_2K_20", "seeds": 3, "steps": 1800, "epochs": 24}
+        | {"final_loss": "3.02", "end_fall_pct": "1.05", "flat": True},
+    ]
+    write_csv(tmp_path / "results/tables/final_loss.csv", convergence.FINAL_LOSS_COLUMNS, rows)
+    code, out, err = run(capsys, "final_loss", "--results", tmp_path / "results")
+    assert code == 0 and err == []
+    assert max(len(line) for line in out) <= WIDTH
+    grid = out[out.index(next(line for line in out if line.startswith("table"))) :]
+    assert grid[0].split() == convergence.FINAL_LOSS_COLUMNS
+    assert grid[2].split() == ["width_depth", "Syn_1K_50", "3", "1505", "215", "0.11", "6.61", "False"]
+    assert grid[3].split() == ["domain_mixup", "Mix_2K_20", "3", "1800", "24", "3.02", "1.05", "True"]
+    # the default view stays the paper tables and the claims
+    code, _, err = run(capsys, "--results", tmp_path / "results")
+    assert code == 2 and "cross_domain.csv" in err[0]
+
+
+def test_version_names_the_installed_package(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"synface {importlib.metadata.version('synface')}"

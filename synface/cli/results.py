@@ -1,12 +1,15 @@
 """`synface results [TABLE]`: the result tables (results/tables/*.csv) in the terminal, 100 columns wide.
 
     synface results                 every paper table, then the claims
-    synface results width_depth     one table (cross_domain, width_depth, domain_mixup, attributes, claims)
+    synface results width_depth     one table (cross_domain, width_depth, domain_mixup, attributes, claims,
+                                    final_loss)
 
 A paper table prints a line per row and test set: our accuracy (mean over seeds, %), its std and
 95 % confidence interval over seeds, the paper's number and Δ = ours − paper; a column with one
 value in the whole table (test set, seeds, profile) moves into its title. The claims print a block
 each: statement, verdicts, rule, and the evidence (ours, then the paper's) a comparison a line.
+`final_loss` (convergence: each training set's final loss and how much it still fell at the end)
+prints its columns as written.
 """
 
 from __future__ import annotations
@@ -55,12 +58,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from synface.analysis import claims, tables  # pandas: imported only when needed
+    from synface.analysis import claims, convergence, tables  # pandas: imported only when needed
 
-    columns = {name: tables.COLUMNS for name in TABLES} | {"claims": claims.COLUMNS}
+    shown_by_default = {name: tables.COLUMNS for name in TABLES} | {"claims": claims.COLUMNS}
+    columns = shown_by_default | {"final_loss": convergence.FINAL_LOSS_COLUMNS}
     if args.table is not None and args.table not in columns:
         raise SynfaceError(f"unknown table {args.table!r}; choose one of {', '.join(columns)}")
-    names = list(columns) if args.table is None else [args.table]
+    names = list(shown_by_default) if args.table is None else [args.table]
     folder = args.results / "tables"
     if not folder.is_dir():
         raise SynfaceError(f"{folder}: no result tables; build them with {_how_to_build('results/tables/NAME.csv')}")
@@ -72,7 +76,12 @@ def _run(args: argparse.Namespace) -> int:
     blocks = []
     for name in names:
         rows = read_table(folder / f"{name}.csv", columns[name])
-        blocks.append(claims_lines(rows) if name == "claims" else table_lines(name, rows))
+        if name == "claims":
+            blocks.append(claims_lines(rows))
+        elif name == "final_loss":
+            blocks.append(final_loss_lines(rows))
+        else:
+            blocks.append(table_lines(name, rows))
     try:
         print("\n\n".join("\n".join(block) for block in blocks), flush=True)
     except BrokenPipeError:  # `synface results | head`: the reader took what it wanted
@@ -116,6 +125,22 @@ def table_lines(name: str, rows: list[dict[str, str]]) -> list[str]:
             [[_cell(row, column) for _, column, _ in shown] for row in rows],
             [right for _, _, right in shown],
         ),
+    ]
+
+
+def final_loss_lines(rows: list[dict[str, str]]) -> list[str]:
+    """The convergence table (`synface.analysis.convergence`): a title, then its columns as written."""
+    from synface.analysis.convergence import FLAT_FALL  # already imported by _run
+
+    headings = list(rows[0]) if rows else []
+    text = {"table", "train", "flat"}
+    title = (
+        "final_loss; final_loss: the loss over the last tenth of the steps, mean over seeds; end_fall_pct: "
+        f"how much it still fell from the tenth before, largest over seeds (%); flat: every seed fell < {FLAT_FALL:.0%}"
+    )
+    return [
+        *textwrap.wrap(title, WIDTH),
+        *grid(headings, [list(row.values()) for row in rows], [h not in text for h in headings]),
     ]
 
 
