@@ -51,7 +51,13 @@ def test_native_bf16_flags_in_cpuinfo_text():
     assert not device.cpuinfo_has_native_bf16(cpuinfo(SAPPHIRE_RAPIDS) + cpuinfo(AVX2, 1))  # every core must have it
 
 
-def test_auto_picks_bf16_only_with_native_support(planted):
+def test_the_cpu_trains_in_fp32_by_default_even_with_native_bf16(planted):
+    planted(cpuinfo(SAPPHIRE_RAPIDS))
+    assert not device.backbone_bf16(CPU) and autocast_dtype(device.backbone_autocast(CPU)) == torch.float32
+
+
+def test_auto_picks_bf16_only_with_native_support(planted, monkeypatch):
+    monkeypatch.setenv(device.CPU_BF16_VARIABLE, "auto")
     planted(cpuinfo(SAPPHIRE_RAPIDS))
     assert device.backbone_bf16(CPU) and autocast_dtype(device.backbone_autocast(CPU)) == torch.bfloat16
     planted(cpuinfo(AVX2))
@@ -59,6 +65,7 @@ def test_auto_picks_bf16_only_with_native_support(planted):
 
 
 def test_missing_cpuinfo_means_fp32(planted, monkeypatch, tmp_path):
+    monkeypatch.setenv(device.CPU_BF16_VARIABLE, "auto")
     planted(cpuinfo(SAPPHIRE_RAPIDS))
     monkeypatch.setattr(device, "CPUINFO", tmp_path / "absent")
     device.cpu_has_native_bf16.cache_clear()

@@ -1,14 +1,19 @@
 """Where training and embedding run: CUDA when present, else CPU; channels_last on both.
 
-The backbone trains under bf16 autocast on CUDA and on CPUs with native bf16 (AMX-BF16 or
-AVX512-BF16, which oneDNN uses), fp32 elsewhere; the margin head always stays fp32 (it turns
-autocast off itself), and embedding for evaluation stays fp32 everywhere (`synface.evaluate.embed`:
-scores must not depend on bf16 rounding or on which CPU ran them). On the CPU the environment
-variable SYNFACE_CPU_BF16 overrides the detection, e.g. to train the same way on different machines:
+The backbone trains under bf16 autocast on CUDA and in fp32 on the CPU; the margin head always
+stays fp32 (it turns autocast off itself), and embedding for evaluation stays fp32 everywhere
+(`synface.evaluate.embed`: scores must not depend on bf16 rounding or on which CPU ran them).
+fp32 is the CPU's default because `synface bench train` measured bf16 autocast slower for the
+embedded model on every CPU tried, with native bf16 too (Intel Xeon with AMX: 2,514 vs 2,598
+images/s; AMD EPYC with AVX512-BF16: 1,861 vs 2,040; docs/performance.md), and because fp32 trains
+the same kind of floats on every x86-64 CPU. A fixed default, not a timing at start-up: a
+precision chosen by a stopwatch would make the trained numbers depend on the machine's load.
+The environment variable SYNFACE_CPU_BF16 chooses otherwise on the CPU:
 
-    auto  bf16 where the CPU has it natively, else fp32 (the default)
-    0     fp32
-    1     bf16 even without native support: torch then emulates it, correct but several times slower
+    0     fp32 (the default)
+    1     bf16 autocast: native on AMX-BF16 / AVX512-BF16, else emulated (correct, several times slower)
+    auto  bf16 where the CPU has it natively, else fp32 (for a bigger model, where bf16 may pay:
+          `synface bench train` prints both)
 
 Either way a run is deterministic on one machine; bf16 and fp32 runs differ in their floats.
 
@@ -77,8 +82,9 @@ def cpu_has_native_bf16() -> bool:
 
 
 def cpu_bf16() -> bool:
-    """The CPU's backbone precision: SYNFACE_CPU_BF16 (auto, 0 or 1; read on each call), auto = native bf16."""
-    setting = os.environ.get(CPU_BF16_VARIABLE, "auto")
+    """The CPU's backbone precision: SYNFACE_CPU_BF16 (0, 1 or auto; read on each call; default 0 = fp32),
+    auto = native bf16."""
+    setting = os.environ.get(CPU_BF16_VARIABLE, "0")
     if setting == "auto":
         return cpu_has_native_bf16()
     if setting not in ("0", "1"):
