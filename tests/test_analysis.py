@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from synface.analysis import claims
 from synface.analysis.claims import (
     ALPHA,
     EQUIVALENCE_MARGIN,
@@ -23,7 +24,13 @@ from synface.analysis.claims import (
     verdict,
     write_claims,
 )
-from synface.analysis.features import feature_distribution, load_feature_distribution, spread, subsample
+from synface.analysis.features import (
+    feature_distribution,
+    load_feature_distribution,
+    observer_record,
+    spread,
+    subsample,
+)
 from synface.analysis.metrics import PAPER_TEST_PAIRS, Summary, load_metrics, paper_summaries, sampling_se, summaries
 from synface.analysis.summary import metrics_summary
 from synface.analysis.tables import table_frame, write_table
@@ -416,8 +423,9 @@ def test_claim_9_verdict_needs_an_interval_clear_of_zero():
     assert verdicts(reversed_).loc[9, ["holds", "verdict"]].tolist() == ["no", "contradicted"]
 
 
-def features_with(spreads: list[float], offsets: list[float]) -> dict:
-    """Real at the origin and three synthetic sets (LFW 0.80 < 0.85 < 0.90) with given spread and distance."""
+def features_with(spreads: list[float], offsets: list[float], seeds: int = 1, noise: float = 0.0) -> dict:
+    """Real at the origin and three synthetic sets (LFW 0.80 < 0.85 < 0.90) with given spread and
+    distance, seen by `seeds` observers; observer k adds k·noise to every spread and distance."""
     sets = [
         {
             "name": "Real",
@@ -439,7 +447,18 @@ def features_with(spreads: list[float], offsets: list[float]) -> dict:
                 "spread": s,
             }
         )
-    return {"sets": sets, "projection": "MDS", "model": "test"}
+    observers = [
+        {
+            "model": f"models/Real/seed{seed}/model.pt",
+            "spread": {x["name"]: x["spread"] + seed * noise * (1 + k) for k, x in enumerate(sets)},
+            "centroid": {
+                x["name"]: [x["points"][0][0] + seed * noise * k, 0.5 * (x["name"] != "Real")]
+                for k, x in enumerate(sets)
+            },
+        }
+        for seed in range(seeds)
+    ]
+    return {"sets": sets, "projection": "MDS", "model": "test", "observers": observers}
 
 
 def test_claim_6_reads_spread_and_closeness_to_real():
@@ -448,6 +467,23 @@ def test_claim_6_reads_spread_and_closeness_to_real():
     assert "spread Syn_1 (85.00%) vs Syn_0 (80.00%): 0.300 vs 0.200" in holds["evidence"]
     assert verdicts(paper_like(), features_with([0.4, 0.3, 0.2], [1.0, 2.0, 3.0])).loc[6, "holds"] == "no"
     assert verdicts(paper_like(), features_with([0.2, 0.3, 0.4], [1.0, 2.0, 3.0])).loc[6, "holds"] == "partly"
+
+
+def test_claim_6_pairs_the_sets_seen_by_each_seeds_observer():
+    # Observer k shifts every set's numbers, more the later the set: most of the spread over seeds is
+    # common to the sets an observer sees, and pairing takes it out of the differences.
+    features = features_with([0.2, 0.3, 0.4], [3.0, 2.0, 1.0], seeds=3, noise=0.05)
+    comparisons = claims.claim_6(features)
+    spread = comparisons[0]
+    assert spread.paired and spread.left[0][1].values == pytest.approx((0.3, 0.45, 0.6))
+    from scipy.stats import ttest_rel
+
+    expected = ttest_rel([0.3, 0.45, 0.6], [0.2, 0.3, 0.4]).confidence_interval(0.95)
+    assert spread.ci95 == pytest.approx((expected.low, expected.high))
+    unpaired = gt("x", spread.left[0][1], spread.right[0][1])
+    assert spread.ci95[0] > unpaired.ci95[0]  # narrower than Welch's here
+    table = verdicts(paper_like(), features).loc[6]
+    assert table["verdict"] == "supported" and "4 supported" in table["evidence"]
 
 
 def test_a_claim_whose_rows_the_grid_lacks_is_reported_not_tested():
@@ -503,11 +539,21 @@ def test_feature_distribution_projects_all_sets_jointly(tmp_path):
     assert [s["label"] for s in result["sets"]] == ["real", "Syn_tight", "Syn_loose"]
     assert all(len(s["points"]) == len(s["identity"]) == 40 for s in result["sets"])
     assert by_name["Syn_tight"]["spread"] < by_name["Syn_loose"]["spread"] < by_name["Real"]["spread"]
+    record = observer_record(result)
+    assert record["spread"]["Syn_loose"] == by_name["Syn_loose"]["spread"]
+    assert record["centroid"]["Real"] == pytest.approx(np.mean(by_name["Real"]["points"], axis=0), abs=1e-6)
     path = tmp_path / "fd.json"
-    path.write_text(json.dumps(result))
+    path.write_text(json.dumps({**result, "observers": [record]}))
     assert load_feature_distribution(path)["sets"][1]["lfw_accuracy"] == 0.7
-    del result["sets"][0]["spread"]
+    del record["centroid"]["Syn_tight"]
+    path.write_text(json.dumps({**result, "observers": [record]}))
+    with pytest.raises(SynfaceError, match=r"fd\.json: observers\[0\]\.centroid must map every set"):
+        load_feature_distribution(path)
     path.write_text(json.dumps(result))
+    with pytest.raises(SynfaceError, match=r"fd\.json: needs a non-empty list 'observers'"):
+        load_feature_distribution(path)
+    del result["sets"][0]["spread"]
+    path.write_text(json.dumps({**result, "observers": [record]}))
     with pytest.raises(SynfaceError, match=r"fd\.json: sets\[0\] lacks key\(s\) spread"):
         load_feature_distribution(path)
 

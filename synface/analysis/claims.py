@@ -80,6 +80,7 @@ class Comparison:
     right: Side
     ties_hold: bool = False  # for "no better than" statements
     digits: int = 2
+    paired: bool = False  # both sides measured on the same seeds' runs: a paired t test over seeds
 
     @staticmethod
     def value(side: Side) -> float:
@@ -112,21 +113,30 @@ class Comparison:
 
     @property
     def _samples(self) -> tuple[np.ndarray, np.ndarray] | None:
-        """The per-seed accuracies of a one-row-each comparison with a spread: scipy's Welch test applies."""
+        """The per-seed values of a one-row-each comparison with a spread: scipy's t tests apply
+        (Welch's, or the paired test for a paired comparison with a value per seed on each side)."""
         if len(self.left) == len(self.right) == 1 and self.left[0][0] == self.right[0][0] == 1.0:
             a, b = np.array(self.left[0][1].values), np.array(self.right[0][1].values)
+            if self.paired:
+                return (a, b) if len(a) == len(b) > 1 and np.ptp(a - b) > 0 else None
             if len(a) > 1 and len(b) > 1 and self.se > 0:
                 return a, b
         return None
 
+    def _t_test(self, alternative: str) -> Any:
+        """scipy's result on the per-seed values: ttest_rel when paired, else Welch's ttest_ind."""
+        from scipy.stats import ttest_ind, ttest_rel  # slow to import: only when needed
+
+        a, b = self._samples or ((), ())
+        if self.paired:
+            return ttest_rel(a, b, alternative=alternative)
+        return ttest_ind(a, b, equal_var=False, alternative=alternative)
+
     @property
     def ci95(self) -> tuple[float, float]:
-        samples = self._samples
-        if samples is None:
+        if self._samples is None:
             return confidence_interval(self.diff, self.se, self.df)
-        from scipy.stats import ttest_ind  # slow to import: only when needed
-
-        ci = ttest_ind(*samples, equal_var=False).confidence_interval(0.95)
+        ci = self._t_test("two-sided").confidence_interval(0.95)
         return float(ci.low), float(ci.high)
 
     @property
@@ -137,23 +147,22 @@ class Comparison:
         if samples is None:
             return t_pvalue(self.diff + margin, self.se, self.df)
         if self.ties_hold:
-            from statsmodels.stats.weightstats import ttost_ind
+            from statsmodels.stats.weightstats import ttost_ind, ttost_paired
 
-            _, (_, p_lower, _), _ = ttost_ind(*samples, -margin, margin, usevar="unequal")
-            return float(p_lower)
-        from scipy.stats import ttest_ind
-
-        return float(ttest_ind(*samples, equal_var=False, alternative="greater").pvalue)
+            tost = (
+                ttost_paired(*samples, -margin, margin)
+                if self.paired
+                else ttost_ind(*samples, -margin, margin, usevar="unequal")
+            )
+            return float(tost[1][1])  # the lower one-sided test: H0 "Δ ≤ −margin"
+        return float(self._t_test("greater").pvalue)
 
     @property
     def p_contradict(self) -> float:
         """One-sided p of H0 "Δ ≥ 0", before the claim's multiplicity correction."""
-        samples = self._samples
-        if samples is None:
+        if self._samples is None:
             return t_pvalue(-self.diff, self.se, self.df)
-        from scipy.stats import ttest_ind
-
-        return float(ttest_ind(*samples, equal_var=False, alternative="less").pvalue)
+        return float(self._t_test("less").pvalue)
 
     @property
     def holds(self) -> bool:
@@ -206,8 +215,10 @@ def judge(comparisons: Sequence[Comparison]) -> list[tuple[Outcome | None, float
     return out
 
 
-def gt(label: str, a: Summary, b: Summary, *, ties_hold: bool = False, digits: int = 2) -> Comparison:
-    return Comparison(label, ((1.0, a),), ((1.0, b),), ties_hold, digits)
+def gt(
+    label: str, a: Summary, b: Summary, *, ties_hold: bool = False, digits: int = 2, paired: bool = False
+) -> Comparison:
+    return Comparison(label, ((1.0, a),), ((1.0, b),), ties_hold, digits, paired)
 
 
 def gain(high: Summary, low: Summary) -> Side:
@@ -345,31 +356,32 @@ def claim_9(s: Study) -> list[Comparison]:
 
 
 def claim_6(features: Mapping[str, Any]) -> list[Comparison]:
-    """Synthetic sets in order of LFW accuracy: spread grows and the centroid (MDS plane) nears the real one."""
+    """Synthetic sets in order of LFW accuracy: spread grows and the centroid (MDS plane) nears the
+    real one. Each seed's observer model measures every set: paired comparisons over the seeds."""
     sets = features["sets"]
-    real = [x for x in sets if x["name"].startswith("Real")]
+    real = next((x["name"] for x in sets if x["name"].startswith("Real")), None)
     syn = sorted(
         (x for x in sets if x["name"].startswith("Syn") and x["lfw_accuracy"] is not None),
         key=lambda x: x["lfw_accuracy"],
     )
-    if not real or len(syn) < 2:
+    if real is None or len(syn) < 2:
         return []
-    real_centre = [sum(c) / len(c) for c in zip(*real[0]["points"], strict=True)]
+    observers = features["observers"]
 
-    def distance(entry: Mapping[str, Any]) -> Summary:
-        centre = [sum(c) / len(c) for c in zip(*entry["points"], strict=True)]
-        return Summary(entry["name"], math.dist(centre, real_centre), math.nan, 1)
+    def spread(name: str) -> Summary:
+        return Summary.of(name, [o["spread"][name] for o in observers])
+
+    def distance(name: str) -> Summary:
+        return Summary.of(name, [math.dist(o["centroid"][name], o["centroid"][real]) for o in observers])
 
     out = []
     for lo, hi in itertools.pairwise(syn):
-        tag = f"{hi['name']} ({100 * hi['lfw_accuracy']:.2f}%) vs {lo['name']} ({100 * lo['lfw_accuracy']:.2f}%)"
-        spread = gt(
-            f"spread {tag}",
-            Summary(hi["name"], hi["spread"], math.nan, 1),
-            Summary(lo["name"], lo["spread"], math.nan, 1),
-            digits=3,
-        )
-        out += [spread, gt(f"distance to real {lo['name']} vs {hi['name']}", distance(lo), distance(hi), digits=3)]
+        low, high = lo["name"], hi["name"]
+        tag = f"{high} ({100 * hi['lfw_accuracy']:.2f}%) vs {low} ({100 * lo['lfw_accuracy']:.2f}%)"
+        out += [
+            gt(f"spread {tag}", spread(high), spread(low), digits=3, paired=True),
+            gt(f"distance to real {low} vs {high}", distance(low), distance(high), digits=3, paired=True),
+        ]
     return out
 
 

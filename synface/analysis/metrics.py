@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,12 @@ class Summary:
     n: int
     values: tuple[float, ...] = ()
     known_se: float = math.nan
+
+    @classmethod
+    def of(cls, label: str, values: Sequence[float]) -> Summary:
+        """The summary of per-seed values: their mean, sample std (NaN for one) and count."""
+        std = statistics.stdev(values) if len(values) > 1 else math.nan
+        return cls(label, statistics.fmean(values), std, len(values), tuple(values))
 
     @property
     def variance_of_mean(self) -> float:
