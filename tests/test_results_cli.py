@@ -148,3 +148,18 @@ def test_version_names_the_installed_package(capsys):
         main(["--version"])
     assert exit_.value.code == 0
     assert capsys.readouterr().out.strip() == f"synface {importlib.metadata.version('synface')}"
+
+
+def test_seeds_prints_every_runs_accuracy_seed_by_seed(tmp_path, capsys):
+    assert list(SEEDS) == [0, 1, 2]
+    plant(tmp_path, lambda train, seed, test: 0.80 + 0.01 * seed if train == "Real" else 0.70)
+    code, out, _ = run(capsys, "seeds", "--results", tmp_path / "results")
+    assert code == 0 and max(len(line) for line in out) <= WIDTH
+    header = next(k for k, line in enumerate(out) if line.startswith("train"))
+    assert out[header].split() == ["train", "test", "seed", "0", "seed", "1", "seed", "2", "mean", "std"]
+    assert ["Real", "lfw", "80.00", "81.00", "82.00", "81.00", "1.00"] in [line.split() for line in out]
+
+
+def test_seeds_without_metrics_says_how_to_build_them(tmp_path, capsys):
+    code, _, err = run(capsys, "seeds", "--results", tmp_path)
+    assert code == 2 and "no per-seed metrics" in err[0] and "make reproduce" in err[0]

@@ -22,6 +22,7 @@ SUBCOMMAND_MODULES = [
     "synface.cli.bench",
     "synface.cli.pipeline",
     "synface.cli.results",
+    "synface.cli.crosscheck",
 ]
 
 

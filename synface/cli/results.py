@@ -3,19 +3,22 @@
     synface results                 every paper table, then the claims
     synface results width_depth     one table (cross_domain, width_depth, domain_mixup, attributes, claims,
                                     final_loss)
+    synface results seeds           every run's accuracy, seed by seed (results/metrics/*/seed*/*.json)
 
 A paper table prints a line per row and test set: our accuracy (mean over seeds, %), its std and
 95 % confidence interval over seeds, the paper's number and Δ = ours − paper; a column with one
 value in the whole table (test set, seeds, profile) moves into its title. The claims print a block
 each: statement, verdicts, rule, and the evidence (ours, then the paper's) a comparison a line.
 `final_loss` (convergence: each training set's final loss and how much it still fell at the end)
-prints its columns as written.
+prints its columns as written; `seeds` a line per training and test set with each seed's accuracy,
+the numbers behind every mean.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import math
 import os
 import sys
 import textwrap
@@ -62,8 +65,10 @@ def _run(args: argparse.Namespace) -> int:
 
     shown_by_default = {name: tables.COLUMNS for name in TABLES} | {"claims": claims.COLUMNS}
     columns = shown_by_default | {"final_loss": convergence.FINAL_LOSS_COLUMNS}
+    if args.table == "seeds":
+        return _print(seed_lines(args.results / "metrics"))
     if args.table is not None and args.table not in columns:
-        raise SynfaceError(f"unknown table {args.table!r}; choose one of {', '.join(columns)}")
+        raise SynfaceError(f"unknown table {args.table!r}; choose one of {', '.join([*columns, 'seeds'])}")
     names = list(shown_by_default) if args.table is None else [args.table]
     folder = args.results / "tables"
     if not folder.is_dir():
@@ -82,11 +87,47 @@ def _run(args: argparse.Namespace) -> int:
             blocks.append(final_loss_lines(rows))
         else:
             blocks.append(table_lines(name, rows))
+    return _print([line for block in _spaced(blocks) for line in block])
+
+
+def _spaced(blocks: list[list[str]]) -> list[list[str]]:
+    return [block if k == 0 else ["", *block] for k, block in enumerate(blocks)]
+
+
+def _print(lines: list[str]) -> int:
     try:
-        print("\n\n".join("\n".join(block) for block in blocks), flush=True)
+        print("\n".join(lines), flush=True)
     except BrokenPipeError:  # `synface results | head`: the reader took what it wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor a second error at exit
     return 0
+
+
+def seed_lines(folder: Path) -> list[str]:
+    """Each (training set, test set): its accuracy per seed in %, their mean and sample std."""
+    from synface.analysis.metrics import load_metrics
+
+    files = sorted(folder.glob("*/seed*/*.json"))
+    if not files:
+        raise SynfaceError(f"{folder}: no per-seed metrics; build them with {_how_to_build('metrics')}")
+    frame = load_metrics(files)
+    frame["accuracy"] *= 100.0
+    by_seed = frame.pivot_table(index=["train", "test"], columns="seed", values="accuracy", sort=True)
+    seeds = [f"seed {seed}" for seed in by_seed.columns]
+    rows = [
+        [
+            train,
+            test,
+            *("" if math.isnan(v) else f"{v:.2f}" for v in values),
+            f"{values.mean():.2f}",
+            f"{values.std():.2f}",
+        ]
+        for (train, test), values in by_seed.iterrows()
+    ]
+    headings = ["train", "test", *seeds, "mean", "std"]
+    return [
+        *textwrap.wrap(f"accuracy in % by seed ({folder}); mean and sample std over the seeds", WIDTH),
+        *grid(headings, rows, [h not in ("train", "test") for h in headings]),
+    ]
 
 
 def _how_to_build(*targets: str) -> str:
