@@ -82,9 +82,10 @@ rule metrics_summary:
 
 rule feature_distribution:
     input:
-        observer=model_path(
-            config["feature_distribution"]["observer"], EXPERIMENTS.seeds[0]
-        ),
+        observers=[
+            model_path(config["feature_distribution"]["observer"], seed)
+            for seed in EXPERIMENTS.seeds
+        ],
         datasets=[s["dataset"] for s in EXPERIMENTS.feature_sets()],
         metrics=EXPERIMENTS.metrics_files(),
         code=code("feature_distribution"),

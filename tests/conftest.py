@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from xdist.scheduler import LoadGroupScheduling
 from xdist.workermanage import WorkerController
+
+# The suite trains eager: compiling each of its many toy models would cost more than it trains
+# (tests/test_train.py checks the compiled path). Subprocesses inherit it.
+os.environ.setdefault("SYNFACE_COMPILE", "0")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -12,9 +12,26 @@ import pandas as pd
 import pytest
 import yaml
 
-from synface.analysis.claims import EQUIVALENCE_MARGIN, Comparison, claims_frame, gain, gt, verdict, write_claims
-from synface.analysis.features import feature_distribution, load_feature_distribution, spread, subsample
-from synface.analysis.metrics import Summary, load_metrics, paper_summaries, summaries
+from synface.analysis import claims
+from synface.analysis.claims import (
+    ALPHA,
+    EQUIVALENCE_MARGIN,
+    Comparison,
+    claims_frame,
+    gain,
+    gt,
+    judge,
+    verdict,
+    write_claims,
+)
+from synface.analysis.features import (
+    feature_distribution,
+    load_feature_distribution,
+    observer_record,
+    spread,
+    subsample,
+)
+from synface.analysis.metrics import PAPER_TEST_PAIRS, Summary, load_metrics, paper_summaries, sampling_se, summaries
 from synface.analysis.summary import metrics_summary
 from synface.analysis.tables import table_frame, write_table
 from synface.errors import SynfaceError
@@ -160,7 +177,8 @@ def test_width_depth_table_holds_known_numbers_in_paper_order(files, tmp_path):
 
 
 def test_table_interval_is_empty_with_one_seed():
-    table = table_frame("width_depth", GRID["width_depth"], paper_summaries(ROWS), "paper")
+    one_seed = {key: Summary(s.label, s.mean, math.nan, 1) for key, s in paper_summaries(ROWS).items()}
+    table = table_frame("width_depth", GRID["width_depth"], one_seed, "paper")
     assert table["ci_low"].isna().all() and table["ci_high"].isna().all()
 
 
@@ -273,14 +291,83 @@ def seeds3(mean: float, std: float = 0.5) -> Summary:
 )
 def test_comparison_outcome_follows_its_interval(left, right, ties_hold, expected):
     comparison = gt("x", left, right, ties_hold=ties_hold)
-    assert comparison.outcome == expected
-    assert f"{expected})" in comparison.text()
+    [(outcome, holm)] = judge([comparison])
+    assert outcome == expected
+    assert f"{expected})" in comparison.text(outcome, holm)
+
+
+def outcome(comparison: Comparison) -> str | None:
+    return judge([comparison])[0][0]
 
 
 def test_tie_margin_is_one_accuracy_point():
     assert EQUIVALENCE_MARGIN == 1.0
-    assert gt("x", seeds3(80.0, 0.1), seeds3(81.0, 0.1), ties_hold=True).outcome == "contradicted"
-    assert gt("x", seeds3(80.0, 0.3), seeds3(80.6, 0.3), ties_hold=True).outcome == "inconclusive"  # low -1.28
+    assert outcome(gt("x", seeds3(80.0, 0.1), seeds3(81.0, 0.1), ties_hold=True)) == "contradicted"
+    assert outcome(gt("x", seeds3(80.0, 0.3), seeds3(80.6, 0.3), ties_hold=True)) == "inconclusive"  # low -1.28
+
+
+def seeds(*values: float) -> Summary:
+    """A row from its per-seed accuracies, as `metrics.summaries` builds it."""
+    mean = sum(values) / len(values)
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (len(values) - 1))
+    return Summary("x", mean, std, len(values), values)
+
+
+def summary_only(s: Summary) -> Summary:
+    return Summary(s.label, s.mean, s.std, s.n)
+
+
+@pytest.mark.parametrize("ties_hold", [False, True])
+def test_scipys_welch_and_statsmodels_tost_agree_with_the_hand_formula(ties_hold):
+    a, b = seeds(81.2, 79.9, 83.0, 80.4), seeds(80.1, 78.0, 79.5)
+    with_values = gt("x", a, b, ties_hold=ties_hold)  # scipy's ttest_ind / statsmodels' ttost_ind
+    by_hand = gt("x", summary_only(a), summary_only(b), ties_hold=ties_hold)  # the summed-rows formula
+    assert with_values._samples is not None and by_hand._samples is None
+    assert with_values.ci95 == pytest.approx(by_hand.ci95, rel=1e-9)
+    assert with_values.p_support == pytest.approx(by_hand.p_support, rel=1e-9)
+    assert with_values.p_contradict == pytest.approx(by_hand.p_contradict, rel=1e-9)
+    assert 0 < with_values.p_support < 0.5 < with_values.p_contradict < 1  # Δ +1.28 > 0
+
+
+def test_holm_keeps_one_of_nine_comparisons_from_contradicting_a_claim():
+    # Δ -2.5, std 1 over 3 seeds a side: t = -3.06 on 4 df, one-sided p ≈ 0.019
+    alone = gt("down", seeds(79.0, 80.0, 81.0), seeds(81.5, 82.5, 83.5))
+    p = alone.p_contradict
+    assert alone.ci95[1] < 0 and p < ALPHA < 9 * p
+    assert judge([alone])[0][0] == "contradicted"
+    nulls = [gt(f"flat {k}", seeds(80.0, 81.0, 79.0), seeds(80.5, 79.5, 80.0)) for k in range(8)]
+    [(outcome_alone, holm), *_] = judge([alone, *nulls])  # Holm's first step is Bonferroni's α/9
+    assert outcome_alone == "inconclusive" and holm == pytest.approx(9 * p)
+    assert f"Holm p {9 * p:.3f}, inconclusive)" in alone.text(outcome_alone, holm)
+    strong = gt("far down", seeds(70.0, 70.5, 69.5), seeds(80.0, 80.5, 79.5))
+    assert judge([strong, *nulls])[0][0] == "contradicted"
+
+
+def test_a_claim_is_supported_only_when_every_comparison_is():
+    up = [gt(f"up {k}", seeds(82.0, 82.5, 81.5), seeds(80.0, 80.5, 79.5)) for k in range(9)]
+    assert [o for o, _ in judge(up)] == ["supported"] * 9  # no correction: all nine must pass at α
+    assert verdict([o for o, _ in judge(up)]) == "supported"
+
+
+def test_the_paper_numbers_carry_the_sampling_error_of_6000_pairs():
+    assert PAPER_TEST_PAIRS == 6000
+    assert sampling_se(80.0) == pytest.approx(100 * math.sqrt(0.8 * 0.2 / 6000))  # 0.516 points
+    paper = paper_summaries(ROWS)[("Syn_10K_5_IM", "lfw")]
+    assert (paper.df, paper.values) == (math.inf, (88.32,))
+    # IM at 10K_5: 88.32 vs 88.22, Δ +0.10 with se √(2)·0.415: the paper's own numbers cannot tell
+    c = gt("(e)", paper, paper_summaries(ROWS)[("Syn_10K_5", "lfw")])
+    half = 1.959964 * math.sqrt(sampling_se(88.32) ** 2 + sampling_se(88.22) ** 2)
+    assert c.ci95 == pytest.approx((0.10 - half, 0.10 + half), abs=1e-4)
+    assert outcome(c) == "inconclusive"
+
+
+def test_the_paper_verdict_judges_the_papers_numbers_by_their_own_sampling_error():
+    table = verdicts(paper_like())
+    assert table.loc[1, "paper_verdict"] == "supported"  # Real 99.18 vs Syn 88.98: far beyond 0.4-point errors
+    assert table.loc[2, "paper_verdict"] == "inconclusive"  # (e) 88.32 vs 88.22
+    assert "(e): 88.32 vs 88.22 (Δ +0.10 [95% CI -1.05, +1.25], inconclusive)" in table.loc[2, "paper_evidence"]
+    assert table.loc[6, "paper_verdict"] == "not tested"  # Fig. 4 carries no numbers with an error
+    assert table.loc[2, "paper_holds"] == "yes"
 
 
 def test_claim_verdict_from_its_comparisons():
@@ -336,8 +423,9 @@ def test_claim_9_verdict_needs_an_interval_clear_of_zero():
     assert verdicts(reversed_).loc[9, ["holds", "verdict"]].tolist() == ["no", "contradicted"]
 
 
-def features_with(spreads: list[float], offsets: list[float]) -> dict:
-    """Real at the origin and three synthetic sets (LFW 0.80 < 0.85 < 0.90) with given spread and distance."""
+def features_with(spreads: list[float], offsets: list[float], seeds: int = 1, noise: float = 0.0) -> dict:
+    """Real at the origin and three synthetic sets (LFW 0.80 < 0.85 < 0.90) with given spread and
+    distance, seen by `seeds` observers; observer k adds k·noise to every spread and distance."""
     sets = [
         {
             "name": "Real",
@@ -359,7 +447,18 @@ def features_with(spreads: list[float], offsets: list[float]) -> dict:
                 "spread": s,
             }
         )
-    return {"sets": sets, "projection": "MDS", "model": "test"}
+    observers = [
+        {
+            "model": f"models/Real/seed{seed}/model.pt",
+            "spread": {x["name"]: x["spread"] + seed * noise * (1 + k) for k, x in enumerate(sets)},
+            "centroid": {
+                x["name"]: [x["points"][0][0] + seed * noise * k, 0.5 * (x["name"] != "Real")]
+                for k, x in enumerate(sets)
+            },
+        }
+        for seed in range(seeds)
+    ]
+    return {"sets": sets, "projection": "MDS", "model": "test", "observers": observers}
 
 
 def test_claim_6_reads_spread_and_closeness_to_real():
@@ -368,6 +467,23 @@ def test_claim_6_reads_spread_and_closeness_to_real():
     assert "spread Syn_1 (85.00%) vs Syn_0 (80.00%): 0.300 vs 0.200" in holds["evidence"]
     assert verdicts(paper_like(), features_with([0.4, 0.3, 0.2], [1.0, 2.0, 3.0])).loc[6, "holds"] == "no"
     assert verdicts(paper_like(), features_with([0.2, 0.3, 0.4], [1.0, 2.0, 3.0])).loc[6, "holds"] == "partly"
+
+
+def test_claim_6_pairs_the_sets_seen_by_each_seeds_observer():
+    # Observer k shifts every set's numbers, more the later the set: most of the spread over seeds is
+    # common to the sets an observer sees, and pairing takes it out of the differences.
+    features = features_with([0.2, 0.3, 0.4], [3.0, 2.0, 1.0], seeds=3, noise=0.05)
+    comparisons = claims.claim_6(features)
+    spread = comparisons[0]
+    assert spread.paired and spread.left[0][1].values == pytest.approx((0.3, 0.45, 0.6))
+    from scipy.stats import ttest_rel
+
+    expected = ttest_rel([0.3, 0.45, 0.6], [0.2, 0.3, 0.4]).confidence_interval(0.95)
+    assert spread.ci95 == pytest.approx((expected.low, expected.high))
+    unpaired = gt("x", spread.left[0][1], spread.right[0][1])
+    assert spread.ci95[0] > unpaired.ci95[0]  # narrower than Welch's here
+    table = verdicts(paper_like(), features).loc[6]
+    assert table["verdict"] == "supported" and "4 supported" in table["evidence"]
 
 
 def test_a_claim_whose_rows_the_grid_lacks_is_reported_not_tested():
@@ -423,11 +539,21 @@ def test_feature_distribution_projects_all_sets_jointly(tmp_path):
     assert [s["label"] for s in result["sets"]] == ["real", "Syn_tight", "Syn_loose"]
     assert all(len(s["points"]) == len(s["identity"]) == 40 for s in result["sets"])
     assert by_name["Syn_tight"]["spread"] < by_name["Syn_loose"]["spread"] < by_name["Real"]["spread"]
+    record = observer_record(result)
+    assert record["spread"]["Syn_loose"] == by_name["Syn_loose"]["spread"]
+    assert record["centroid"]["Real"] == pytest.approx(np.mean(by_name["Real"]["points"], axis=0), abs=1e-6)
     path = tmp_path / "fd.json"
-    path.write_text(json.dumps(result))
+    path.write_text(json.dumps({**result, "observers": [record]}))
     assert load_feature_distribution(path)["sets"][1]["lfw_accuracy"] == 0.7
-    del result["sets"][0]["spread"]
+    del record["centroid"]["Syn_tight"]
+    path.write_text(json.dumps({**result, "observers": [record]}))
+    with pytest.raises(SynfaceError, match=r"fd\.json: observers\[0\]\.centroid must map every set"):
+        load_feature_distribution(path)
     path.write_text(json.dumps(result))
+    with pytest.raises(SynfaceError, match=r"fd\.json: needs a non-empty list 'observers'"):
+        load_feature_distribution(path)
+    del result["sets"][0]["spread"]
+    path.write_text(json.dumps({**result, "observers": [record]}))
     with pytest.raises(SynfaceError, match=r"fd\.json: sets\[0\] lacks key\(s\) spread"):
         load_feature_distribution(path)
 

@@ -51,7 +51,13 @@ def test_native_bf16_flags_in_cpuinfo_text():
     assert not device.cpuinfo_has_native_bf16(cpuinfo(SAPPHIRE_RAPIDS) + cpuinfo(AVX2, 1))  # every core must have it
 
 
-def test_auto_picks_bf16_only_with_native_support(planted):
+def test_the_cpu_trains_in_fp32_by_default_even_with_native_bf16(planted):
+    planted(cpuinfo(SAPPHIRE_RAPIDS))
+    assert not device.backbone_bf16(CPU) and autocast_dtype(device.backbone_autocast(CPU)) == torch.float32
+
+
+def test_auto_picks_bf16_only_with_native_support(planted, monkeypatch):
+    monkeypatch.setenv(device.CPU_BF16_VARIABLE, "auto")
     planted(cpuinfo(SAPPHIRE_RAPIDS))
     assert device.backbone_bf16(CPU) and autocast_dtype(device.backbone_autocast(CPU)) == torch.bfloat16
     planted(cpuinfo(AVX2))
@@ -59,6 +65,7 @@ def test_auto_picks_bf16_only_with_native_support(planted):
 
 
 def test_missing_cpuinfo_means_fp32(planted, monkeypatch, tmp_path):
+    monkeypatch.setenv(device.CPU_BF16_VARIABLE, "auto")
     planted(cpuinfo(SAPPHIRE_RAPIDS))
     monkeypatch.setattr(device, "CPUINFO", tmp_path / "absent")
     device.cpu_has_native_bf16.cache_clear()
@@ -153,3 +160,23 @@ def test_bench_refuses_an_unknown_setting_before_measuring(monkeypatch, capsys):
     monkeypatch.setenv(device.CPU_BF16_VARIABLE, "fast")
     assert main(["bench", "train", "--arch", "lresnet10e_ir_tiny", "--input", "28x24", "--threads", "2"]) == 2
     assert "SYNFACE_CPU_BF16='fast'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("setting", "compiler", "compiles"),
+    [("auto", "/usr/bin/g++", True), ("auto", None, False), ("0", "/usr/bin/g++", False), ("1", None, True)],
+)
+def test_compilation_needs_a_cxx_compiler_on_the_cpu_unless_forced(monkeypatch, setting, compiler, compiles):
+    monkeypatch.setenv(device.COMPILE_VARIABLE, setting)
+    monkeypatch.setattr(device.shutil, "which", lambda name: compiler)
+    assert device.compiles(CPU) is compiles
+    model = torch.nn.Linear(2, 2)
+    assert (device.compiled(model, CPU) is model) is not compiles
+
+
+@pytest.mark.parametrize("setting", ["yes", "", "true"])
+def test_unknown_compile_setting_is_a_one_line_error_naming_the_variable(monkeypatch, setting):
+    monkeypatch.setenv(device.COMPILE_VARIABLE, setting)
+    with pytest.raises(SynfaceError, match="SYNFACE_COMPILE") as error:
+        device.compiles(CPU)
+    assert "\n" not in str(error.value)

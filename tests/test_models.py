@@ -15,7 +15,7 @@ from torch import nn
 import synface.cli
 from synface.errors import SynfaceError
 from synface.models.architectures import ARCHITECTURES, architecture_names, feature_map_size, parse_input_hw
-from synface.models.lresnet import build_backbone, load_backbone_checkpoint, load_backbone_state
+from synface.models.lresnet import BlockIR, build_backbone, load_backbone_checkpoint, load_backbone_state
 from synface.models.summary import count_macs
 from synface.train.device import backbone_autocast, backbone_bf16, prepare_input, prepare_model
 
@@ -247,9 +247,25 @@ def _tolerance() -> float:
 )
 def test_each_architecture_trains_with_right_gradients_in_the_training_layout(arch, hw) -> None:
     """Forward and backward as training runs them on this CPU (channels_last; bf16 autocast where
-    native) give finite gradients equal to a float64 reference. On an AMD EPYC with AVX-512 the tiny
-    model's strided 1x1 shortcut crashes here (issue 30: oneDNN#6035, below the SIMD block of 16
-    channels), which fails this test by name until the shortcut routes around it."""
+    native) give finite gradients equal to a float64 reference. On the AMD EPYC with AVX-512 the tiny
+    model's strided 1x1 shortcut used to crash here (oneDNN#6035, issue 30)."""
     torch.manual_seed(0)
     model = build_backbone(arch, hw, embedding=32)
     _assert_grads_match(model, torch.randn(4, 3, *hw), _tolerance())
+
+
+@pytest.mark.parametrize("hw", [(16, 16), (32, 32), (64, 64)])
+def test_the_strided_shortcut_is_right_with_fewer_channels_than_a_simd_block(hw) -> None:
+    """4 input channels are below oneDNN's block on every x86 CPU (8 on AVX2, 16 on AVX-512): the case
+    where its strided 1x1 weight gradient in channels_last writes past its workspace. Its output and
+    gradients must equal the float64 reference, and it must equal the official strided 1x1 convolution."""
+    torch.manual_seed(0)
+    block = BlockIR(4, 8, stride=2)
+    model = nn.Sequential(block)
+    model.fc = nn.Sequential(nn.Identity(), nn.Dropout(0.5))  # the interface _train_step_grads expects
+    _assert_grads_match(model, torch.randn(8, 4, *hw), _tolerance())
+
+    x = torch.randn(2, 4, *hw, dtype=torch.float64)
+    conv = block.downsample[0].double()
+    official = nn.functional.conv2d(x, conv.weight, stride=2)
+    assert torch.allclose(conv(x[:, :, ::2, ::2]), official)

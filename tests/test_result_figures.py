@@ -43,9 +43,10 @@ def test_result_figure_names_a_missing_metrics_file(files, tmp_path):
     assert not (tmp_path / "dm.png").exists()
 
 
-def test_feature_distribution_figure(tmp_path):
+@pytest.mark.parametrize("seeds", [1, 3])
+def test_feature_distribution_figure(tmp_path, seeds):
     features = tmp_path / "feature_distribution.json"
-    features.write_text(json.dumps(features_with([0.2, 0.3, 0.4], [3.0, 2.0, 1.0])))
+    features.write_text(json.dumps(features_with([0.2, 0.3, 0.4], [3.0, 2.0, 1.0], seeds=seeds, noise=0.05)))
     out = tmp_path / "fd.png"
     feature_distribution_figure(features, out, "embedded")
     assert out.stat().st_size > 20_000

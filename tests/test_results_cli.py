@@ -86,13 +86,14 @@ def test_claims_list_each_comparison_on_a_line(tmp_path, capsys):
         "holds": "yes",
         "verdict": "supported",
         "paper_holds": "not tested",
+        "paper_verdict": "not tested",
         "profile": "embedded",
     }
     write_csv(tmp_path / "tables/claims.csv", claims.COLUMNS, [row])
     code, out, _ = run(capsys, "claims", "--results", tmp_path)
     assert code == 0 and max(len(line) for line in out) <= WIDTH
     assert [line.strip() for line in out if line.strip().startswith("- ")] == [f"- {c}" for c in comparisons]
-    assert "   verdict: supported; holds by mean: yes (paper: not tested)" in out
+    assert "   verdict: supported; holds by mean: yes (paper: not tested; by its own sampling error: not tested)" in out
     assert not any(line.strip().startswith("paper:") for line in out)  # no paper evidence, no line
 
 

@@ -17,6 +17,7 @@ from synface.analysis.tuning import (
 )
 from synface.errors import SynfaceError
 from synface.experiments import CHOSEN, DOUBLED, TEST_SETS, dev_metrics_path, run_folder
+from synface.figures.tuning import tuning_figure
 
 TRAINING = {
     "head": "cosface",
@@ -76,7 +77,9 @@ def test_tuning_and_convergence_tables_from_planted_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the pipeline's paths are relative to the workflow root
     candidates = {CHOSEN: TRAINING, DOUBLED: {**TRAINING, "epochs": 4, "min_steps": 20}}
     ends = {"domain_mixup": ("Real_1K_10", "Real")}
-    write_tuning(RUNS, candidates, ends, "t.csv", "c.csv", "t.png")
+    returned = write_tuning(RUNS, candidates, ends, "t.csv", "c.csv")
+    tuning_figure(returned, "t.png")
+    assert (tmp_path / "t.png").stat().st_size > 10_000
     tuning = pd.read_csv("t.csv")
     row = tuning[(tuning["candidate"] == DOUBLED) & (tuning["train"] == "Real") & (tuning["test"] == "lfw")].iloc[0]
     assert (row["accuracy"], row["seeds"], row["steps"], row["epochs"]) == (92.0, 1, 40, 4)

@@ -8,16 +8,26 @@ paper itself (it should say yes).
 `holds`, by the means over seeds: yes when every comparison holds, partly when at least half do,
 no otherwise.
 
-`verdict`, against the seed-to-seed noise: each comparison's difference Δ gets a 95 % confidence
-interval from Welch's t over seeds, Δ ± t_{0.975, df}·se with se² = Σ c²sᵢ²/nᵢ over the rows
-involved (c the row's signed weight in its side, sᵢ its sample std over nᵢ seeds) and the
-Welch–Satterthwaite df = (Σ c²sᵢ²/nᵢ)² / Σ (c²sᵢ²/nᵢ)²/(nᵢ − 1). A comparison is supported when
-the interval lies above 0, contradicted when it lies below 0, inconclusive otherwise. A "no better
-than" statement (ties hold, e.g. saturation) is contradicted when the interval lies below 0 and
-supported when its lower bound is above −EQUIVALENCE_MARGIN (any gain it allows is too small to
-matter), inconclusive otherwise. A claim is contradicted when any comparison is, supported when
-every one is, inconclusive otherwise; "inconclusive (one seed)" when a row has a single seed (no
-interval), "not tested" when the configured grid lacks a row.
+`verdict`, against the seed-to-seed noise. Each comparison's difference Δ gets Welch's t over
+seeds: scipy's `ttest_ind(equal_var=False)` where each side is one row, and for contrasts of summed
+rows the same statistic by hand, se² = Σ c²sᵢ²/nᵢ over the rows involved (c the row's signed
+weight, sᵢ its sample std over nᵢ seeds) with the Welch–Satterthwaite df = (Σ c²sᵢ²/nᵢ)² /
+Σ (c²sᵢ²/nᵢ)²/(nᵢ − 1). The evidence shows its 95 % interval. Each side is tested one-sided at
+ALPHA = 2.5 % (so "supported" means the interval lies above 0):
+- supported: H0 "Δ ≤ 0" rejected; for a "no better than" statement (ties hold, e.g. saturation)
+  H0 "Δ ≤ −EQUIVALENCE_MARGIN" rejected (statsmodels' TOST, its lower test: any gain the data
+  allow is too small to matter);
+- contradicted: H0 "Δ ≥ 0" rejected after Holm's step-down over the claim's comparisons, so a claim
+  with nine comparisons is not contradicted by one of them at 2.5 % each;
+- inconclusive otherwise.
+A claim is supported when every comparison is (an intersection–union test: needs no correction),
+contradicted when any is, inconclusive otherwise; "inconclusive (one seed)" when a row has a single
+seed (no interval), "not tested" when the configured grid lacks a row.
+
+`paper_verdict`, the same rule on the paper's own numbers, each a single run whose only known error
+is the sampling error of an accuracy on LFW's 6,000 pairs (`metrics.sampling_se`; normal
+intervals): a lower bound on the paper's uncertainty, so where it says inconclusive the paper's
+numbers cannot establish the claim whatever its seed-to-seed spread.
 This table reports; it steers nothing.
 """
 
@@ -30,6 +40,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 
 from synface.analysis.features import load_feature_distribution
@@ -47,11 +58,14 @@ COLUMNS = [
     "holds",
     "verdict",
     "paper_holds",
+    "paper_verdict",
     "profile",
 ]
 # Accuracy points: the smallest difference the claims care about, so a "no better than" statement
 # is supported once the confidence interval rules out a gain of this size.
 EQUIVALENCE_MARGIN = 1.0
+# One-sided level of each test: the 95 % two-sided interval's 2.5 % on each side.
+ALPHA = 0.025
 Side = tuple[tuple[float, Summary], ...]
 Outcome = Literal["supported", "inconclusive", "contradicted"]
 OUTCOMES: tuple[Outcome, ...] = ("supported", "inconclusive", "contradicted")
@@ -66,6 +80,7 @@ class Comparison:
     right: Side
     ties_hold: bool = False  # for "no better than" statements
     digits: int = 2
+    paired: bool = False  # both sides measured on the same seeds' runs: a paired t test over seeds
 
     @staticmethod
     def value(side: Side) -> float:
@@ -76,9 +91,9 @@ class Comparison:
         return self.value(self.left) - self.value(self.right)
 
     @property
-    def _variances(self) -> list[tuple[float, int]]:
-        """(c²·sᵢ²/nᵢ, nᵢ) of every row involved: its share of the variance of the difference."""
-        return [(c * c * s.variance_of_mean, s.n) for c, s in self.left + self.right]
+    def _variances(self) -> list[tuple[float, float]]:
+        """(c²·sᵢ²/nᵢ, dfᵢ) of every row involved: its share of the variance of the difference."""
+        return [(c * c * s.variance_of_mean, s.df) for c, s in self.left + self.right]
 
     @property
     def se(self) -> float:
@@ -86,44 +101,124 @@ class Comparison:
 
     @property
     def df(self) -> float:
-        """Welch–Satterthwaite degrees of freedom (NaN with a single-seed row or no spread at all)."""
+        """Welch–Satterthwaite degrees of freedom: NaN with a single-seed row, infinite when every
+        row's error is known (the paper's), NaN with no spread at all."""
         terms = self._variances
-        if any(n < 2 for _, n in terms):
+        if any(df < 1 for _, df in terms):
             return math.nan
-        denominator = sum(v * v / (n - 1) for v, n in terms)
-        return sum(v for v, _ in terms) ** 2 / denominator if denominator > 0 else math.nan
+        denominator = sum(v * v / df for v, df in terms)
+        if denominator > 0:
+            return sum(v for v, _ in terms) ** 2 / denominator
+        return math.inf if sum(v for v, _ in terms) > 0 else math.nan
+
+    @property
+    def _samples(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """The per-seed values of a one-row-each comparison with a spread: scipy's t tests apply
+        (Welch's, or the paired test for a paired comparison with a value per seed on each side)."""
+        if len(self.left) == len(self.right) == 1 and self.left[0][0] == self.right[0][0] == 1.0:
+            a, b = np.array(self.left[0][1].values), np.array(self.right[0][1].values)
+            if self.paired:
+                return (a, b) if len(a) == len(b) > 1 and np.ptp(a - b) > 0 else None
+            if len(a) > 1 and len(b) > 1 and self.se > 0:
+                return a, b
+        return None
+
+    def _t_test(self, alternative: str) -> Any:
+        """scipy's result on the per-seed values: ttest_rel when paired, else Welch's ttest_ind."""
+        from scipy.stats import ttest_ind, ttest_rel  # slow to import: only when needed
+
+        a, b = self._samples or ((), ())
+        if self.paired:
+            return ttest_rel(a, b, alternative=alternative)
+        return ttest_ind(a, b, equal_var=False, alternative=alternative)
 
     @property
     def ci95(self) -> tuple[float, float]:
-        return confidence_interval(self.diff, self.se, self.df)
+        if self._samples is None:
+            return confidence_interval(self.diff, self.se, self.df)
+        ci = self._t_test("two-sided").confidence_interval(0.95)
+        return float(ci.low), float(ci.high)
+
+    @property
+    def p_support(self) -> float:
+        """One-sided p of H0 "Δ ≤ 0" (of "Δ ≤ −margin" for a "no better than" statement)."""
+        margin = EQUIVALENCE_MARGIN if self.ties_hold else 0.0
+        samples = self._samples
+        if samples is None:
+            return t_pvalue(self.diff + margin, self.se, self.df)
+        if self.ties_hold:
+            from statsmodels.stats.weightstats import ttost_ind, ttost_paired
+
+            tost = (
+                ttost_paired(*samples, -margin, margin)
+                if self.paired
+                else ttost_ind(*samples, -margin, margin, usevar="unequal")
+            )
+            return float(tost[1][1])  # the lower one-sided test: H0 "Δ ≤ −margin"
+        return float(self._t_test("greater").pvalue)
+
+    @property
+    def p_contradict(self) -> float:
+        """One-sided p of H0 "Δ ≥ 0", before the claim's multiplicity correction."""
+        if self._samples is None:
+            return t_pvalue(-self.diff, self.se, self.df)
+        return float(self._t_test("less").pvalue)
 
     @property
     def holds(self) -> bool:
         return self.diff > 0 or (self.ties_hold and self.diff == 0)
 
-    @property
-    def outcome(self) -> Outcome | None:
-        """What the 95 % interval says of the statement; None without one (a single-seed row)."""
-        low, high = self.ci95
-        if math.isnan(low):
-            return None
-        if high < 0:
-            return "contradicted"
-        if low > (-EQUIVALENCE_MARGIN if self.ties_hold else 0.0):
-            return "supported"
-        return "inconclusive"
-
-    def text(self) -> str:
+    def text(self, outcome: Outcome | None, holm: float) -> str:
+        """The comparison as "label: left vs right (Δ [95% CI], outcome)", Holm's p where the interval is below 0."""
         d = self.digits
-        (low, high), outcome = self.ci95, self.outcome
-        ci = "" if outcome is None else f" [95% CI {low:+.{d}f}, {high:+.{d}f}], {outcome}"
+        (low, high) = self.ci95
+        correction = f", Holm p {holm:.3f}" if high < 0 else ""
+        ci = "" if outcome is None else f" [95% CI {low:+.{d}f}, {high:+.{d}f}]{correction}, {outcome}"
         return (
             f"{self.label}: {self.value(self.left):.{d}f} vs {self.value(self.right):.{d}f} (Δ {self.diff:+.{d}f}{ci})"
         )
 
 
-def gt(label: str, a: Summary, b: Summary, *, ties_hold: bool = False, digits: int = 2) -> Comparison:
-    return Comparison(label, ((1.0, a),), ((1.0, b),), ties_hold, digits)
+def t_pvalue(margin: float, se: float, df: float) -> float:
+    """P(T ≥ margin/se) for Student's t with df degrees of freedom (normal when infinite): the
+    one-sided p of H0 "the difference ≤ 0" given an estimate `margin` above that bound; NaN
+    without an error, 0 or 1 with no spread at all."""
+    if math.isnan(se) or math.isnan(df):
+        return math.nan
+    if se == 0:
+        return 0.0 if margin > 0 else 1.0
+    from scipy.stats import t
+
+    return float(t.sf(margin / se, df))
+
+
+def judge(comparisons: Sequence[Comparison]) -> list[tuple[Outcome | None, float]]:
+    """Each comparison's outcome within its claim, with its Holm-adjusted p of H0 "Δ ≥ 0" (see the
+    module doc); (None, NaN) without an interval (a single-seed row)."""
+    p_contradict = [c.p_contradict for c in comparisons]
+    tested = [k for k, p in enumerate(p_contradict) if not math.isnan(p)]
+    holm = [math.nan] * len(comparisons)
+    if tested:
+        from statsmodels.stats.multitest import multipletests
+
+        adjusted = multipletests([p_contradict[k] for k in tested], alpha=ALPHA, method="holm")[1]
+        for k, p in zip(tested, adjusted, strict=True):
+            holm[k] = float(p)
+    out: list[tuple[Outcome | None, float]] = []
+    for comparison, p in zip(comparisons, holm, strict=True):
+        if math.isnan(p):
+            out.append((None, p))
+        elif p < ALPHA:
+            out.append(("contradicted", p))
+        else:
+            out.append(("supported" if comparison.p_support < ALPHA else "inconclusive", p))
+    return out
+
+
+def gt(
+    label: str, a: Summary, b: Summary, *, ties_hold: bool = False, digits: int = 2, paired: bool = False
+) -> Comparison:
+    return Comparison(label, ((1.0, a),), ((1.0, b),), ties_hold, digits, paired)
 
 
 def gain(high: Summary, low: Summary) -> Side:
@@ -261,31 +356,32 @@ def claim_9(s: Study) -> list[Comparison]:
 
 
 def claim_6(features: Mapping[str, Any]) -> list[Comparison]:
-    """Synthetic sets in order of LFW accuracy: spread grows and the centroid (MDS plane) nears the real one."""
+    """Synthetic sets in order of LFW accuracy: spread grows and the centroid (MDS plane) nears the
+    real one. Each seed's observer model measures every set: paired comparisons over the seeds."""
     sets = features["sets"]
-    real = [x for x in sets if x["name"].startswith("Real")]
+    real = next((x["name"] for x in sets if x["name"].startswith("Real")), None)
     syn = sorted(
         (x for x in sets if x["name"].startswith("Syn") and x["lfw_accuracy"] is not None),
         key=lambda x: x["lfw_accuracy"],
     )
-    if not real or len(syn) < 2:
+    if real is None or len(syn) < 2:
         return []
-    real_centre = [sum(c) / len(c) for c in zip(*real[0]["points"], strict=True)]
+    observers = features["observers"]
 
-    def distance(entry: Mapping[str, Any]) -> Summary:
-        centre = [sum(c) / len(c) for c in zip(*entry["points"], strict=True)]
-        return Summary(entry["name"], math.dist(centre, real_centre), math.nan, 1)
+    def spread(name: str) -> Summary:
+        return Summary.of(name, [o["spread"][name] for o in observers])
+
+    def distance(name: str) -> Summary:
+        return Summary.of(name, [math.dist(o["centroid"][name], o["centroid"][real]) for o in observers])
 
     out = []
     for lo, hi in itertools.pairwise(syn):
-        tag = f"{hi['name']} ({100 * hi['lfw_accuracy']:.2f}%) vs {lo['name']} ({100 * lo['lfw_accuracy']:.2f}%)"
-        spread = gt(
-            f"spread {tag}",
-            Summary(hi["name"], hi["spread"], math.nan, 1),
-            Summary(lo["name"], lo["spread"], math.nan, 1),
-            digits=3,
-        )
-        out += [spread, gt(f"distance to real {lo['name']} vs {hi['name']}", distance(lo), distance(hi), digits=3)]
+        low, high = lo["name"], hi["name"]
+        tag = f"{high} ({100 * hi['lfw_accuracy']:.2f}%) vs {low} ({100 * lo['lfw_accuracy']:.2f}%)"
+        out += [
+            gt(f"spread {tag}", spread(high), spread(low), digits=3, paired=True),
+            gt(f"distance to real {low} vs {high}", distance(low), distance(high), digits=3, paired=True),
+        ]
     return out
 
 
@@ -363,11 +459,12 @@ def _rule(criterion: str, n: int) -> str:
 def _verdicts(comparisons: list[Comparison]) -> tuple[str, str, str]:
     """(evidence, holds, verdict) of one claim in one world."""
     held = [c.holds for c in comparisons]
-    outcomes = [c.outcome for c in comparisons]
+    judged = judge(comparisons)
+    outcomes = [outcome for outcome, _ in judged]
     counts = [f"{sum(held)}/{len(held)} hold by mean"]
     counts += [f"{outcomes.count(o)} {o}" for o in OUTCOMES if o in outcomes]
     # "counts: comparison; comparison; ...": `synface results` prints a comparison a line
-    evidence = ", ".join(counts) + ": " + "; ".join(c.text() for c in comparisons)
+    evidence = ", ".join(counts) + ": " + "; ".join(c.text(*j) for c, j in zip(comparisons, judged, strict=True))
     return evidence, by_means(held), verdict(outcomes)
 
 
@@ -386,15 +483,16 @@ def claims_frame(
     for claim in CLAIMS:
         if claim.comparisons is None:
             comparisons = claim_6(features) if features is not None else []
-            paper_evidence, paper_holds = PAPER_FIGURE_4, "yes"
+            # Fig. 4 is a picture: the rule reads it as holding, but no number carries an error
+            paper_evidence, paper_holds, paper_verdict = PAPER_FIGURE_4, "yes", "not tested"
             missing = "no feature distribution with a Real set and ≥ 2 synthetic sets with LFW accuracy"
         else:
             try:
                 comparisons = claim.comparisons(ours)
-                paper_evidence, paper_holds, _ = _verdicts(claim.comparisons(paper))
+                paper_evidence, paper_holds, paper_verdict = _verdicts(claim.comparisons(paper))
             except MissingRow as err:
                 comparisons, missing = [], f"the configured grid cannot test it: {err}"
-                paper_evidence, paper_holds = "", "not tested"
+                paper_evidence, paper_holds, paper_verdict = "", "not tested", "not tested"
         if comparisons:
             evidence, holds, claim_verdict = _verdicts(comparisons)
         else:
@@ -409,6 +507,7 @@ def claims_frame(
                 "holds": holds,
                 "verdict": claim_verdict,
                 "paper_holds": paper_holds,
+                "paper_verdict": paper_verdict,
                 "profile": profile,
             }
         )

@@ -1,5 +1,9 @@
 """Feature distributions (paper Fig. 4): a joint 2-D MDS projection and the intra-class spread per set.
 
+Each seed's observer model gives its own projection and spreads; the JSON keeps the first
+observer's projected points (the figure) and, per observer, each set's spread and projected
+centroid (claim 6 compares them seed by seed, `synface.analysis.claims`).
+
 Embeddings are L2-normalised first, as the LFW protocol compares them by cosine. The spread of a
 set is the mean Euclidean distance of its (normalised) embeddings to their identity centroid, over
 all its embeddings; the projection is computed jointly over every set, on cosine distances, so all
@@ -88,6 +92,16 @@ def feature_distribution(
     return {"sets": sets, "projection": "MDS", "model": model}
 
 
+def observer_record(result: Mapping[str, Any]) -> dict[str, Any]:
+    """What claim 6 needs of one observer's `feature_distribution`: its model, and per set the spread
+    and the centroid of the projected points."""
+    return {
+        "model": result["model"],
+        "spread": {s["name"]: s["spread"] for s in result["sets"]},
+        "centroid": {s["name"]: np.mean(s["points"], axis=0).round(6).tolist() for s in result["sets"]},
+    }
+
+
 def load_feature_distribution(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read and check feature_distribution.json; raise naming the file and the bad key."""
     data = read_json_object(path, "feature distribution")
@@ -103,4 +117,12 @@ def load_feature_distribution(path: str | os.PathLike[str]) -> dict[str, Any]:
                 f"{path}: sets[{k}] ({entry['name']}): {len(entry['points'])} points, "
                 f"{len(entry['identity'])} identities"
             )
+    observers = data.get("observers")
+    if not isinstance(observers, list) or not observers:
+        raise SynfaceError(f"{path}: needs a non-empty list 'observers' (one per seed's observer model)")
+    names = {entry["name"] for entry in sets}
+    for k, observer in enumerate(observers):
+        for key in ("spread", "centroid"):
+            if not isinstance(observer.get(key), dict) or set(observer[key]) != names:
+                raise SynfaceError(f"{path}: observers[{k}].{key} must map every set ({', '.join(sorted(names))})")
     return data

@@ -4,13 +4,16 @@ A metrics file `results/metrics/{train}/seed{seed}/{test}.json` holds one evalua
 a fraction). Summaries are in percent: the mean over seeds, the sample standard deviation over
 seeds (ddof=1; NaN with a single seed) and the 95 % confidence interval of the mean (Student t with
 n − 1 degrees of freedom), so the spread shown is the run-to-run spread of training, not the
-fold-to-fold spread inside one evaluation.
+fold-to-fold spread inside one evaluation. The paper's numbers are single runs: their only known
+error is the sampling error of an accuracy on LFW's 6,000 pairs, √(p(1 − p)/6000), a lower bound on
+their uncertainty (the paper's seed-to-seed spread is unknown).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,24 +27,45 @@ from synface.io.jsonfile import read_json_object
 _REQUIRED = ("train", "seed", "test", "accuracy_mean", "accuracy_std", "auc", "tar_at_far_1e-3")
 
 
+# The LFW protocol's pairs (10 folds of 300 genuine and 300 impostor pairs): the paper's test size.
+PAPER_TEST_PAIRS = 6000
+
+
 @dataclass(frozen=True)
 class Summary:
-    """One training set on one test set, over seeds: mean and sample std in percent, n seeds."""
+    """One training set on one test set, over seeds: mean and sample std in percent, n seeds, the
+    per-seed accuracies (in seed order; empty where only the summary is known), and for a single run
+    whose error is known otherwise (the paper's), that standard error."""
 
     label: str
     mean: float
     std: float
     n: int
+    values: tuple[float, ...] = ()
+    known_se: float = math.nan
+
+    @classmethod
+    def of(cls, label: str, values: Sequence[float]) -> Summary:
+        """The summary of per-seed values: their mean, sample std (NaN for one) and count."""
+        std = statistics.stdev(values) if len(values) > 1 else math.nan
+        return cls(label, statistics.fmean(values), std, len(values), tuple(values))
 
     @property
     def variance_of_mean(self) -> float:
-        """Squared standard error of the mean (NaN with fewer than two seeds)."""
+        """Squared standard error of the mean (NaN with fewer than two seeds and no known error)."""
+        if not math.isnan(self.known_se):
+            return self.known_se**2
         return self.std**2 / self.n if self.n > 1 else math.nan
+
+    @property
+    def df(self) -> float:
+        """Degrees of freedom of the variance estimate: n − 1, infinite for a known error."""
+        return math.inf if not math.isnan(self.known_se) else float(self.n - 1)
 
     @property
     def ci95(self) -> tuple[float, float]:
         """95 % confidence interval of the mean over seeds: mean ± t_{0.975, n−1}·s/√n (NaN with one seed)."""
-        return confidence_interval(self.mean, math.sqrt(self.variance_of_mean), self.n - 1)
+        return confidence_interval(self.mean, math.sqrt(self.variance_of_mean), self.df)
 
 
 def confidence_interval(centre: float, se: float, df: float) -> tuple[float, float]:
@@ -101,6 +125,12 @@ def aggregate(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def per_seed(frame: pd.DataFrame) -> dict[tuple[str, str], tuple[float, ...]]:
+    """Per (train, test): the accuracies in percent, in seed order."""
+    ordered = frame.sort_values("seed")
+    return {key: tuple(100.0 * group["accuracy"]) for key, group in ordered.groupby(["train", "test"], sort=False)}
+
+
 def summaries(
     rows: Iterable[TableRow], seeds: Sequence[int], metrics_files: Iterable[str | os.PathLike[str]]
 ) -> dict[tuple[str, str], Summary]:
@@ -114,16 +144,25 @@ def summaries(
             raise SynfaceError(
                 f"{metrics_path(train, seed, test)}: metrics file missing (train {train}, seed {seed}, test {test})"
             )
+    values = per_seed(frame)
     return {
-        (row.train, row.test): Summary(row.train, float(row.accuracy), float(row.std), int(row.seeds))
+        (row.train, row.test): Summary(
+            row.train, float(row.accuracy), float(row.std), int(row.seeds), values[(row.train, row.test)]
+        )
         for row in aggregate(frame).itertuples()
     }
 
 
+def sampling_se(accuracy: float, pairs: int = PAPER_TEST_PAIRS) -> float:
+    """Standard error in points of an accuracy (in %) measured on `pairs` pairs: 100·√(p(1 − p)/pairs)."""
+    p = accuracy / 100.0
+    return 100.0 * math.sqrt(p * (1.0 - p) / pairs)
+
+
 def paper_summaries(rows: Iterable[TableRow]) -> dict[tuple[str, str], Summary]:
-    """The paper's numbers of table rows, as single-'seed' summaries."""
+    """The paper's numbers of table rows: single runs with the sampling error of LFW's 6,000 pairs."""
     return {
-        (row["train"], test): Summary(row["train"], value, math.nan, 1)
+        (row["train"], test): Summary(row["train"], value, math.nan, 1, (value,), sampling_se(value))
         for row in rows
         for test, value in row["paper"].items()
     }

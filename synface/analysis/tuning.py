@@ -15,7 +15,6 @@ The dev split measures accuracy only: no claim is computed here.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -130,38 +129,16 @@ def load_runs(runs: Sequence[tuple[str, str, int]]) -> tuple[pd.DataFrame, dict[
     return frame, steps
 
 
-def tuning_figure(tuning: pd.DataFrame, out: str | os.PathLike[str]) -> None:
-    """Dev accuracy of every candidate on every tuning set, one panel per dev set."""
-    from synface.figures.style import plt, save_figure
-
-    fig, axes = plt.subplots(1, len(TEST_SETS), figsize=(6.0 * len(TEST_SETS), 4.2), squeeze=False)
-    for ax, test in zip(axes[0], TEST_SETS, strict=True):
-        part = tuning[tuning["test"] == test]
-        trains = list(dict.fromkeys(part["train"]))
-        candidates = list(dict.fromkeys(part["candidate"]))
-        for k, candidate in enumerate(candidates):
-            rows = part[part["candidate"] == candidate].set_index("train")
-            xs = [trains.index(t) + (k - (len(candidates) - 1) / 2) * 0.8 / len(candidates) for t in rows.index]
-            ax.errorbar(xs, rows["accuracy"], yerr=rows["std"].fillna(0.0), fmt="o", capsize=3, label=candidate)
-        ax.set_xticks(range(len(trains)), trains, rotation=30, ha="right")
-        ax.set_ylabel("dev accuracy (%)")
-        ax.set_title(f"{test.replace('_', '-').upper().replace('SYN-LFW', 'Syn-LFW')}-dev")
-        ax.grid(axis="y", alpha=0.3)
-    axes[0][-1].legend(fontsize=8, loc="best")
-    save_figure(fig, out)
-
-
 def write_tuning(
     runs: Sequence[tuple[str, str, int]],
     candidates: Mapping[str, Mapping[str, Any]],
     ends: Mapping[str, Sequence[str]],
     table_out: str,
     convergence_out: str,
-    figure_out: str,
-) -> None:
-    """Entry point: the tuning table, the convergence check and the tuning figure."""
+) -> pd.DataFrame:
+    """Entry point: the tuning table and the convergence check; returns the tuning table (for its figure)."""
     metrics, steps = load_runs(runs)
     tuning = tuning_frame(runs, candidates, metrics, steps)
     write_csv(tuning, table_out)
     write_csv(convergence_frame(tuning, ends), convergence_out)
-    tuning_figure(tuning, figure_out)
+    return tuning

@@ -228,7 +228,11 @@ def claims_lines(rows: list[dict[str, str]]) -> list[str]:
         lines += [
             "",
             *_wrap(f"{row['claim']}. {row['statement']}", "", "   "),
-            *_wrap(f"verdict: {row['verdict']}; holds by mean: {row['holds']} (paper: {row['paper_holds']})", "   "),
+            *_wrap(
+                f"verdict: {row['verdict']}; holds by mean: {row['holds']}"
+                f" (paper: {row['paper_holds']}; by its own sampling error: {row['paper_verdict']})",
+                "   ",
+            ),
             *_wrap(f"rule: {row['rule']}", "   ", "  "),
             *_evidence("ours", row["evidence"]),
             *_evidence("paper", row["paper_evidence"]),

@@ -1,5 +1,5 @@
 """Embeddings behind the paper's Fig. 4: real data and synthetic sets of increasing
-intra-class variation, all seen through one fixed observer model."""
+intra-class variation, each seed's observer model seeing them all."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from synface.analysis.features import feature_distribution
+from synface.analysis.features import feature_distribution, observer_record
 from synface.analysis.metrics import aggregate, load_metrics
 from synface.data.storage import Dataset
 from synface.evaluate.embed import embed, load_model
@@ -19,7 +19,7 @@ from synface.train.device import pick_device
 
 
 def write_feature_distribution(
-    observer: str | os.PathLike[str],
+    observers: Sequence[str | os.PathLike[str]],
     sets: Sequence[Mapping[str, Any]],
     metrics_files: Sequence[str],
     out: str | os.PathLike[str],
@@ -29,22 +29,23 @@ def write_feature_distribution(
     seed: int = 0,
     threads: int | None = None,
 ) -> None:
-    """Embed the first `identities` x `images` of each set with the observer model; project jointly.
+    """Embed the first `identities` x `images` of each set with each observer model (one per seed)
+    and project jointly; the first observer's projection is the figure's.
 
     `sets`: dicts with name (training-set name, for its LFW accuracy), label and dataset (folder).
     """
     device = pick_device(threads)
-    model, input_hw = load_model(observer, device)
     means = aggregate(load_metrics(metrics_files))
     on_lfw = means[means["test"] == "lfw"]
     lfw = dict(zip(on_lfw["train"], on_lfw["accuracy"], strict=True))  # mean over seeds, %
-    embeddings, ids, accuracies, labels = {}, {}, {}, {}
-    for s in sets:
-        view = Dataset.open(s["dataset"]).subset(identities, images, strict=False)
-        embeddings[s["name"]] = embed(model, view, np.arange(len(view)), input_hw, device)
-        ids[s["name"]] = view.meta["identity"].to_numpy()
-        accuracy = lfw.get(s["name"])
-        accuracies[s["name"]] = None if accuracy is None else accuracy / 100
-        labels[s["name"]] = s["label"]
-    result = feature_distribution(embeddings, ids, accuracies, labels, seed=seed, model=str(observer))
+    views = {s["name"]: Dataset.open(s["dataset"]).subset(identities, images, strict=False) for s in sets}
+    ids = {name: view.meta["identity"].to_numpy() for name, view in views.items()}
+    accuracies = {name: None if lfw.get(name) is None else lfw[name] / 100 for name in views}
+    labels = {s["name"]: s["label"] for s in sets}
+    results = []
+    for observer in observers:
+        model, input_hw = load_model(observer, device)
+        embeddings = {name: embed(model, view, np.arange(len(view)), input_hw, device) for name, view in views.items()}
+        results.append(feature_distribution(embeddings, ids, accuracies, labels, seed=seed, model=str(observer)))
+    result = {**results[0], "observers": [observer_record(r) for r in results]}
     write_text(out, json.dumps(result, indent=1) + "\n")

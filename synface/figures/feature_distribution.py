@@ -49,16 +49,20 @@ def feature_distribution_figure(features: str | os.PathLike[str], out: str | os.
     axes[0].set_ylabel(f"{data.get('projection', 'MDS')} 2")
     bar = fig.add_subplot(grid[1, :])
     colours = ["tab:green" if entry["name"].startswith("Real") else "tab:blue" for entry in sets]
-    bars = bar.barh(range(n), [entry["spread"] for entry in sets], color=colours)
+    observers = data["observers"]
+    spreads = np.array([[o["spread"][entry["name"]] for o in observers] for entry in sets])
+    errors = spreads.std(axis=1, ddof=1) if len(observers) > 1 else None
+    bars = bar.barh(range(n), spreads.mean(axis=1), xerr=errors, color=colours, capsize=3)
     bar.bar_label(bars, fmt="%.3f", fontsize=8, padding=3)  # a zero spread has no visible bar
     bar.set_yticks(range(n), [entry["label"] for entry in sets], fontsize=8)
     bar.invert_yaxis()
-    bar.set_xlabel("mean distance to identity centroid", fontsize=8)
+    over = f"mean ± std over {len(observers)} seeds' observer models" if errors is not None else "one observer model"
+    bar.set_xlabel(f"mean distance to identity centroid ({over})", fontsize=8)
     bar.set_title("intra-class spread", fontsize=9)
-    model = f" (model: {data['model']})" if data.get("model") else ""
     title(
         fig,
-        f"Feature distributions, one joint {data.get('projection', 'MDS')} projection; colour = identity{model}",
+        f"Feature distributions, one joint {data.get('projection', 'MDS')} projection (the first seed's observer"
+        " model); colour = identity",
         profile,
     )
     save_figure(fig, out)

@@ -1,7 +1,8 @@
 """Result figures from metrics files: width/depth (Table 2), domain mixup (Table 3), attributes (Fig. 5).
 
-Ours: mean over seeds with error bars of the sample std over seeds; the paper's numbers are drawn
-hollow and dashed (or as hollow diamonds on bars), labelled "paper".
+Ours: the mean over seeds as a point with its 95 % confidence interval over seeds (Student t, as in
+the tables), every figure saying so and over how many seeds; points, not bars, so that no baseline
+stretches a gap. The paper's numbers are drawn hollow (dashed lines or diamonds), labelled "paper".
 """
 
 from __future__ import annotations
@@ -42,53 +43,78 @@ def _paper(row: TableRow) -> float:
 
 
 def _lower_limit(values: Iterable[float]) -> float:
-    """A y floor 5 points under the lowest value, on a multiple of 5 (bars need not start at 0 to compare)."""
+    """A y floor 5 points under the lowest value, on a multiple of 5."""
     low = min(v for v in values if not math.isnan(v))
     return max(0.0, 5 * math.floor((low - 5) / 5))
 
 
-def _bars(
+def _interval(ours: Sequence[Summary]) -> np.ndarray:
+    """Error bars (below, above the mean) of the 95 % CI over seeds; none with a single seed."""
+    bars = []
+    for s in ours:
+        low, high = s.ci95
+        bars.append((0.0, 0.0) if math.isnan(low) else (s.mean - low, high - s.mean))
+    return np.array(bars).T.reshape(2, len(bars))
+
+
+def _over_seeds(ours: Iterable[Summary]) -> str:
+    """What our error bars are, for a legend title."""
+    n = max(s.n for s in ours)
+    return f"ours: mean ± 95 % CI over {n} seeds" if n > 1 else "ours: one seed, no interval"
+
+
+def _points(
     ax: plt.Axes,
     x: Sequence[float],
     ours: Sequence[Summary],
     paper: Sequence[float],
-    width: float,
     colour: str,
     label: str,
 ) -> None:
-    """Our bars with std error bars and values, the paper's hollow diamonds on top."""
+    """Our means with their 95 % CI and values, the paper's numbers as hollow diamonds beside them."""
     means = [s.mean for s in ours]
-    stds = [0.0 if math.isnan(s.std) else s.std for s in ours]
-    ax.bar(x, means, width, yerr=stds, color=colour, label=label, capsize=3, error_kw={"elinewidth": 1})
-    for xi, m, sd in zip(x, means, stds, strict=True):
-        ax.text(xi, m + sd + 0.3, f"{m:.1f}", ha="center", va="bottom", fontsize=7)
+    bars = _interval(ours)
+    ax.errorbar(x, means, yerr=bars, fmt="o", color=colour, label=label, capsize=3, elinewidth=1)
+    for xi, m, above in zip(x, means, bars[1], strict=True):
+        ax.text(xi, m + above + 0.3, f"{m:.1f}", ha="center", va="bottom", fontsize=7)
     ax.plot(x, paper, **PAPER_MARKER)
 
 
-def _paper_legend(ax: plt.Axes) -> None:
-    """Legend outside the axes on the right, so it never hides a bar."""
+def _paper_legend(ax: plt.Axes, note: str) -> None:
+    """Legend outside the axes on the right, so it never hides a point; titled with what the bars are."""
     handles, labels = ax.get_legend_handles_labels()
     handles.append(plt.Line2D([], [], **PAPER_MARKER))
-    ax.legend(handles, [*labels, "paper"], fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.legend(
+        handles,
+        [*labels, "paper"],
+        fontsize=8,
+        title=note,
+        title_fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+    )
 
 
-def _finish_bars(
+def _finish_points(
     fig: plt.Figure,
     ax: plt.Axes,
     values: list[float],
+    ours: list[Summary],
     ticks: list[str],
     xlabel: str,
     heading: str,
     profile: str,
     out: str | os.PathLike[str],
 ) -> None:
-    """The common frame of a bar figure: y range from all values shown, one tick per group, legend, title; saved."""
+    """The common frame of a grouped-points figure: y range from all values shown, one tick per group,
+    legend, title; saved."""
     ax.set_ylim(_lower_limit(values), 100)
+    ax.set_xlim(-0.6, len(ticks) - 0.4)
     ax.set_xticks(range(len(ticks)), ticks)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("LFW accuracy (%)")
     ax.grid(axis="y", alpha=0.3)
-    _paper_legend(ax)
+    _paper_legend(ax, _over_seeds(ours))
     title(fig, heading, profile)
     save_figure(fig, out)
 
@@ -121,7 +147,7 @@ def width_depth_figure(
             ax.errorbar(
                 x,
                 [p[3].mean for p in chosen],
-                yerr=[0.0 if math.isnan(p[3].std) else p[3].std for p in chosen],
+                yerr=_interval([p[3] for p in chosen]),
                 color=colour,
                 marker="o",
                 capsize=3,
@@ -143,7 +169,7 @@ def width_depth_figure(
         ax.set_xlabel(xlabel)
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("LFW accuracy (%)")
-    axes[0].legend(fontsize=8)
+    axes[0].legend(fontsize=8, title=_over_seeds(p[3] for p in points), title_fontsize=8)
     title(fig, "Width and depth of the synthetic set, without / with identity mixup (Table 2)", profile)
     save_figure(fig, out)
 
@@ -165,6 +191,7 @@ def domain_mixup_figure(
     labels = {"Real": "ours Real_N_S", "Mix": "ours Mix_N_S (DM)"}
     fig, ax = plt.subplots(figsize=(9.5, 4.2))
     width = 0.38
+    shown: list[Summary] = []
     for kind in ("Syn", "Real", "Mix"):
         members = [(g, k, entries) for k, (g, entries) in enumerate(groups.items()) if kind in entries]
         if not members:
@@ -172,20 +199,21 @@ def domain_mixup_figure(
         offset = 0.0 if kind == "Syn" else (-width / 2 if kind == "Real" else width / 2)
         x = [k + (offset if len(entries) > 1 else 0.0) for _, k, entries in members]
         ours = [e[kind][0] for _, _, e in members]
-        _bars(
+        shown += ours
+        _points(
             ax,
             x,
             ours,
             [e[kind][1] for _, _, e in members],
-            width,
             colours[kind],
             f"ours {ours[0].label}" if kind == "Syn" else labels[kind],  # the synthetic set alone, by its name
         )
     values = [v for entries in groups.values() for s, p in entries.values() for v in (s.mean, p)]
-    _finish_bars(
+    _finish_points(
         fig,
         ax,
         values,
+        shown,
         [g if g == "synthetic only" else f"real {g}" for g in groups],
         "real identities × images per identity (N_S)",
         "Synthetic, real and mixed training data (Table 3)",
@@ -206,15 +234,16 @@ def attributes_figure(
     labels = list(dict.fromkeys(r["row"] for r in rows))
     fig, ax = plt.subplots(figsize=(8.5, 4.2))
     width = 0.38
-    values = []
+    values: list[float] = []
+    shown: list[Summary] = []
     for im in (False, True):
         chosen = {r["row"]: r for r in rows if r["im"] == im}
         present = [k for k, label in enumerate(labels) if label in chosen]
         ours = [results[(chosen[labels[k]]["train"], "lfw")] for k in present]
         paper = [_paper(chosen[labels[k]]) for k in present]
         x = np.array(present) + (width / 2 if im else -width / 2)
-        _bars(ax, list(x), ours, paper, width, IM_COLOURS[im], f"ours {'w/ IM' if im else 'w/o IM'}")
+        _points(ax, list(x), ours, paper, IM_COLOURS[im], f"ours {'w/ IM' if im else 'w/o IM'}")
         values += [s.mean for s in ours] + paper
-    _finish_bars(
-        fig, ax, values, labels, "attribute varied within an identity", "Attribute analysis (Fig. 5)", profile, out
-    )
+        shown += ours
+    heading = "Attribute analysis (Fig. 5)"
+    _finish_points(fig, ax, values, shown, labels, "attribute varied within an identity", heading, profile, out)

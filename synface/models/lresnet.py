@@ -39,17 +39,24 @@ class BlockIR(nn.Module):
         self.prelu1 = nn.PReLU(planes)
         self.conv2 = nn.Conv2d(planes, planes, 3, stride=stride, padding=1, bias=False)
         self.bn3 = nn.BatchNorm2d(planes)
-        # The official code projects the shortcut on every stage's first block (stride 2 there).
+        # The official code projects the shortcut on every stage's first block (stride 2 there) with a
+        # 1x1 convolution of that stride. Here it is every stride-th pixel, then a 1x1 of stride 1: the
+        # same function and weights, but never oneDNN's strided 1x1 weight gradient, which in channels_last
+        # writes past its workspace when the input has fewer channels than its SIMD block (8 on AVX2, 16
+        # on AVX-512: the tiny model's 8) and returns wrong gradients, hangs or crashes
+        # (uxlfoundation/oneDNN#6035; tests/test_models.py checks the gradients at 4 channels, below every block).
+        self.stride = stride
         self.downsample = (
-            nn.Sequential(nn.Conv2d(inplanes, planes, 1, stride=stride, bias=False), nn.BatchNorm2d(planes))
+            nn.Sequential(nn.Conv2d(inplanes, planes, 1, bias=False), nn.BatchNorm2d(planes))
             if stride != 1 or inplanes != planes
             else None
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = self.bn3(self.conv2(self.prelu1(self.bn2(self.conv1(self.bn1(x))))))
-        shortcut = x if self.downsample is None else self.downsample(x)
-        return out + shortcut
+        if self.downsample is None:
+            return out + x
+        return out + self.downsample(x[:, :, :: self.stride, :: self.stride])
 
 
 class LResNetIR(nn.Module):

@@ -120,7 +120,7 @@ def _bf16_note(device: torch.device, native: bool, used: str) -> str:
     where = "this GPU" if device.type == "cuda" else "this CPU"
     kind = "" if device.type == "cuda" else " (AMX-BF16 or AVX512-BF16)"
     has = f"has native bf16{kind}" if native else f"has no native bf16{kind}: its bf16 numbers are emulated"
-    override = "" if device.type == "cuda" else f"; {CPU_BF16_VARIABLE}=auto|0|1 chooses"
+    override = "" if device.type == "cuda" else f"; {CPU_BF16_VARIABLE}=0|1|auto chooses"
     return f"bench train: {where} {has}; training uses {used} here{override}"
 
 

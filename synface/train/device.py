@@ -1,16 +1,27 @@
 """Where training and embedding run: CUDA when present, else CPU; channels_last on both.
 
-The backbone trains under bf16 autocast on CUDA and on CPUs with native bf16 (AMX-BF16 or
-AVX512-BF16, which oneDNN uses), fp32 elsewhere; the margin head always stays fp32 (it turns
-autocast off itself), and embedding for evaluation stays fp32 everywhere (`synface.evaluate.embed`:
-scores must not depend on bf16 rounding or on which CPU ran them). On the CPU the environment
-variable SYNFACE_CPU_BF16 overrides the detection, e.g. to train the same way on different machines:
+The backbone trains under bf16 autocast on CUDA and in fp32 on the CPU; the margin head always
+stays fp32 (it turns autocast off itself), and embedding for evaluation stays fp32 everywhere
+(`synface.evaluate.embed`: scores must not depend on bf16 rounding or on which CPU ran them).
+fp32 is the CPU's default because `synface bench train` measured bf16 autocast slower for the
+embedded model on every CPU tried, with native bf16 too (Intel Xeon with AMX: 2,514 vs 2,598
+images/s; AMD EPYC with AVX512-BF16: 1,861 vs 2,040; docs/performance.md), and because fp32 trains
+the same kind of floats on every x86-64 CPU. A fixed default, not a timing at start-up: a
+precision chosen by a stopwatch would make the trained numbers depend on the machine's load.
+The environment variable SYNFACE_CPU_BF16 chooses otherwise on the CPU:
 
-    auto  bf16 where the CPU has it natively, else fp32 (the default)
-    0     fp32
-    1     bf16 even without native support: torch then emulates it, correct but several times slower
+    0     fp32 (the default)
+    1     bf16 autocast: native on AMX-BF16 / AVX512-BF16, else emulated (correct, several times slower)
+    auto  bf16 where the CPU has it natively, else fp32 (for a bigger model, where bf16 may pay:
+          `synface bench train` prints both)
 
 Either way a run is deterministic on one machine; bf16 and fp32 runs differ in their floats.
+
+The backbone's forward and backward run compiled by torch.compile (inductor: fused batch norm,
+PReLU and residual kernels around oneDNN's convolutions; +30 % images/s for the embedded model on
+the AMD EPYC of 2026-12-07) where inductor can build its kernels: on CUDA, and on the CPU where a
+C++ compiler is on PATH. Its on-disk cache (TORCHINDUCTOR_CACHE_DIR) makes every run after the
+first compile in seconds. SYNFACE_COMPILE overrides the choice: auto (the default), 0 or 1.
 """
 
 from __future__ import annotations
@@ -18,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import shutil
 from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
@@ -27,6 +39,7 @@ import torch
 from synface.errors import SynfaceError
 
 CPU_BF16_VARIABLE = "SYNFACE_CPU_BF16"
+COMPILE_VARIABLE = "SYNFACE_COMPILE"
 CPUINFO = Path("/proc/cpuinfo")
 NATIVE_BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
 
@@ -69,8 +82,9 @@ def cpu_has_native_bf16() -> bool:
 
 
 def cpu_bf16() -> bool:
-    """The CPU's backbone precision: SYNFACE_CPU_BF16 (auto, 0 or 1; read on each call), auto = native bf16."""
-    setting = os.environ.get(CPU_BF16_VARIABLE, "auto")
+    """The CPU's backbone precision: SYNFACE_CPU_BF16 (0, 1 or auto; read on each call; default 0 = fp32),
+    auto = native bf16."""
+    setting = os.environ.get(CPU_BF16_VARIABLE, "0")
     if setting == "auto":
         return cpu_has_native_bf16()
     if setting not in ("0", "1"):
@@ -107,6 +121,30 @@ def prepare_model(model: torch.nn.Module, device: torch.device) -> torch.nn.Modu
     """Move a backbone to `device` in channels_last layout: faster convolutions on cuDNN and on
     oneDNN (the CPU; `synface bench train` measured ~20 % more images/s for the embedded model)."""
     return model.to(device).to(memory_format=torch.channels_last)
+
+
+def compiles(device: torch.device) -> bool:
+    """Whether the backbone runs compiled on `device`: SYNFACE_COMPILE (auto, 0 or 1; read on each
+    call), auto = on CUDA, or on the CPU with a C++ compiler for inductor's kernels."""
+    setting = os.environ.get(COMPILE_VARIABLE, "auto")
+    if setting not in ("auto", "0", "1"):
+        raise SynfaceError(f"{COMPILE_VARIABLE}={setting!r}: expected auto, 0 (eager) or 1 (torch.compile)")
+    if setting != "auto":
+        return setting == "1"
+    return device.type == "cuda" or shutil.which("g++") is not None
+
+
+def compiled(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
+    """`model` compiled where `compiles(device)`, else itself; the compiled module shares its parameters.
+
+    Compiled code draws dropout masks from torch's own generator, as eager code does (inductor's
+    `fallback_random`), so compiled and eager runs see the same masks and a resumed run its own."""
+    if not compiles(device):
+        return model
+    import torch._inductor.config as inductor  # here: a second to import, needed only when compiling
+
+    inductor.fallback_random = True
+    return torch.compile(model)
 
 
 def prepare_input(x: torch.Tensor) -> torch.Tensor:

@@ -49,7 +49,14 @@ from synface.models.heads import ArcMarginProduct, CosMarginProduct
 from synface.models.lresnet import build_backbone
 from synface.train import checkpoint as ckpt
 from synface.train.config import TrainConfig
-from synface.train.device import backbone_autocast, deterministic_mode, prepare_input, prepare_model, synchronize
+from synface.train.device import (
+    backbone_autocast,
+    compiled,
+    deterministic_mode,
+    prepare_input,
+    prepare_model,
+    synchronize,
+)
 from synface.train.distributed import SINGLE_PROCESS, World, data_parallel, global_mean, joined, world_from_env
 from synface.train.loader import DROPOUT_STREAM, Batch, TrainData, mixed_seed
 from synface.train.mixup import mixup_logits, mixup_loss
@@ -90,7 +97,8 @@ class Trainer:
         self.backbone = prepare_model(build_backbone(config.arch, config.input_hw, config.embedding), device)
         head_args = {k: v for k, v in (("s", config.scale), ("m", config.margin)) if v is not None}
         self.head = HEAD_CLASSES[config.head](config.embedding, data.num_classes, **head_args).to(device)
-        self.model = data_parallel(MixupModel(self.backbone, self.head, device), world)
+        # the compiled backbone shares self.backbone's parameters; checkpoints save the plain module
+        self.model = data_parallel(MixupModel(compiled(self.backbone, device), self.head, device), world)
         self.optimizer = torch.optim.SGD(
             [*self.backbone.parameters(), *self.head.parameters()],
             lr=config.lr,

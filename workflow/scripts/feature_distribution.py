@@ -4,7 +4,7 @@ from synface.workflow import log_to
 with log_to(snakemake.log[0]):
     p = snakemake.params
     write_feature_distribution(
-        snakemake.input.observer,
+        snakemake.input.observers,
         p.sets,
         snakemake.input.metrics,
         snakemake.output[0],
