@@ -391,7 +391,7 @@ BAD = {
         (
             "out-is-a-file",
             "render --ids 3 --per-id 2 --out {in}/notes.txt",
-            r"notes\.txt: output exists and is not an empty folder$",
+            r"notes\.txt: output exists and is not a folder$",
             None,
         ),
         (
@@ -487,7 +487,7 @@ BAD = {
         (
             "out-is-a-file",
             "import imagefolder {in}/faces --out {in}/notes.txt",
-            r"notes\.txt: output exists and is not an empty folder$",
+            r"notes\.txt: output exists and is not a folder$",
             None,
         ),
         (
