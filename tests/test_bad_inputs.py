@@ -277,6 +277,11 @@ def inputs(tmp_path_factory) -> Path:
     (root / "header_only.csv").write_text("score,same\n")
     (root / "unknown_key.yaml").write_text("trainig:\n  epochs: 3\n")
     (root / "bad_yaml.yaml").write_text("training: [1, 2\n")
+    # outputs that must never be replaced or written into: special files, links, an input reached by a link
+    os.mkfifo(root / "fifo")
+    (root / "to_null").symlink_to(os.devnull)
+    (root / "dangling").symlink_to(root / "nowhere")
+    (root / "faces_link").symlink_to(root / "faces")
     return root
 
 
@@ -312,6 +317,25 @@ BENCH_TRAIN = (
 DISK_FULL = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 NUMPY_DISK_FULL = OSError("225792 requested and 122752 written")  # numpy's tofile: no errno, no file
 TORCH_DISK_FULL = RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 704 vs 598")
+
+# Every command that writes, up to its output's path: the output is never a special file (a rename would
+# replace it with a regular file), a dangling link, or a name leaving no room for the temporary beside it
+OUTPUT_ARGUMENTS = {
+    "render": "render --ids 3 --per-id 2 --out",
+    "import": "import imagefolder {in}/faces --out",
+    "align": "align {in}/faces --out",
+    "train": TRAIN + " --syn {in}/syn --out",
+    "evaluate": "evaluate --scores {in}/good.csv --out",
+    "bench": "bench realism --ids 2 --per-id 2 --sheet",
+    "dvc-yaml": "dvc-yaml --config {in}/unknown_key.yaml --out",
+}
+SPECIAL_OUTPUTS = [
+    ("device", os.devnull, r"^synface: error: /dev/null: is a character device; an output replaces only a regular"),
+    ("fifo", "{in}/fifo", r"/fifo: is a FIFO; an output replaces only a regular file or folder$"),
+    ("link-to-a-device", "{in}/to_null", r"/to_null: is a character device \(a symbolic link to /dev/null\); "),
+    ("dangling-link", "{in}/dangling", r"/dangling: is a symbolic link to .*/nowhere, which does not exist$"),
+    ("name-too-long", "{tmp}/" + "x" * 250, r"/x{250}: name of 250 bytes; outputs take at most 241$"),
+]
 
 # Per command: (id, argv with {in} for the inputs and {tmp} for this row's folder, the one-line message,
 # a patch or None). Every row writes to {tmp}/out.
@@ -1055,6 +1079,62 @@ BAD = {
             "out-is-a-folder",
             "dvc-yaml --out {in}/taken",
             r"--out .*/taken: is a folder; give the path of a file$",
+            None,
+        ),
+    ],
+    "outputs": [
+        (f"{command}-{case}", f"{argv} {out}", culprit, None)
+        for command, argv in OUTPUT_ARGUMENTS.items()
+        for case, out, culprit in SPECIAL_OUTPUTS
+    ],
+    "inputs": [
+        (
+            "train-out-is-the-input",
+            TRAIN + " --syn {in}/syn --out {in}/syn",
+            r"/syn: --out would overwrite --syn .*/syn$",
+            None,
+        ),
+        (
+            "train-out-inside-the-input",
+            TRAIN + " --syn {in}/syn --out {in}/syn/run",
+            r"/syn/run: --out lies inside --syn .*/syn$",
+            None,
+        ),
+        (
+            "train-out-contains-the-input",
+            TRAIN + " --real {in}/syn --out {in}",
+            r": --out contains --real .*/syn$",
+            None,
+        ),
+        (
+            "import-out-inside-the-input",
+            "import imagefolder {in}/faces --out {in}/faces/zz_out",
+            r"faces/zz_out: --out lies inside DIR .*/faces$",
+            None,
+        ),
+        (
+            "import-out-inside-the-input-by-a-link",
+            "import imagefolder {in}/faces --out {in}/faces_link/zz_out",
+            r"faces_link/zz_out: --out lies inside DIR .*/faces$",
+            None,
+        ),
+        (
+            "lfw-out-inside-the-images",
+            "import lfw --images {in}/lfw_images --pairs {in}/pairs.txt --out {in}/lfw_images/out",
+            r"lfw_images/out: --out lies inside --images .*/lfw_images$",
+            None,
+        ),
+        ("bin-out-is-the-pack", "import bin {in}/notes.txt --out {in}/notes.txt", r"--out would overwrite FILE ", None),
+        (
+            "align-out-is-the-input",
+            "align {in}/faces --out {in}/faces",
+            r"/faces: --out would overwrite DIR .*/faces$",
+            None,
+        ),
+        (
+            "dvc-yaml-out-is-the-config",
+            "dvc-yaml --config {in}/unknown_key.yaml --out {in}/unknown_key.yaml",
+            r"unknown_key\.yaml: --out would overwrite --config .*unknown_key\.yaml$",
             None,
         ),
     ],
