@@ -521,6 +521,12 @@ BAD = {
             None,
         ),
         (
+            "center-crop-leaves-no-pixels",
+            "import imagefolder {in}/faces --align center-crop --size 1x1024 --out {tmp}/out",
+            r"faces/a/1\.png: image is 112x96; a centred crop of 1x1024's aspect leaves no pixels$",
+            None,
+        ),
+        (
             "size-not-numbers",
             "import imagefolder {in}/faces --align resize --size axb --out {tmp}/out",
             r"--size 'axb' is not HEIGHTxWIDTH",

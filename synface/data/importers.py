@@ -353,7 +353,7 @@ def import_rec(
     rec_path, idx_path, prop_path = (Path(root, name) for name in REC_FILES)
     num_classes, height, width = _rec_property(prop_path)
     index = recordio.read_index(idx_path)
-    with recordio.RecordFile(rec_path) as rec:
+    with recordio.RecordFile(rec_path, index.values()) as rec:
 
         def record(key: int) -> tuple[recordio.IRHeader, bytes]:
             return recordio.unpack(rec.read(index[key], key), f"{rec_path}: record {key}")
