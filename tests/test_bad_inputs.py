@@ -277,6 +277,14 @@ def inputs(tmp_path_factory) -> Path:
     (root / "header_only.csv").write_text("score,same\n")
     (root / "unknown_key.yaml").write_text("trainig:\n  epochs: 3\n")
     (root / "bad_yaml.yaml").write_text("training: [1, 2\n")
+    bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
+        f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]" for p, c in zip("abcdefgh", "bcdefghi")
+    ]
+    (root / "alias_bomb.yaml").write_text("\n".join(bomb) + "\n")  # 9**9 strings when walked
+    (root / "twice.yaml").write_text("training:\n  epochs: 3\ntraining:\n  epochs: 4\n")
+    (root / "deep.yaml").write_text("[" * 5000 + "]" * 5000 + "\n")
+    (root / "big.yaml").write_text("#" * 2**20 + "\n")
+    (root / "binary.yaml").write_bytes(b"\xff\xfe\x00\x01 not text")
     # outputs that must never be replaced or written into: special files, links, an input reached by a link
     os.mkfifo(root / "fifo")
     (root / "to_null").symlink_to(os.devnull)
@@ -1066,7 +1074,44 @@ BAD = {
         (
             "config-not-yaml",
             "dvc-yaml --config {in}/bad_yaml.yaml --out {tmp}/out",
-            r"bad_yaml\.yaml: cannot read the config \(while parsing a flow sequence\)$",
+            r"bad_yaml\.yaml: cannot read the config \(line 2: expected ',' or '\]', but got '<stream end>'\)$",
+            None,
+        ),
+        (
+            "config-alias-bomb",
+            "dvc-yaml --config {in}/alias_bomb.yaml --out {tmp}/out",
+            r"alias_bomb\.yaml: cannot read the config \(line 2: an alias \(\*name\): not allowed in a config\)$",
+            None,
+        ),
+        (
+            "config-duplicate-key",
+            "dvc-yaml --config {in}/twice.yaml --out {tmp}/out",
+            r"twice\.yaml: cannot read the config \(line 3: duplicate key 'training'\)$",
+            None,
+        ),
+        (
+            "config-nested-too-deeply",
+            "dvc-yaml --config {in}/deep.yaml --out {tmp}/out",
+            r"deep\.yaml: cannot read the config \(nested too deeply\)$",
+            None,
+        ),
+        (
+            "config-binary",
+            "dvc-yaml --config {in}/binary.yaml --out {tmp}/out",
+            r"binary\.yaml: not UTF-8 text \(byte 0: invalid start byte\)$",
+            None,
+        ),
+        (
+            "config-too-large",
+            "dvc-yaml --config {in}/big.yaml --out {tmp}/out",
+            r"big\.yaml: larger than the 1,048,576 bytes this input may hold$",
+            None,
+        ),
+        ("config-a-fifo", "dvc-yaml --config {in}/fifo --out {tmp}/out", r"/fifo: not a regular file", None),
+        (
+            "config-endless",
+            "dvc-yaml --config /dev/zero --out {tmp}/out",
+            r"^synface: error: /dev/zero: not a regular",
             None,
         ),
         (
