@@ -99,6 +99,13 @@ CONFIG_CASES = [
         _set("tuning.candidates.cosface_m35", {"margin": 0.35, "batch": 100_000}),
         r"tuning\.candidates\.cosface_m35\.batch = 100000 exceeds the \d+ images of training set Real$",
     ),
+    ("lr-nan", _set("training.lr", float("nan")), r"^training \(training set \w+\): lr must be > 0 .*, got nan$"),
+    ("scale-infinite", _set("training.scale", float("inf")), r"^training \(training set \w+\): scale must be"),
+    (
+        "cosface-margin-beyond-its-range",
+        _set("tuning.candidates.cosface_m35", {"margin": 5}),
+        r"^tuning\.candidates\.cosface_m35 \(training set Real\): margin must be >= 0 and below 2 for cosface, got 5$",
+    ),
 ]
 
 
@@ -728,16 +735,46 @@ BAD = {
             r"/syn: 16 training images, fewer than one batch of 100$",
             None,
         ),
-        ("lr-zero", "train --syn {in}/syn --lr 0 --out {tmp}/out", r"lr must be > 0, got 0\.0$", None),
-        ("lr-negative", "train --syn {in}/syn --lr -1 --out {tmp}/out", r"lr must be > 0, got -1\.0$", None),
-        ("lr-nan", "train --syn {in}/syn --lr nan --out {tmp}/out", r"lr must be > 0, got nan$", None),
+        ("lr-zero", "train --syn {in}/syn --lr 0 --out {tmp}/out", r"lr must be > 0 and at most 10, got 0\.0$", None),
+        (
+            "lr-negative",
+            "train --syn {in}/syn --lr -1 --out {tmp}/out",
+            r"lr must be > 0 and at most 10, got -1\.0$",
+            None,
+        ),
+        ("lr-nan", "train --syn {in}/syn --lr nan --out {tmp}/out", r"lr must be > 0 and at most 10, got nan$", None),
         (
             "margin-negative",
             "train --syn {in}/syn --margin -1 --out {tmp}/out",
-            r"margin must be >= 0, got -1\.0$",
+            r"margin must be >= 0 and below 3\.142 for arcface, got -1\.0$",
             None,
         ),
-        ("scale-zero", "train --syn {in}/syn --scale 0 --out {tmp}/out", r"scale must be > 0, got 0\.0$", None),
+        (
+            "scale-zero",
+            "train --syn {in}/syn --scale 0 --out {tmp}/out",
+            r"scale must be > 0 and at most 1000, got 0\.0$",
+            None,
+        ),
+        ("scale-infinite", "train --syn {in}/syn --scale inf --out {tmp}/out", r"scale must be .*, got inf$", None),
+        (
+            "lr-huge",
+            "train --syn {in}/syn --lr 1e6 --out {tmp}/out",
+            r"lr must be > 0 and at most 10, got 1000000\.0$",
+            None,
+        ),
+        ("margin-infinite", "train --syn {in}/syn --margin inf --out {tmp}/out", r"for arcface, got inf$", None),
+        (
+            "margin-100",
+            "train --syn {in}/syn --margin 100 --out {tmp}/out",
+            r"below 3\.142 for arcface, got 100\.0$",
+            None,
+        ),
+        (
+            "cosface-margin-5",
+            "train --syn {in}/syn --head cosface --margin 5 --out {tmp}/out",
+            r"margin must be >= 0 and below 2 for cosface, got 5\.0$",
+            None,
+        ),
         (
             "warmup-above-half",
             "train --syn {in}/syn --warmup 2 --out {tmp}/out",
