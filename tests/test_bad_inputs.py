@@ -253,6 +253,7 @@ def inputs(tmp_path_factory) -> Path:
     _crafted(root / "syn", root / "no_height", lambda ds: _edit_json(ds / "dataset.json", lambda i: i.pop("height")))
     _crafted(root / "lfw", root / "truncated", lambda ds: _truncate(ds / "shard-00000.npy"))
     _crafted(root / "lfw", root / "pickled", _pickled_shard)
+    _crafted(root / "lfw", root / "deep_json", lambda ds: (ds / "dataset.json").write_text("[" * 10**5 + "]" * 10**5))
     # evaluate --scores, and `synface results`
     (root / "notes.txt").write_text("not a model\n")
     torch.save({"format": ckpt.MODEL_FORMAT, "payload": _Unsafe(root / "unpickled")}, root / "pickle.pt")
@@ -581,6 +582,18 @@ BAD = {
             "lfw-pairs-missing",
             "import lfw --images {in}/lfw_images --pairs {in}/nosuch.txt --out {tmp}/out",
             r"nosuch\.txt: cannot read pairs file \(\[Errno 2\] No such file or directory",
+            None,
+        ),
+        (
+            "lfw-pairs-a-fifo",
+            "import lfw --images {in}/lfw_images --pairs {in}/fifo --out {tmp}/out",
+            r"/fifo: not a regular file \(inputs are read whole\)$",
+            None,
+        ),
+        (
+            "lfw-pairs-endless",
+            "import lfw --images {in}/lfw_images --pairs /dev/zero --out {tmp}/out",
+            r"^synface: error: /dev/zero: not a regular file",
             None,
         ),
         (
@@ -965,6 +978,12 @@ BAD = {
             "scores-out-is-a-folder",
             "evaluate --model {in}/model.pt --dataset {in}/lfw --scores-out {in}/taken --out {tmp}/out",
             r"--scores-out .*/taken: is a folder; give the path of a file$",
+            None,
+        ),
+        (
+            "dataset-json-nested-too-deeply",
+            "evaluate --model {in}/model.pt --dataset {in}/deep_json --out {tmp}/out",
+            r"deep_json/dataset\.json: invalid JSON \(nested too deeply\)$",
             None,
         ),
         (

@@ -30,6 +30,7 @@ from typing import NamedTuple, Self
 import numpy as np
 
 from synface.errors import SynfaceError
+from synface.io.textfile import read_text
 
 MAGIC = 0xCED7230A
 WHOLE, FIRST, MIDDLE, LAST = range(4)  # continuation flags
@@ -55,10 +56,10 @@ class IRHeader(NamedTuple):
 def read_index(path: str | os.PathLike[str]) -> dict[int, int]:
     """The `.idx` file: {record key: byte offset}, in file order; raises naming the file and line."""
     try:
-        lines = Path(path).read_text().splitlines()
+        lines = read_text(path).splitlines()
     except FileNotFoundError:
         raise SynfaceError(f"{path}: no such index file") from None
-    except (OSError, UnicodeDecodeError) as err:
+    except OSError as err:
         raise SynfaceError(f"{path}: cannot read ({err})") from None
     index: dict[int, int] = {}
     keys_at: dict[int, int] = {}  # offset -> its record key: two keys at one offset would store one image twice
