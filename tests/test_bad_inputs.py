@@ -137,6 +137,14 @@ def test_the_schema_refuses_bad_seeds(tmp_path, overlay, culprit):
     assert "\n" not in str(err.value)
 
 
+@pytest.mark.parametrize("path", [os.devnull, "fifo"])
+def test_the_snakefile_refuses_a_config_that_is_not_a_regular_file(tmp_path, path):
+    if path == "fifo":
+        os.mkfifo(tmp_path / path)  # reading it would wait for a writer forever
+    with pytest.raises(SynfaceError, match=r": not a regular file \(inputs are read whole\)$"):
+        load_config(tmp_path / path, ROOT)
+
+
 def test_a_dry_run_refuses_a_bad_overlay_before_the_first_job(tmp_path):
     overlay = tmp_path / "overlay.yaml"
     overlay.write_text(yaml.safe_dump({"training": {"batch": 100_000}}))
@@ -587,13 +595,13 @@ BAD = {
         (
             "lfw-pairs-a-fifo",
             "import lfw --images {in}/lfw_images --pairs {in}/fifo --out {tmp}/out",
-            r"/fifo: not a regular file \(inputs are read whole\)$",
+            r"/fifo: --pairs is a FIFO; inputs are regular files or folders$",
             None,
         ),
         (
             "lfw-pairs-endless",
             "import lfw --images {in}/lfw_images --pairs /dev/zero --out {tmp}/out",
-            r"^synface: error: /dev/zero: not a regular file",
+            r"^synface: error: /dev/zero: --pairs is a character device",
             None,
         ),
         (
@@ -1163,11 +1171,11 @@ BAD = {
             r"big\.yaml: larger than the 1,048,576 bytes this input may hold$",
             None,
         ),
-        ("config-a-fifo", "dvc-yaml --config {in}/fifo --out {tmp}/out", r"/fifo: not a regular file", None),
+        ("config-a-fifo", "dvc-yaml --config {in}/fifo --out {tmp}/out", r"/fifo: --config is a FIFO", None),
         (
             "config-endless",
             "dvc-yaml --config /dev/zero --out {tmp}/out",
-            r"^synface: error: /dev/zero: not a regular",
+            r"^synface: error: /dev/zero: --config is a character device",
             None,
         ),
         (
@@ -1229,6 +1237,19 @@ BAD = {
             "lfw-out-inside-the-images",
             "import lfw --images {in}/lfw_images --pairs {in}/pairs.txt --out {in}/lfw_images/out",
             r"lfw_images/out: --out lies inside --images .*/lfw_images$",
+            None,
+        ),
+        ("bin-pack-a-fifo", "import bin {in}/fifo --out {tmp}/out", r"/fifo: FILE is a FIFO; inputs are regular", None),
+        (
+            "evaluate-model-a-device",
+            "evaluate --model /dev/zero --dataset {in}/lfw --out {tmp}/out",
+            r"^synface: error: /dev/zero: --model is a character device; inputs are regular files or folders$",
+            None,
+        ),
+        (
+            "evaluate-scores-a-fifo",
+            "evaluate --scores {in}/fifo --out {tmp}/out",
+            r"/fifo: --scores is a FIFO; inputs are regular files or folders$",
             None,
         ),
         ("bin-out-is-the-pack", "import bin {in}/notes.txt --out {in}/notes.txt", r"--out would overwrite FILE ", None),

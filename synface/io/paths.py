@@ -1,4 +1,4 @@
-"""Where an output may go: its real path, never a special file, never an input.
+"""Where an output may go: its real path, never a special file, never an input; inputs never special files.
 
 An output is written beside and renamed onto its real path (symbolic links resolved), so two names
 of one output share one lock and one set of temporaries, and a rename never replaces a device, a FIFO
@@ -38,17 +38,29 @@ def output_target(path: str | os.PathLike[str]) -> Path:
         if os.path.lexists(path):
             raise SynfaceError(f"{path}: is a symbolic link to {real}, which does not exist") from None
         return real
-    for test, kind in _SPECIAL.items():
-        if test(mode):
-            link = f" (a symbolic link to {real})" if real != Path(os.path.abspath(path)) else ""
-            raise SynfaceError(f"{path}: is {kind}{link}; an output replaces only a regular file or folder")
+    if (kind := _special(mode)) is not None:
+        link = f" (a symbolic link to {real})" if real != Path(os.path.abspath(path)) else ""
+        raise SynfaceError(f"{path}: is {kind}{link}; an output replaces only a regular file or folder")
     return real
+
+
+def _special(mode: int) -> str | None:
+    """What a file of `mode` is when it is a device, FIFO or socket, else None."""
+    return next((kind for test, kind in _SPECIAL.items() if test(mode)), None)
 
 
 def check_apart(outputs: Mapping[str, str | os.PathLike[str]], inputs: Mapping[str, str | os.PathLike[str]]) -> None:
     """Refuse, naming both, an output (flag -> path) that is, lies inside or contains an input (flag -> path)
     after symbolic links are resolved, or that another output names too: writing it would destroy that input
-    or mix the output into it. Each output must also pass `output_target`."""
+    or mix the output into it. Each output must also pass `output_target`; an input that is a device, FIFO
+    or socket is refused too (reading it could wait forever or never end)."""
+    for source, path in inputs.items():
+        try:
+            kind = _special(os.stat(path).st_mode)
+        except OSError:
+            continue  # missing or unreadable: the command says so in its own words
+        if kind is not None:
+            raise SynfaceError(f"{path}: {source} is {kind}; inputs are regular files or folders")
     seen: dict[Path, str] = {}
     for flag, out in outputs.items():
         target = output_target(out)
