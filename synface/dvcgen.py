@@ -44,6 +44,7 @@ from synface.experiments import (
     table_view_path,
 )
 from synface.io.atomic import write_text
+from synface.io.yamlfile import read_yaml
 
 # Every stage's DAG: the Snakefile, the helpers rules/common.smk defines it with, and the schema.
 DAG = [
@@ -139,7 +140,7 @@ def _sets(overlay: Mapping[str, Any], key: str) -> bool:
 
 @functools.cache  # read once, not once per stage
 def _overlay(configfile: str) -> dict[str, Any]:
-    return yaml.safe_load(Path(configfile).read_text()) or {}
+    return read_yaml(configfile, "the config") or {}
 
 
 def _params(configfile: str, keys: list[str]) -> list[dict[str, list[str]]]:

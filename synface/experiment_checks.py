@@ -11,11 +11,31 @@ from synface.errors import SynfaceError
 from synface.experiments import Experiments
 from synface.generator.sampling import GenerationSettings
 from synface.realdomain.identities import real_train_counts
+from synface.train.config import TrainConfig
 
 
 def check_experiments(ex: Experiments) -> None:
     check_base_sets(ex)
     check_batches(ex)
+    check_training_settings(ex)
+
+
+def _runs(ex: Experiments) -> list[tuple[str | None, str]]:
+    """(tuning candidate or None, training set) of every run the grid and the tuning study make."""
+    runs: list[tuple[str | None, str]] = [(None, name) for name in ex.training_sets]
+    runs += [(candidate, name) for candidate, name, _ in ex.tuning_runs()]
+    return list(dict.fromkeys(runs))
+
+
+def check_training_settings(ex: Experiments) -> None:
+    """Every run's settings as its job will check them (a NaN lr, a margin beyond the head's range),
+    now rather than in the job; the message names the config section."""
+    for candidate, name in _runs(ex):
+        try:
+            TrainConfig(out=".", **ex.training_inputs(name), **ex.training_settings(name, 0, candidate))
+        except SynfaceError as err:
+            section = "training" if candidate is None else f"tuning.candidates.{candidate}"
+            raise SynfaceError(f"{section} (training set {name}): {err}") from None
 
 
 def check_base_sets(ex: Experiments) -> None:
@@ -39,9 +59,7 @@ def check_base_sets(ex: Experiments) -> None:
 def check_batches(ex: Experiments) -> None:
     """Every run needs one full batch of its primary set (the synthetic part, else the real):
     the loader drops a partial last batch, so a smaller set would fail inside its job."""
-    runs: list[tuple[str | None, str]] = [(None, name) for name in ex.training_sets]
-    runs += [(candidate, name) for candidate, name, _ in ex.tuning_runs()]
-    for candidate, name in dict.fromkeys(runs):
+    for candidate, name in _runs(ex):
         images = primary_images(ex, name)
         batch = ex.tuning_training(candidate)["batch"]
         if images is not None and batch > images:

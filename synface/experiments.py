@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypedDict
 
-import yaml
-
 from synface.errors import SynfaceError
+from synface.io.yamlfile import read_yaml
 
 TABLES = ("cross_domain", "width_depth", "domain_mixup", "attributes")  # the schema's; results/tables/{table}.csv
 TEST_SETS = ("lfw", "syn_lfw")
@@ -452,7 +451,7 @@ def overlay_grid(config: MutableMapping[str, Any], overlay_files: Iterable[str |
     keep the default's rows. Here the last overlay that gives such a mapping sets all of it.
     """
     for path in overlay_files:
-        _replace_grid(config, yaml.safe_load(Path(path).read_text()) or {})
+        _replace_grid(config, _read_yaml(path))
 
 
 def _replace_grid(config: MutableMapping[str, Any], overlay: Mapping[str, Any]) -> None:
@@ -482,10 +481,7 @@ def _merge(base: MutableMapping[str, Any], overlay: Mapping[str, Any]) -> None:
 
 
 def _read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(Path(path).read_text()) or {}
-    except (OSError, yaml.YAMLError) as err:
-        raise SynfaceError(f"{path}: cannot read the config ({str(err).splitlines()[0]})") from err
+    data = read_yaml(path, "the config") or {}
     if not isinstance(data, dict):
         raise SynfaceError(f"{path}: a config is a mapping of keys, not {type(data).__name__}")
     return data

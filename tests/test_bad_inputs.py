@@ -99,6 +99,13 @@ CONFIG_CASES = [
         _set("tuning.candidates.cosface_m35", {"margin": 0.35, "batch": 100_000}),
         r"tuning\.candidates\.cosface_m35\.batch = 100000 exceeds the \d+ images of training set Real$",
     ),
+    ("lr-nan", _set("training.lr", float("nan")), r"^training \(training set \w+\): lr must be > 0 .*, got nan$"),
+    ("scale-infinite", _set("training.scale", float("inf")), r"^training \(training set \w+\): scale must be"),
+    (
+        "cosface-margin-beyond-its-range",
+        _set("tuning.candidates.cosface_m35", {"margin": 5}),
+        r"^tuning\.candidates\.cosface_m35 \(training set Real\): margin must be >= 0 and below 2 for cosface, got 5$",
+    ),
 ]
 
 
@@ -128,6 +135,14 @@ def test_the_schema_refuses_bad_seeds(tmp_path, overlay, culprit):
     with pytest.raises(SynfaceError, match=r"overlay\.yaml: .*" + culprit) as err:
         load_config(path, ROOT)
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("path", [os.devnull, "fifo"])
+def test_the_snakefile_refuses_a_config_that_is_not_a_regular_file(tmp_path, path):
+    if path == "fifo":
+        os.mkfifo(tmp_path / path)  # reading it would wait for a writer forever
+    with pytest.raises(SynfaceError, match=r": not a regular file \(inputs are read whole\)$"):
+        load_config(tmp_path / path, ROOT)
 
 
 def test_a_dry_run_refuses_a_bad_overlay_before_the_first_job(tmp_path):
@@ -246,6 +261,7 @@ def inputs(tmp_path_factory) -> Path:
     _crafted(root / "syn", root / "no_height", lambda ds: _edit_json(ds / "dataset.json", lambda i: i.pop("height")))
     _crafted(root / "lfw", root / "truncated", lambda ds: _truncate(ds / "shard-00000.npy"))
     _crafted(root / "lfw", root / "pickled", _pickled_shard)
+    _crafted(root / "lfw", root / "deep_json", lambda ds: (ds / "dataset.json").write_text("[" * 10**5 + "]" * 10**5))
     # evaluate --scores, and `synface results`
     (root / "notes.txt").write_text("not a model\n")
     torch.save({"format": ckpt.MODEL_FORMAT, "payload": _Unsafe(root / "unpickled")}, root / "pickle.pt")
@@ -277,6 +293,19 @@ def inputs(tmp_path_factory) -> Path:
     (root / "header_only.csv").write_text("score,same\n")
     (root / "unknown_key.yaml").write_text("trainig:\n  epochs: 3\n")
     (root / "bad_yaml.yaml").write_text("training: [1, 2\n")
+    bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
+        f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]" for p, c in zip("abcdefgh", "bcdefghi")
+    ]
+    (root / "alias_bomb.yaml").write_text("\n".join(bomb) + "\n")  # 9**9 strings when walked
+    (root / "twice.yaml").write_text("training:\n  epochs: 3\ntraining:\n  epochs: 4\n")
+    (root / "deep.yaml").write_text("[" * 5000 + "]" * 5000 + "\n")
+    (root / "big.yaml").write_text("#" * 2**20 + "\n")
+    (root / "binary.yaml").write_bytes(b"\xff\xfe\x00\x01 not text")
+    # outputs that must never be replaced or written into: special files, links, an input reached by a link
+    os.mkfifo(root / "fifo")
+    (root / "to_null").symlink_to(os.devnull)
+    (root / "dangling").symlink_to(root / "nowhere")
+    (root / "faces_link").symlink_to(root / "faces")
     return root
 
 
@@ -312,6 +341,25 @@ BENCH_TRAIN = (
 DISK_FULL = OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 NUMPY_DISK_FULL = OSError("225792 requested and 122752 written")  # numpy's tofile: no errno, no file
 TORCH_DISK_FULL = RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 704 vs 598")
+
+# Every command that writes, up to its output's path: the output is never a special file (a rename would
+# replace it with a regular file), a dangling link, or a name leaving no room for the temporary beside it
+OUTPUT_ARGUMENTS = {
+    "render": "render --ids 3 --per-id 2 --out",
+    "import": "import imagefolder {in}/faces --out",
+    "align": "align {in}/faces --out",
+    "train": TRAIN + " --syn {in}/syn --out",
+    "evaluate": "evaluate --scores {in}/good.csv --out",
+    "bench": "bench realism --ids 2 --per-id 2 --sheet",
+    "dvc-yaml": "dvc-yaml --config {in}/unknown_key.yaml --out",
+}
+SPECIAL_OUTPUTS = [
+    ("device", os.devnull, r"^synface: error: /dev/null: is a character device; an output replaces only a regular"),
+    ("fifo", "{in}/fifo", r"/fifo: is a FIFO; an output replaces only a regular file or folder$"),
+    ("link-to-a-device", "{in}/to_null", r"/to_null: is a character device \(a symbolic link to /dev/null\); "),
+    ("dangling-link", "{in}/dangling", r"/dangling: is a symbolic link to .*/nowhere, which does not exist$"),
+    ("name-too-long", "{tmp}/" + "x" * 250, r"/x{250}: name of 250 bytes; outputs take at most 241$"),
+]
 
 # Per command: (id, argv with {in} for the inputs and {tmp} for this row's folder, the one-line message,
 # a patch or None). Every row writes to {tmp}/out.
@@ -391,7 +439,7 @@ BAD = {
         (
             "out-is-a-file",
             "render --ids 3 --per-id 2 --out {in}/notes.txt",
-            r"notes\.txt: output exists and is not an empty folder$",
+            r"notes\.txt: output exists and is not a folder$",
             None,
         ),
         (
@@ -487,13 +535,19 @@ BAD = {
         (
             "out-is-a-file",
             "import imagefolder {in}/faces --out {in}/notes.txt",
-            r"notes\.txt: output exists and is not an empty folder$",
+            r"notes\.txt: output exists and is not a folder$",
             None,
         ),
         (
             "size-zero",
             "import imagefolder {in}/faces --align resize --size 0x96 --out {tmp}/out",
             r"--size '0x96' is not HEIGHTxWIDTH \(e\.g\. 112x96\) or 'auto'$",
+            None,
+        ),
+        (
+            "center-crop-leaves-no-pixels",
+            "import imagefolder {in}/faces --align center-crop --size 1x1024 --out {tmp}/out",
+            r"faces/a/1\.png: image is 112x96; a centred crop of 1x1024's aspect leaves no pixels$",
             None,
         ),
         (
@@ -536,6 +590,18 @@ BAD = {
             "lfw-pairs-missing",
             "import lfw --images {in}/lfw_images --pairs {in}/nosuch.txt --out {tmp}/out",
             r"nosuch\.txt: cannot read pairs file \(\[Errno 2\] No such file or directory",
+            None,
+        ),
+        (
+            "lfw-pairs-a-fifo",
+            "import lfw --images {in}/lfw_images --pairs {in}/fifo --out {tmp}/out",
+            r"/fifo: --pairs is a FIFO; inputs are regular files or folders$",
+            None,
+        ),
+        (
+            "lfw-pairs-endless",
+            "import lfw --images {in}/lfw_images --pairs /dev/zero --out {tmp}/out",
+            r"^synface: error: /dev/zero: --pairs is a character device",
             None,
         ),
         (
@@ -690,16 +756,46 @@ BAD = {
             r"/syn: 16 training images, fewer than one batch of 100$",
             None,
         ),
-        ("lr-zero", "train --syn {in}/syn --lr 0 --out {tmp}/out", r"lr must be > 0, got 0\.0$", None),
-        ("lr-negative", "train --syn {in}/syn --lr -1 --out {tmp}/out", r"lr must be > 0, got -1\.0$", None),
-        ("lr-nan", "train --syn {in}/syn --lr nan --out {tmp}/out", r"lr must be > 0, got nan$", None),
+        ("lr-zero", "train --syn {in}/syn --lr 0 --out {tmp}/out", r"lr must be > 0 and at most 10, got 0\.0$", None),
+        (
+            "lr-negative",
+            "train --syn {in}/syn --lr -1 --out {tmp}/out",
+            r"lr must be > 0 and at most 10, got -1\.0$",
+            None,
+        ),
+        ("lr-nan", "train --syn {in}/syn --lr nan --out {tmp}/out", r"lr must be > 0 and at most 10, got nan$", None),
         (
             "margin-negative",
             "train --syn {in}/syn --margin -1 --out {tmp}/out",
-            r"margin must be >= 0, got -1\.0$",
+            r"margin must be >= 0 and below 3\.142 for arcface, got -1\.0$",
             None,
         ),
-        ("scale-zero", "train --syn {in}/syn --scale 0 --out {tmp}/out", r"scale must be > 0, got 0\.0$", None),
+        (
+            "scale-zero",
+            "train --syn {in}/syn --scale 0 --out {tmp}/out",
+            r"scale must be > 0 and at most 1000, got 0\.0$",
+            None,
+        ),
+        ("scale-infinite", "train --syn {in}/syn --scale inf --out {tmp}/out", r"scale must be .*, got inf$", None),
+        (
+            "lr-huge",
+            "train --syn {in}/syn --lr 1e6 --out {tmp}/out",
+            r"lr must be > 0 and at most 10, got 1000000\.0$",
+            None,
+        ),
+        ("margin-infinite", "train --syn {in}/syn --margin inf --out {tmp}/out", r"for arcface, got inf$", None),
+        (
+            "margin-100",
+            "train --syn {in}/syn --margin 100 --out {tmp}/out",
+            r"below 3\.142 for arcface, got 100\.0$",
+            None,
+        ),
+        (
+            "cosface-margin-5",
+            "train --syn {in}/syn --head cosface --margin 5 --out {tmp}/out",
+            r"margin must be >= 0 and below 2 for cosface, got 5\.0$",
+            None,
+        ),
         (
             "warmup-above-half",
             "train --syn {in}/syn --warmup 2 --out {tmp}/out",
@@ -893,6 +989,12 @@ BAD = {
             None,
         ),
         (
+            "dataset-json-nested-too-deeply",
+            "evaluate --model {in}/model.pt --dataset {in}/deep_json --out {tmp}/out",
+            r"deep_json/dataset\.json: invalid JSON \(nested too deeply\)$",
+            None,
+        ),
+        (
             "out-overwrites-the-model",
             "evaluate --model {in}/model.pt --dataset {in}/lfw --out {in}/model.pt",
             r"model\.pt: --out would overwrite --model .*model\.pt$",
@@ -1036,7 +1138,44 @@ BAD = {
         (
             "config-not-yaml",
             "dvc-yaml --config {in}/bad_yaml.yaml --out {tmp}/out",
-            r"bad_yaml\.yaml: cannot read the config \(while parsing a flow sequence\)$",
+            r"bad_yaml\.yaml: cannot read the config \(line 2: expected ',' or '\]', but got '<stream end>'\)$",
+            None,
+        ),
+        (
+            "config-alias-bomb",
+            "dvc-yaml --config {in}/alias_bomb.yaml --out {tmp}/out",
+            r"alias_bomb\.yaml: cannot read the config \(line 2: an alias \(\*name\): not allowed in a config\)$",
+            None,
+        ),
+        (
+            "config-duplicate-key",
+            "dvc-yaml --config {in}/twice.yaml --out {tmp}/out",
+            r"twice\.yaml: cannot read the config \(line 3: duplicate key 'training'\)$",
+            None,
+        ),
+        (
+            "config-nested-too-deeply",
+            "dvc-yaml --config {in}/deep.yaml --out {tmp}/out",
+            r"deep\.yaml: cannot read the config \(nested too deeply\)$",
+            None,
+        ),
+        (
+            "config-binary",
+            "dvc-yaml --config {in}/binary.yaml --out {tmp}/out",
+            r"binary\.yaml: not UTF-8 text \(byte 0: invalid start byte\)$",
+            None,
+        ),
+        (
+            "config-too-large",
+            "dvc-yaml --config {in}/big.yaml --out {tmp}/out",
+            r"big\.yaml: larger than the 1,048,576 bytes this input may hold$",
+            None,
+        ),
+        ("config-a-fifo", "dvc-yaml --config {in}/fifo --out {tmp}/out", r"/fifo: --config is a FIFO", None),
+        (
+            "config-endless",
+            "dvc-yaml --config /dev/zero --out {tmp}/out",
+            r"^synface: error: /dev/zero: --config is a character device",
             None,
         ),
         (
@@ -1055,6 +1194,75 @@ BAD = {
             "out-is-a-folder",
             "dvc-yaml --out {in}/taken",
             r"--out .*/taken: is a folder; give the path of a file$",
+            None,
+        ),
+    ],
+    "outputs": [
+        (f"{command}-{case}", f"{argv} {out}", culprit, None)
+        for command, argv in OUTPUT_ARGUMENTS.items()
+        for case, out, culprit in SPECIAL_OUTPUTS
+    ],
+    "inputs": [
+        (
+            "train-out-is-the-input",
+            TRAIN + " --syn {in}/syn --out {in}/syn",
+            r"/syn: --out would overwrite --syn .*/syn$",
+            None,
+        ),
+        (
+            "train-out-inside-the-input",
+            TRAIN + " --syn {in}/syn --out {in}/syn/run",
+            r"/syn/run: --out lies inside --syn .*/syn$",
+            None,
+        ),
+        (
+            "train-out-contains-the-input",
+            TRAIN + " --real {in}/syn --out {in}",
+            r": --out contains --real .*/syn$",
+            None,
+        ),
+        (
+            "import-out-inside-the-input",
+            "import imagefolder {in}/faces --out {in}/faces/zz_out",
+            r"faces/zz_out: --out lies inside DIR .*/faces$",
+            None,
+        ),
+        (
+            "import-out-inside-the-input-by-a-link",
+            "import imagefolder {in}/faces --out {in}/faces_link/zz_out",
+            r"faces_link/zz_out: --out lies inside DIR .*/faces$",
+            None,
+        ),
+        (
+            "lfw-out-inside-the-images",
+            "import lfw --images {in}/lfw_images --pairs {in}/pairs.txt --out {in}/lfw_images/out",
+            r"lfw_images/out: --out lies inside --images .*/lfw_images$",
+            None,
+        ),
+        ("bin-pack-a-fifo", "import bin {in}/fifo --out {tmp}/out", r"/fifo: FILE is a FIFO; inputs are regular", None),
+        (
+            "evaluate-model-a-device",
+            "evaluate --model /dev/zero --dataset {in}/lfw --out {tmp}/out",
+            r"^synface: error: /dev/zero: --model is a character device; inputs are regular files or folders$",
+            None,
+        ),
+        (
+            "evaluate-scores-a-fifo",
+            "evaluate --scores {in}/fifo --out {tmp}/out",
+            r"/fifo: --scores is a FIFO; inputs are regular files or folders$",
+            None,
+        ),
+        ("bin-out-is-the-pack", "import bin {in}/notes.txt --out {in}/notes.txt", r"--out would overwrite FILE ", None),
+        (
+            "align-out-is-the-input",
+            "align {in}/faces --out {in}/faces",
+            r"/faces: --out would overwrite DIR .*/faces$",
+            None,
+        ),
+        (
+            "dvc-yaml-out-is-the-config",
+            "dvc-yaml --config {in}/unknown_key.yaml --out {in}/unknown_key.yaml",
+            r"unknown_key\.yaml: --out would overwrite --config .*unknown_key\.yaml$",
             None,
         ),
     ],

@@ -403,6 +403,54 @@ def test_imagefolder_sizes_and_alignment(tmp_path, capsys):
     np.testing.assert_array_equal(Dataset.open(out).images(), np.stack(centre))
 
 
+def _with_exif_orientation(image: Image.Image, orientation: int) -> Image.Image:
+    exif = Image.Exif()
+    exif[0x0112] = orientation  # the EXIF Orientation tag
+    image.info["exif"] = exif.tobytes()
+    return image
+
+
+_GREY = np.arange(112 * 96).reshape(112, 96) % 256
+_RGB = np.random.default_rng(8).integers(0, 256, (96, 112, 3), dtype=np.uint8)
+# (id, the file as saved, the RGB a viewer shows)
+DECODED = [
+    ("16-bit-grey", Image.fromarray((_GREY * 257).astype(np.uint16)), np.repeat(_GREY[..., None], 3, 2)),
+    ("float-grey", Image.fromarray((_GREY / 255).astype(np.float32)), np.repeat(_GREY[..., None], 3, 2)),
+    (
+        "grey-with-alpha",
+        Image.fromarray(_GREY.astype(np.uint8)).convert("LA"),
+        np.repeat(_GREY[..., None], 3, 2),
+    ),
+    (
+        "palette",
+        Image.fromarray(_GREY.astype(np.uint8)).convert("P"),
+        np.repeat(_GREY[..., None], 3, 2),
+    ),
+    ("exif-rotated-portrait", _with_exif_orientation(Image.fromarray(_RGB), 6), np.rot90(_RGB, -1)),
+]
+
+
+@pytest.mark.parametrize("image, shown", [c[1:] for c in DECODED], ids=[c[0] for c in DECODED])
+def test_images_are_stored_as_a_viewer_shows_them(tmp_path, image, shown):
+    path = tmp_path / "a.tiff"  # TIFF holds every mode above; PNG and JPEG go through the same decoding
+    image.save(path, exif=image.info.get("exif", b""))
+    np.testing.assert_array_equal(read_image(path), shown)
+
+
+def test_a_16_bit_png_imports_scaled_not_white(tmp_path, capsys):
+    for name in ("a", "b"):
+        (tmp_path / "src" / name).mkdir(parents=True)
+        Image.fromarray((_GREY * 257).astype(np.uint16)).save(tmp_path / "src" / name / "1.png")
+    _run_ok(capsys, ["import", "imagefolder", str(tmp_path / "src"), "--out", str(tmp_path / "ds")])
+    np.testing.assert_array_equal(Dataset.open(tmp_path / "ds").images()[0], np.repeat(_GREY[..., None], 3, 2))
+
+
+def test_a_float_image_beyond_its_range_is_refused(tmp_path):
+    Image.fromarray(np.full((4, 4), 2.5, np.float32)).save(tmp_path / "hdr.tiff")
+    with pytest.raises(SynfaceError, match=r"hdr\.tiff: F image has values outside 0\.\.1$"):
+        read_image(tmp_path / "hdr.tiff")
+
+
 def test_imagefolder_bad_inputs(tmp_path, capsys):
     root = tmp_path / "casia"
     out = tmp_path / "ds"

@@ -22,19 +22,23 @@ from synface.io.atomic import new_folder, output_lock
 
 ROOT = Path(__file__).resolve().parents[1]
 HOLDER = """import sys
-from synface.io.atomic import output_lock
-with output_lock(sys.argv[1]):
+from synface.io.atomic import new_folder, output_lock
+with (output_lock if sys.argv[2] == "lock" else new_folder)(sys.argv[1]):
     print("locked", flush=True)
     sys.stdin.read()
 """
 
 
 @contextlib.contextmanager
-def held_by_another_process(out: Path) -> Iterator[subprocess.Popen]:
-    """A second Python process holding `output_lock(out)` until the block ends."""
+def held_by_another_process(out: Path, how: str = "lock") -> Iterator[subprocess.Popen]:
+    """A second Python process holding `output_lock(out)` (or writing `new_folder(out)`) until the block ends."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(out)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+        [sys.executable, "-c", HOLDER, str(out), how],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
     )
     try:
         assert holder.stdout.readline() == "locked\n"
@@ -103,6 +107,49 @@ def test_taking_the_lock_removes_a_killed_writers_temporaries_only(tmp_path):
         pass
     assert sorted(p.name for p in tmp_path.iterdir()) == [".runs.tmp-k3", "run"]
     assert [p.name for p in run.iterdir()] == ["checkpoint.pt"]
+
+
+def test_a_live_writers_temporary_inside_a_locked_folder_is_left_alone(tmp_path):
+    runs = tmp_path / "runs"
+    with held_by_another_process(runs / "faces", "write") as writer:
+        [temporary] = runs.glob(".faces.tmp-*")  # the render's folder, still being written
+        with output_lock(runs):  # e.g. a training run taking `runs` as its run folder
+            pass
+        assert temporary.is_dir()
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(timeout=60)
+        with output_lock(runs):  # now its writer is provably gone
+            pass
+    assert [p.name for p in runs.iterdir()] == [".faces.lock"]  # its lock file: taken by the next writer
+
+
+@pytest.mark.parametrize("command", ["import", "train"])
+def test_two_names_of_one_folder_share_its_lock(tmp_path, capsys, identity_folder, command):
+    (tmp_path / "kt").mkdir()
+    (tmp_path / "ktlink").symlink_to("kt")
+    with held_by_another_process(tmp_path / "kt"):
+        code = main([*_commands(tmp_path, identity_folder)[command], "--out", str(tmp_path / "ktlink")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and f"{tmp_path / 'ktlink'}: another run is writing this output" in err[0]
+    assert list((tmp_path / "kt").iterdir()) == []
+
+
+def test_publishing_never_deletes_what_appeared_in_the_folder_meanwhile(tmp_path):
+    out = tmp_path / "out"
+    filled = f"^{out}: output exists and is not an empty folder \\(it was filled"
+    with pytest.raises(SynfaceError, match=filled), new_folder(out) as tmp:
+        (tmp / "mine.txt").write_text("ours")
+        out.mkdir()
+        (out / "theirs.txt").write_text("someone else's")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["out", "theirs.txt"]
+
+
+def test_the_current_folder_as_output_is_written_in_place(tmp_path, capsys, monkeypatch):
+    (tmp_path / "here").mkdir()
+    monkeypatch.chdir(tmp_path / "here")
+    assert main(["render", "--ids", "2", "--per-id", "1", "--no-im", "--out", "."]) == 0
+    assert (tmp_path / "here" / "metadata.csv").is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["here"]
 
 
 @pytest.mark.parametrize("umask", [0o022, 0o077])

@@ -233,3 +233,23 @@ def test_rec_property_and_missing_files_are_refused(tmp_path, capsys):
         write_rec(root, records)
         (root / name).unlink()
         _fails(capsys, root, out, str(root / name), "no such")
+
+
+def test_rec_index_offsets_that_repeat_or_overlap_are_refused(tmp_path, capsys):
+    records, sources, _ = training_set(np.random.default_rng(5))
+    root, out = tmp_path / "rec", tmp_path / "ds"
+    idx, rec = root / "train.idx", root / "train.rec"
+    write_rec(root, records)
+    lines = idx.read_text().splitlines()
+    first = lines[1].split("\t")[1]
+    idx.write_text("\n".join([*lines[:2], f"2\t{first}", *lines[3:]]) + "\n")  # one image stored twice
+    _fails(capsys, root, out, f"{idx}:3:", f"record 2 has the offset {first} of record 1")
+
+    # record 6's entry points at a whole record hidden inside record 2, at an odd byte (no part boundary)
+    hidden = pack(2, encode_image(sources[6], "PNG"))
+    pad = b"\0" * ((1 - len(records[2])) % 4)
+    write_rec(root, _set(records, 2, records[2] + pad + MAGIC + struct.pack("<I", len(hidden)) + hidden))
+    lines = idx.read_text().splitlines()
+    inside = int(lines[2].split("\t")[1]) + 8 + len(records[2]) + len(pad)
+    idx.write_text("\n".join([*lines[:6], f"6\t{inside}", *lines[7:]]) + "\n")
+    _fails(capsys, root, out, f"{rec}: record 2:", f"overlap the record at byte {inside}")

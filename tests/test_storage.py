@@ -171,7 +171,10 @@ def _crafts() -> dict[str, tuple]:
             r"shard holds float32 \(12, 4, 3, 3\)",
         ),
         "json-a-list": (lambda ds: (ds / "dataset.json").write_text("[]"), r"dataset\.json: not a JSON object"),
-        "json-binary": (lambda ds: (ds / "dataset.json").write_bytes(b"\xff\xfe{"), r"dataset\.json: invalid JSON"),
+        "json-binary": (
+            lambda ds: (ds / "dataset.json").write_bytes(b"\xff\xfe{"),
+            r"dataset\.json: not UTF-8 text \(byte 0: invalid start byte\)$",
+        ),
         "count-a-string": (lambda ds: info(ds, lambda d: d.update(count="20")), r"count '20' is not an integer >= 0"),
         "width-zero": (lambda ds: info(ds, lambda d: d.update(width=0)), r"width 0 is not an integer >= 1"),
         "attrs-a-list": (lambda ds: info(ds, lambda d: d.update(attrs=[])), r"attrs is not an object"),

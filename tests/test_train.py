@@ -17,7 +17,7 @@ from synface.evaluate.embed import load_model, pair_scores
 from synface.evaluate.protocol import evaluate_scores
 from synface.train import device, loader, loop
 from synface.train.augment import augment, check_input_size, to_model_input
-from synface.train.config import TrainConfig
+from synface.train.config import MAX_LR, TrainConfig
 from synface.train.loader import TrainData
 
 HW = (32, 32)
@@ -414,8 +414,12 @@ def test_nan_loss_stops_naming_epoch_and_step(tmp_path, data, monkeypatch):
 
 
 def test_absurd_learning_rate_diverges_with_a_clear_error(tmp_path, data):
+    with pytest.raises(SynfaceError, match=f"lr must be > 0 and at most {MAX_LR:g}, got 1e\\+30"):
+        quick(tmp_path, data, lr=1e30)
+    config = quick(tmp_path, data)
+    object.__setattr__(config, "lr", 1e30)  # past the config's check: the loop's own guard still stops it
     with pytest.raises(SynfaceError, match="training diverged"):
-        loop.train(quick(tmp_path, data, lr=1e30))
+        loop.train(config)
 
 
 # --- bench ------------------------------------------------------------------------------------------

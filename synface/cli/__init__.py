@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+from synface.cli.args import check_files
 from synface.errors import SynfaceError, exit_status
 
 # Each module defines `register(subparsers)`; its parsers set `func(args) -> int | None`.
@@ -53,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     def run() -> int:
         args = build_parser().parse_args(argv)  # argument types may raise SynfaceError too
+        check_files(args)
         return int(args.func(args) or 0)
 
     return exit_status(run)

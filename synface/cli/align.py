@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 
 from synface.align.template import TEMPLATES
+from synface.cli.args import files
 from synface.cli.importers import add_no_face_argument, report
 from synface.data.imagefiles import Alignment
 from synface.data.importers import import_imagefolder
@@ -34,4 +35,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="sphereface: 112x96, the paper's; arcface: 112x112, insightface's (default sphereface)",
     )
     add_no_face_argument(p)
+    files(p, reads=("DIR",))
     p.set_defaults(func=_align)

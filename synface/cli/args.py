@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import argparse
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from synface.data.imagefiles import MAX_SIDE
 from synface.errors import SynfaceError
+from synface.io.paths import check_apart
 from synface.models.architectures import parse_input_hw
 
 SEED_LIMIT = 2**32  # the range every RNG seeded from a --seed takes (numpy refuses negatives)
@@ -62,3 +64,20 @@ def output_file(flag: str) -> Callable[[str], Path]:
         return path
 
     return parse
+
+
+def files(parser: argparse.ArgumentParser, *, reads: Sequence[str] = (), writes: Sequence[str] = ("--out",)) -> None:
+    """Declare the arguments (flags, or positionals in capitals) naming what `parser`'s command reads and
+    writes, for `check_files`."""
+    parser.set_defaults(reads=tuple(reads), writes=tuple(writes))
+
+
+def check_files(args: argparse.Namespace) -> None:
+    """Before a command runs: refuse an output that is a special file, or is, lies inside or contains
+    one of its inputs (`check_apart`), whatever the command."""
+
+    def given(flags: Sequence[str]) -> dict[str, str]:
+        values = {flag: getattr(args, flag.lstrip("-").replace("-", "_").lower()) for flag in flags}
+        return {flag: value for flag, value in values.items() if value is not None}
+
+    check_apart(given(getattr(args, "writes", ())), given(getattr(args, "reads", ())))

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from synface.cli.args import integer, output_file, seed
+from synface.cli.args import files, integer, output_file, seed
 from synface.cli.render import add_domain_argument, add_factor_argument, check_image_count
 from synface.cli.train import add_model_arguments
 from synface.errors import SynfaceError
@@ -64,6 +64,7 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--dataset", type=Path, help="training set (default: a temporary random one, stored at 112x96)")
     parser.add_argument("--paper", action="store_true", help="LResNet50E-IR, 112x96, batch 512, bf16 (needs CUDA)")
+    files(parser, reads=("--dataset",), writes=())
 
 
 def _realism_arguments(parser: argparse.ArgumentParser) -> None:
@@ -74,6 +75,7 @@ def _realism_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--sheet", type=output_file("--sheet"), help="also write the judged crops as a PNG grid (identities x images)"
     )
+    files(parser, writes=("--sheet",))
 
 
 def _check_count(args: argparse.Namespace) -> None:

@@ -22,7 +22,7 @@ import argparse
 import json
 from pathlib import Path
 
-from synface.cli.args import input_hw, integer, output_file
+from synface.cli.args import files, input_hw, integer, output_file
 from synface.errors import SynfaceError
 from synface.evaluate.protocol import evaluate_scores_csv
 from synface.experiments import OFFICIAL_EMBEDDING
@@ -70,6 +70,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--scores-out", type=output_file("--scores-out"), help="also write per-pair scores (left,right,same,fold,score)"
     )
     p.add_argument("--out", type=output_file("--out"), help="also write the metrics JSON here (atomically)")
+    files(p, reads=("--model", "--scores", "--dataset"), writes=("--out", "--scores-out"))
     p.set_defaults(func=_run)
 
 
@@ -95,26 +96,7 @@ def _model_metrics(args: argparse.Namespace) -> dict:
     )
 
 
-def _check_outputs(args: argparse.Namespace) -> None:
-    """Refuse an output that is an input or the other output: writing it would destroy that file."""
-    inputs = {"--model": args.model, "--scores": args.scores}
-    seen: dict[Path, str] = {}
-    for flag, out in (("--out", args.out), ("--scores-out", args.scores_out)):
-        if out is None:
-            continue
-        target = out.resolve()
-        for source, path in inputs.items():
-            if path is not None and target == path.resolve():
-                raise SynfaceError(f"{out}: {flag} would overwrite {source} {path}")
-        if args.dataset is not None and target.is_relative_to(args.dataset.resolve()):
-            raise SynfaceError(f"{out}: {flag} lies inside --dataset {args.dataset}")
-        if target in seen:
-            raise SynfaceError(f"{out}: {flag} and {seen[target]} name the same file")
-        seen[target] = flag
-
-
 def _run(args: argparse.Namespace) -> int:
-    _check_outputs(args)
     if args.scores is not None:
         model_flags = (args.dataset, args.scores_out, args.arch, args.input, args.embedding)
         if args.flip or any(flag is not None for flag in model_flags):

@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 
+from synface.cli.args import files
 from synface.data import importers
 from synface.data.imagefiles import ALIGN_MODES, MAX_SIDE, NO_FACE_POLICIES, PAPER_SIZE, Alignment
 from synface.errors import SynfaceError
@@ -115,6 +116,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help="output dataset folder")
     _add_alignment(p, _PAPER)
     _add_follow_symlinks(p)
+    files(p, reads=("--images", "--pairs"))
     p.set_defaults(func=_lfw)
 
     p = formats.add_parser("bin", help="insightface verification pack (lfw.bin, cfp_fp.bin, agedb_30.bin, ...)")
@@ -126,6 +128,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=_PAPER,
         help=f"dataset image size after the 8:104 crop, each side at most {MAX_SIDE} (default {_PAPER})",
     )
+    files(p, reads=("FILE",))
     p.set_defaults(func=_bin)
 
     p = formats.add_parser("imagefolder", help="one sub-folder per identity (CASIA-WebFace style)")
@@ -134,6 +137,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _add_alignment(p, _PAPER)
     add_no_face_argument(p)
     _add_follow_symlinks(p)
+    files(p, reads=("DIR",))
     p.set_defaults(func=_imagefolder)
 
     p = formats.add_parser(
@@ -142,6 +146,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("dir", type=Path, help="folder holding train.rec, train.idx and property")
     p.add_argument("--out", type=Path, required=True, help="output dataset folder")
     _add_alignment(p, _PAPER, "arcface112")
+    files(p, reads=("DIR",))
     p.set_defaults(func=_rec)
 
     p = formats.add_parser(
@@ -151,4 +156,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help="output dataset folder")
     _add_alignment(p, "auto")
     _add_follow_symlinks(p)
+    files(p, reads=("DIR",))
     p.set_defaults(func=_synface)

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from synface.cli.args import output_file
+from synface.cli.args import files, output_file
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("dvc-yaml", help="generate dvc.yaml (DVC stages) from a workflow config")
     p.add_argument("--config", default="config/config.yaml", help="workflow config (default %(default)s)")
     p.add_argument("--out", type=output_file("--out"), default="dvc.yaml", help="output file (default %(default)s)")
+    files(p, reads=("--config",))
     p.set_defaults(func=_run)
 
 

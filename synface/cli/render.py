@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from synface.cli.args import integer, seed
+from synface.cli.args import files, integer, seed
 from synface.errors import SynfaceError
 from synface.generator.sampling import FACTOR_MODES, GenerationSettings
 
@@ -69,6 +69,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_factor_argument(p)
     p.add_argument("--seed", type=seed(), default=0)
     p.add_argument("--out", required=True, help="output folder (must not exist or be empty)")
+    files(p)
     p.set_defaults(func=_run)
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from synface.cli.args import input_hw, integer, seed
+from synface.cli.args import files, input_hw, integer, seed
 from synface.models.architectures import architecture_names
 from synface.train.config import HEADS, TrainConfig
 
@@ -106,6 +106,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="torch.use_deterministic_algorithms (CPU runs are then bit-reproducible)",
     )
     p.add_argument("--out", required=True, help="run folder (model.pt, checkpoint.pt, log.csv)")
+    files(p, reads=("--syn", "--real"))
     p.set_defaults(func=_run)
 
 

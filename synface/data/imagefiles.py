@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from synface.align.template import TEMPLATES, align_to
 from synface.errors import SynfaceError
@@ -25,6 +25,7 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 PAPER_SIZE = (112, 96)  # (height, width) of the paper's aligned faces
 ALIGN_MODES = ("none", "arcface112", "resize", "center-crop", "mtcnn")
 NO_FACE_POLICIES = ("skip", "error")  # mtcnn: what an image without a detected face does
+_WIDE_GREY = ("I;16", "I;16L", "I;16B", "I;16N", "I", "F")  # PIL's modes of a grey wider than 8 bits
 MAX_SIDE = 1024  # a dataset image's largest side: a typo'd --size (100000x100000) would exhaust memory
 # Decoded pixels per image at most (configurable in SYNFACE_MAX_IMAGE_PIXELS): Pillow's decompression-bomb
 # limit, about 256 MiB of RGB. Pillow itself only warns up to twice its limit, so this check replaces it.
@@ -83,11 +84,23 @@ def _decode(source: str | os.PathLike[str] | io.BytesIO, where: str) -> np.ndarr
                     f"{max_image_pixels():,} allowed (set {MAX_PIXELS_VARIABLE} to allow more)"
                 )
             img.load()  # decode fully now: a truncated file fails here, not later
-            return np.asarray(img.convert("RGB"), dtype=np.uint8)
+            return _rgb8(ImageOps.exif_transpose(img), where)  # upright, as a viewer shows it
     except FileNotFoundError:
         raise SynfaceError(f"{where}: no such image file") from None
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as err:
         raise SynfaceError(f"{where}: unreadable image ({err})") from None
+
+
+def _rgb8(img: Image.Image, where: str) -> np.ndarray:
+    """`img` as uint8 RGB. PIL's convert clips a 16- or 32-bit grey to 255 (all white) and a float one to 0 or 1:
+    those are scaled from their full range, 0..65535 (a 16-bit PNG's) and 0..1, and refused beyond it."""
+    if img.mode not in _WIDE_GREY:
+        return np.asarray(img.convert("RGB"), dtype=np.uint8)  # palette, CMYK, LA, 1-bit, ...: PIL's conversions
+    grey = np.asarray(img, dtype=np.float64)
+    full = 1.0 if img.mode == "F" else 65535.0
+    if not (np.isfinite(grey).all() and 0 <= grey.min() and grey.max() <= full):
+        raise SynfaceError(f"{where}: {img.mode} image has values outside 0..{full:g}")
+    return np.repeat(np.rint(grey * (255 / full)).astype(np.uint8)[..., None], 3, axis=2)
 
 
 def read_image(path: str | os.PathLike[str]) -> np.ndarray:
@@ -184,6 +197,8 @@ class Alignment:
         elif self.mode == "center-crop":
             th, tw = self.size
             ch, cw = (h, round(h * tw / th)) if h * tw <= w * th else (round(w * th / tw), w)
+            if min(ch, cw) < 1:
+                raise SynfaceError(f"{where}: image is {h}x{w}; a centred crop of {th}x{tw}'s aspect leaves no pixels")
             top, left = (h - ch) // 2, (w - cw) // 2
             image = np.ascontiguousarray(image[top : top + ch, left : left + cw])
         return image if image.shape[:2] == self.size else _resize(image, self.size)

@@ -34,6 +34,7 @@ from synface.data.storage import DatasetWriter, empty_metadata
 from synface.errors import SynfaceError
 from synface.evaluate.protocol import N_FOLDS, fold_of_pairs
 from synface.io.progress import progress_bar
+from synface.io.textfile import read_text
 
 SHARD_IMAGES = 4096  # images decoded and written per shard (~130 MB at 112x96)
 # `{j:03}_{i:05}x{phi:.3f}_({k:05})x{1-phi:.3f}.jpg`, all 1-based: image j of identity i mixed with k
@@ -353,7 +354,7 @@ def import_rec(
     rec_path, idx_path, prop_path = (Path(root, name) for name in REC_FILES)
     num_classes, height, width = _rec_property(prop_path)
     index = recordio.read_index(idx_path)
-    with recordio.RecordFile(rec_path) as rec:
+    with recordio.RecordFile(rec_path, index.values()) as rec:
 
         def record(key: int) -> tuple[recordio.IRHeader, bytes]:
             return recordio.unpack(rec.read(index[key], key), f"{rec_path}: record {key}")
@@ -398,10 +399,10 @@ def import_rec(
 
 def _rec_property(path: Path) -> tuple[int, int, int]:
     try:
-        text = path.read_text().strip()
+        text = read_text(path).strip()
     except FileNotFoundError:
         raise SynfaceError(f"{path}: no such file (insightface's 'num_classes,height,width')") from None
-    except (OSError, UnicodeDecodeError) as err:
+    except OSError as err:
         raise SynfaceError(f"{path}: cannot read ({err})") from None
     m = _PROPERTY.fullmatch(text.replace(" ", ""))
     if m is None:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import NamedTuple
 
 from synface.errors import SynfaceError
 from synface.io.atomic import write_text
+from synface.io.textfile import read_text
 
 _INDEX = re.compile(r"[0-9]+")
 
@@ -85,8 +85,8 @@ def _index(text: str, where: str) -> int:
 def parse_pairs(path: str | os.PathLike[str]) -> PairsFile:
     """Read a pairs file, checking every line against the header's fold structure."""
     try:
-        lines = Path(path).read_text().splitlines()
-    except (OSError, UnicodeDecodeError) as err:
+        lines = read_text(path).splitlines()
+    except OSError as err:
         raise SynfaceError(f"{path}: cannot read pairs file ({err})") from None
     while lines and not lines[-1].strip():
         lines.pop()  # trailing blank lines only; a blank line inside would shift line numbers

@@ -19,15 +19,18 @@ the rest is the encoded image.
 
 from __future__ import annotations
 
+import bisect
 import os
 import re
 import struct
+from collections.abc import Iterable
 from pathlib import Path
 from typing import NamedTuple, Self
 
 import numpy as np
 
 from synface.errors import SynfaceError
+from synface.io.textfile import read_text
 
 MAGIC = 0xCED7230A
 WHOLE, FIRST, MIDDLE, LAST = range(4)  # continuation flags
@@ -53,28 +56,33 @@ class IRHeader(NamedTuple):
 def read_index(path: str | os.PathLike[str]) -> dict[int, int]:
     """The `.idx` file: {record key: byte offset}, in file order; raises naming the file and line."""
     try:
-        lines = Path(path).read_text().splitlines()
+        lines = read_text(path).splitlines()
     except FileNotFoundError:
         raise SynfaceError(f"{path}: no such index file") from None
-    except (OSError, UnicodeDecodeError) as err:
+    except OSError as err:
         raise SynfaceError(f"{path}: cannot read ({err})") from None
     index: dict[int, int] = {}
+    keys_at: dict[int, int] = {}  # offset -> its record key: two keys at one offset would store one image twice
     for number, line in enumerate(lines, start=1):
         m = _INDEX_LINE.fullmatch(line.strip())
         if m is None:
             raise SynfaceError(f"{path}:{number}: {line!r} is not 'key<TAB>offset' (two whole numbers)")
-        key = int(m[1])
+        key, offset = int(m[1]), int(m[2])
         if key in index:
             raise SynfaceError(f"{path}:{number}: record key {key} appears twice")
-        index[key] = int(m[2])
+        if offset in keys_at:
+            raise SynfaceError(f"{path}:{number}: record {key} has the offset {offset} of record {keys_at[offset]}")
+        index[key], keys_at[offset] = offset, key
     return index
 
 
 class RecordFile:
     """A `.rec` file open for reading records at byte offsets; threads may share it (positional reads)."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], starts: Iterable[int] = ()) -> None:
+        """`starts`: the offsets of every record (the index's), so a record running into the next is refused."""
         self.path = Path(path)
+        self._starts = sorted(starts)
         try:
             self._fd = os.open(self.path, os.O_RDONLY)
         except FileNotFoundError:
@@ -117,6 +125,11 @@ class RecordFile:
             parts.append(data[:length])
             position += _PART.size + padded
             if cflag in (WHOLE, LAST):
+                following = bisect.bisect_right(self._starts, offset)
+                if following < len(self._starts) and self._starts[following] < position:
+                    raise SynfaceError(
+                        f"{where}: bytes {offset}..{position} overlap the record at byte {self._starts[following]}"
+                    )
                 return _MAGIC_BYTES.join(parts)
 
 

@@ -28,6 +28,7 @@ import pandas as pd
 
 from synface.errors import SynfaceError, one_line
 from synface.io.atomic import naming_write_errors, new_folder
+from synface.io.textfile import read_text
 
 FORMAT = "synface-dataset/1"
 LANDMARK_COLUMNS = [f"lm{p}_{a}" for p in range(5) for a in "xy"]
@@ -174,9 +175,11 @@ def _is_count(value: object, low: int) -> bool:
 def _read_info(info_file: Path) -> dict[str, Any]:
     """dataset.json, checked: the format tag, positive height and width, a count, a shard list, attrs an object."""
     try:
-        info = json.loads(info_file.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        info = json.loads(read_text(info_file))
+    except json.JSONDecodeError as err:
         raise SynfaceError(f"{info_file}: invalid JSON ({one_line(err)})") from None
+    except RecursionError:
+        raise SynfaceError(f"{info_file}: invalid JSON (nested too deeply)") from None
     if not isinstance(info, dict):
         raise SynfaceError(f"{info_file}: not a JSON object")
     if info.get("format") != FORMAT:

@@ -11,6 +11,11 @@ from typing import Any
 from synface.errors import SynfaceError
 
 HEADS = ("arcface", "cosface")
+# Far beyond any useful setting (the paper's lr 0.1, scale 30): a typo, which would only diverge
+MAX_LR, MAX_SCALE = 10.0, 1000.0
+# A larger margin is none: ArcFace's cos(θ + m) turns back up once θ + m passes π, and CosFace's
+# cos θ - m lies below every other logit's cos θ from m = 2 on
+MARGIN_LIMITS = {"arcface": math.pi, "cosface": 2.0}
 # Fractions of the epochs after which the LR drops x0.1 (paper: 40 epochs -> 24, 30, 36).
 LR_DROP_FRACTIONS = (0.6, 0.75, 0.9)
 # Settings that may change between a run and its resumption without changing its result.
@@ -79,16 +84,17 @@ class TrainConfig:
         for name in ("embedding", "epochs", "batch"):
             if getattr(self, name) < 1:
                 raise SynfaceError(f"{name} must be >= 1, got {getattr(self, name)}")
-        if not self.lr > 0:
-            raise SynfaceError(f"lr must be > 0, got {self.lr}")
+        if not 0 < self.lr <= MAX_LR:  # NaN fails every comparison
+            raise SynfaceError(f"lr must be > 0 and at most {MAX_LR:g}, got {self.lr}")
         if self.min_steps < 0:
             raise SynfaceError(f"min_steps must be >= 0, got {self.min_steps}")
         if not 0.0 <= self.warmup <= 0.5:
             raise SynfaceError(f"warmup must be a fraction of the steps in [0, 0.5], got {self.warmup}")
-        for name in ("scale", "margin"):
-            value = getattr(self, name)
-            if value is not None and not (value > 0 if name == "scale" else value >= 0):
-                raise SynfaceError(f"{name} must be {'> 0' if name == 'scale' else '>= 0'}, got {value}")
+        if self.scale is not None and not 0 < self.scale <= MAX_SCALE:
+            raise SynfaceError(f"scale must be > 0 and at most {MAX_SCALE:g}, got {self.scale}")
+        limit = MARGIN_LIMITS[self.head]
+        if self.margin is not None and not 0 <= self.margin < limit:
+            raise SynfaceError(f"margin must be >= 0 and below {limit:.4g} for {self.head}, got {self.margin}")
         if self.threads is not None and self.threads < 1:
             raise SynfaceError(f"threads must be >= 1, got {self.threads}")
 
