@@ -427,7 +427,7 @@ BAD = {
         (
             "mixup-without-partners",
             "render --ids 2 --per-id 2 --out {tmp}/out",
-            r"identity mixup needs a distinct partner per image: per_id=2 exceeds the 1 other identities$",
+            r"render: identity mixup .* --per-id 2 needs at least 3 identities \(--ids\), or render without it \(--no-im\)$",
             None,
         ),
         (

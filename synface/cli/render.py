@@ -90,6 +90,11 @@ def _run(args: argparse.Namespace) -> int:
 
     identity_mixup = args.identity_mixup is not False  # on unless --no-im
     factor = "all" if args.factor is None else args.factor
+    if identity_mixup and 1 <= args.ids <= args.per_id:  # GenerationSettings refuses it; name the flags that fix it
+        raise SynfaceError(
+            f"render: identity mixup gives each image a distinct partner identity, so --per-id {args.per_id} "
+            f"needs at least {args.per_id + 1} identities (--ids), or render without it (--no-im)"
+        )
     settings = GenerationSettings(args.ids, args.per_id, identity_mixup, factor, args.seed)
     write_browsable(settings, args.out)
     return 0
