@@ -12,6 +12,7 @@ import copy
 import errno
 import json
 import os
+import pickle
 import re
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ import pandas as pd
 import pytest
 import torch
 import yaml
+from face_files import pack_images
 from PIL import Image
 from test_evaluate_cli import model_file, write_pair_dataset
 from test_importers import LFW_COUNTS, _lfw_protocol, _synface_name
@@ -33,9 +35,12 @@ from test_train import write_set
 from synface.analysis import tables
 from synface.cli import main
 from synface.data.pairs import image_relpath, write_pairs
+from synface.data.safe_pickle import MAX_PACK_BYTES
 from synface.errors import SynfaceError
 from synface.experiment_checks import check_experiments
 from synface.experiments import Experiments, load_config
+from synface.io.csvfile import MAX_CSV_BYTES
+from synface.io.textfile import MAX_TEXT_BYTES
 from synface.train import checkpoint as ckpt
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -269,6 +274,19 @@ def inputs(tmp_path_factory) -> Path:
     _scores(root / "range.csv", ["1.5,1", "0.5,0"])
     _scores(root / "good.csv", [f"{0.9 if k % 2 else 0.1},{k % 2}" for k in range(20)])
     write_csv(root / "results/tables/attributes.csv", tables.COLUMNS, [paper_row("Syn_5K_50_IM", "lfw", "89.45", 3)])
+    table = (root / "results/tables/attributes.csv").read_text().splitlines()
+    for name, lines in {
+        "short_row": [*table, table[1].rsplit(",", 1)[0]],  # line 3 lacks its last field
+        "twice": [table[0].replace(",profile", ",std"), table[1]],
+        "huge_field": [table[0], table[1].replace(",embedded", ",e" + "m" * 200_000)],
+    }.items():
+        (root / f"results_{name}/tables").mkdir(parents=True)
+        (root / f"results_{name}/tables/attributes.csv").write_text("\n".join(lines) + "\n")
+    # .bin packs pointing at one image: image A in every pair (a pickle memo reference each), a pair of A with A
+    _, (a, b) = pack_images(rng, 2)
+    (root / "one_image.bin").write_bytes(pickle.dumps(([a, b] * 6000, [True, False] * 3000), protocol=2))
+    _, bins = pack_images(rng, 20)
+    (root / "self_pair.bin").write_bytes(pickle.dumps(([bins[0], bytes(bytearray(bins[0])), *bins[2:]], [True] * 10)))
     # folders that are not datasets of identity folders, and an output folder already in use
     (root / "empty").mkdir()
     _png(root / "flat" / "1.png", rng.integers(0, 256, (112, 96, 3), dtype=np.uint8))
@@ -306,6 +324,26 @@ def inputs(tmp_path_factory) -> Path:
     (root / "to_null").symlink_to(os.devnull)
     (root / "dangling").symlink_to(root / "nowhere")
     (root / "faces_link").symlink_to(root / "faces")
+    return root
+
+
+@pytest.fixture(scope="module")
+def huge(tmp_path_factory) -> Path:
+    """Regular files one byte beyond their cap, sparse (a refusal reads none of them; no row may change them)."""
+    root = tmp_path_factory.mktemp("huge")
+    caps = {
+        "pack.bin": MAX_PACK_BYTES,
+        "results/tables/attributes.csv": MAX_CSV_BYTES,
+        "pairs.txt": MAX_TEXT_BYTES,
+        "rec/train.idx": MAX_TEXT_BYTES,
+        "lfw/dataset.json": MAX_TEXT_BYTES,
+    }
+    for name, cap in caps.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        with open(root / name, "wb") as f:
+            f.truncate(cap + 1)
+    (root / "rec/property").write_text("2,112,112\n")
+    (root / "rec/train.rec").write_bytes(b"")
     return root
 
 
@@ -641,6 +679,39 @@ BAD = {
             None,
         ),
         ("synface-missing", "import synface {in}/nosuch --out {tmp}/out", r"/nosuch: not a folder$", None),
+        (
+            "bin-one-image-in-every-pair",
+            "import bin {in}/one_image.bin --out {tmp}/out",
+            (
+                r"one_image\.bin: image 0 recurs in 6,000 of the 12,000 slots; a verification pack holds one image "
+                r"at most 100 times \(a corrupt or crafted pack\)$"
+            ),
+            None,
+        ),
+        (
+            "bin-pair-of-one-image",
+            "import bin {in}/self_pair.bin --out {tmp}/out",
+            r"self_pair\.bin: pair 0 \(images 0 and 1\) compares an image with itself \(the same bytes twice\)$",
+            None,
+        ),
+        (
+            "bin-too-large",
+            "import bin {big}/pack.bin --out {tmp}/out",
+            r"/pack\.bin: larger than the 1,073,741,824 bytes this input may hold$",
+            None,
+        ),
+        (
+            "lfw-pairs-too-large",
+            "import lfw --images {in}/lfw_images --pairs {big}/pairs.txt --out {tmp}/out",
+            r"/pairs\.txt: larger than the 16,777,216 bytes this input may hold$",
+            None,
+        ),
+        (
+            "rec-index-too-large",
+            "import rec {big}/rec --out {tmp}/out",
+            r"rec/train\.idx: larger than the 16,777,216 bytes",
+            None,
+        ),
         (
             "rec-without-property",
             "import rec {in}/rec_noproperty --out {tmp}/out",
@@ -989,6 +1060,12 @@ BAD = {
             None,
         ),
         (
+            "dataset-json-too-large",
+            "evaluate --model {in}/model.pt --dataset {big}/lfw --out {tmp}/out",
+            r"lfw/dataset\.json: larger than the 16,777,216 bytes this input may hold$",
+            None,
+        ),
+        (
             "dataset-json-nested-too-deeply",
             "evaluate --model {in}/model.pt --dataset {in}/deep_json --out {tmp}/out",
             r"deep_json/dataset\.json: invalid JSON \(nested too deeply\)$",
@@ -1092,6 +1169,30 @@ BAD = {
     "results": [
         ("unknown-table", "results nosuch --results {in}/results", r"unknown table 'nosuch'; choose one of", None),
         ("not-built", "results width_depth --results {in}/results", r"width_depth\.csv not built; build with", None),
+        (
+            "short-row",
+            "results attributes --results {in}/results_short_row",
+            r"results_short_row/tables/attributes\.csv:3: expected 13 fields, got 12$",
+            None,
+        ),
+        (
+            "column-twice",
+            "results attributes --results {in}/results_twice",
+            r"results_twice/tables/attributes\.csv:1: column 'std' appears twice in the header$",
+            None,
+        ),
+        (
+            "huge-field",
+            "results attributes --results {in}/results_huge_field",
+            r"results_huge_field/tables/attributes\.csv:2: field larger than field limit \(131072\)$",
+            None,
+        ),
+        (
+            "table-too-large",
+            "results attributes --results {big}/results",
+            r"results/tables/attributes\.csv: larger than the 67,108,864 bytes this input may hold$",
+            None,
+        ),
         (
             "no-results-folder",
             "results --results {in}/nosuch",
@@ -1290,12 +1391,12 @@ def _left_behind(*folders: Path) -> list[Path]:
 
 @pytest.mark.parametrize("command, argv, culprit, patch", _rows(BAD))
 def test_a_bad_input_is_refused_in_one_line_leaving_nothing(
-    inputs, tmp_path, capsys, monkeypatch, command, argv, culprit, patch
+    inputs, huge, tmp_path, capsys, monkeypatch, command, argv, culprit, patch
 ):
     before = _snapshot(inputs)
     if patch is not None:
         patch(monkeypatch)
-    code = main(argv.format(tmp=tmp_path, **{"in": inputs}).split())
+    code = main(argv.format(tmp=tmp_path, big=huge, **{"in": inputs}).split())
     err = capsys.readouterr().err
     *progress, message = err.splitlines()  # a command that had started shows its progress bar first
     assert code == 2
@@ -1393,3 +1494,14 @@ def test_a_good_input_keeps_working(inputs, tmp_path, capsys, monkeypatch, comma
     assert written is None or (tmp_path / written).is_file()
     assert not _left_behind(tmp_path, inputs)
     assert _snapshot(inputs) == before
+
+
+def test_the_help_and_the_docs_say_inputs_are_regular_files_under_their_caps():
+    from synface.cli import build_parser
+
+    help_text = " ".join(build_parser().format_help().split())
+    docs = " ".join((ROOT / "docs/cli.md").read_text().split())
+    for text in (help_text, docs):
+        assert "Inputs are regular files or folders: a device, FIFO or socket is refused" in text
+        assert re.search(r"a config 1 MiB; a pairs list, RecordIO index or property, or JSON 16 MiB; .*64 MiB", text)
+        assert "pack 1 GiB" in text
