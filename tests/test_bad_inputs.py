@@ -253,6 +253,22 @@ def inputs(tmp_path_factory) -> Path:
     payload = torch.load(root / "model.pt", weights_only=True)
     next(iter(payload["state_dict"].values())).view(-1)[0] = float("nan")
     torch.save(payload, root / "nan.pt")
+    # model files and run folders with crafted entries: each as torch.save writes it, loadable weights-only
+    for name, key, value in [
+        ("no_arch", "arch", None),
+        ("str_embedding", "embedding", "16"),
+        ("huge_input", "input_hw", [100_000, 100_000]),
+    ]:
+        crafted = {k: v for k, v in payload.items() if k != key} | ({} if value is None else {key: value})
+        torch.save(crafted, root / f"{name}.pt")
+    resumable = {k: {} for k in ("backbone", "head", "optimizer", "scheduler", "rng", "config")}
+    for name, epoch, log in [("negative_epoch", -1, []), ("huge_epoch", 10**12, []), ("str_log", 1, "x" * 100)]:
+        (root / name).mkdir()
+        torch.save(
+            {"format": ckpt.CHECKPOINT_FORMAT, "epoch": epoch, "log": log, **resumable}, root / name / "checkpoint.pt"
+        )
+        (root / name / "log.csv").write_text("epoch,loss,lr,images_per_s,seconds\n1,20.5,0.1,100,3\n")
+        (root / name / "steps.csv").write_text("step,epoch,loss,lr\n1,1,20.5,0.1\n")
     _crafted(
         root / "syn",
         root / "no_phi",
@@ -309,6 +325,9 @@ def inputs(tmp_path_factory) -> Path:
     (root / "score_only.csv").write_text("score\n0.5\n")
     _scores(root / "nan.csv", ["nan,1", "0.5,0"])
     (root / "header_only.csv").write_text("score,same\n")
+    _scores(root / "short_row.csv", ["0.5,1", "0.5"])
+    (root / "score_twice.csv").write_text("score,same,score\n0.5,1,0.2\n")
+    _scores(root / "huge_field.csv", ["0.5,1", "0." + "1" * 200_000 + ",1"])
     (root / "unknown_key.yaml").write_text("trainig:\n  epochs: 3\n")
     (root / "bad_yaml.yaml").write_text("training: [1, 2\n")
     bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
@@ -334,6 +353,7 @@ def huge(tmp_path_factory) -> Path:
     caps = {
         "pack.bin": MAX_PACK_BYTES,
         "results/tables/attributes.csv": MAX_CSV_BYTES,
+        "scores.csv": MAX_CSV_BYTES,
         "pairs.txt": MAX_TEXT_BYTES,
         "rec/train.idx": MAX_TEXT_BYTES,
         "lfw/dataset.json": MAX_TEXT_BYTES,
@@ -788,6 +808,24 @@ BAD = {
             r"/out/checkpoint\.pt: write failed \(\[enforce fail at inline_container\.cc:672\] \. unexpected pos 704",
             _fail_writes(torch, "save", TORCH_DISK_FULL),
         ),
+        (
+            "resume-negative-epoch",
+            TRAIN + " --syn {in}/syn --out {in}/negative_epoch",
+            r"negative_epoch/checkpoint\.pt: key 'epoch' is -1, expected a whole number in \[0, 1,000\]$",
+            None,
+        ),
+        (
+            "resume-huge-epoch",
+            TRAIN + " --syn {in}/syn --out {in}/huge_epoch",
+            r"huge_epoch/checkpoint\.pt: key 'epoch' is 1000000000000, expected a whole number in \[0, 1,000\]$",
+            None,
+        ),
+        (
+            "resume-log-a-string",
+            TRAIN + " --syn {in}/syn --out {in}/str_log",
+            r"str_log/checkpoint\.pt: key 'log' is 'xxxx.*', expected a list of 1 per-epoch rows \(dicts\), one per ",
+            None,
+        ),
         ("no-training-set", "train --out {tmp}/out", r"training needs a synthetic set \(--syn\), a real set", None),
         (
             "syn-missing",
@@ -914,6 +952,27 @@ BAD = {
             "nan-model",
             "evaluate --model {in}/nan.pt --dataset {in}/lfw --out {tmp}/out",
             r"nan\.pt: 1 weight tensor\(s\) hold NaN or inf, first [\w.]+ \(a diverged run\?\)$",
+            None,
+        ),
+        (
+            "model-without-arch",
+            "evaluate --model {in}/no_arch.pt --dataset {in}/lfw --out {tmp}/out",
+            r"no_arch\.pt: key 'arch' is missing \(expected one of lresnet50e_ir, .*\)$",
+            None,
+        ),
+        (
+            "model-embedding-a-string",
+            "evaluate --model {in}/str_embedding.pt --dataset {in}/lfw --out {tmp}/out",
+            r"str_embedding\.pt: key 'embedding' is '16', expected a whole number in \[1, 4,096\]$",
+            None,
+        ),
+        (
+            "model-input-huge",
+            "evaluate --model {in}/huge_input.pt --dataset {in}/lfw --out {tmp}/out",
+            (
+                r"huge_input\.pt: key 'input_hw' is \[100000, 100000\], expected \[height, width\], each a whole "
+                r"number in \[1, 1024\]$"
+            ),
             None,
         ),
         (
@@ -1111,6 +1170,30 @@ BAD = {
             "score-nan",
             "evaluate --scores {in}/nan.csv --out {tmp}/out",
             r"nan\.csv:2: score 'nan' is not finite$",
+            None,
+        ),
+        (
+            "scores-short-row",
+            "evaluate --scores {in}/short_row.csv --out {tmp}/out",
+            r"short_row\.csv:3: expected 2 fields, got 1$",
+            None,
+        ),
+        (
+            "scores-column-twice",
+            "evaluate --scores {in}/score_twice.csv --out {tmp}/out",
+            r"score_twice\.csv:1: column 'score' appears twice in the header$",
+            None,
+        ),
+        (
+            "scores-huge-field",
+            "evaluate --scores {in}/huge_field.csv --out {tmp}/out",
+            r"huge_field\.csv:3: field larger than field limit \(131072\)$",
+            None,
+        ),
+        (
+            "scores-too-large",
+            "evaluate --scores {big}/scores.csv --out {tmp}/out",
+            r"/scores\.csv: larger than the 67,108,864 bytes this input may hold$",
             None,
         ),
         (

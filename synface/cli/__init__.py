@@ -43,7 +43,7 @@ class Parser(argparse.ArgumentParser):
 INPUTS_EPILOG = (
     "Inputs are regular files or folders: a device, FIFO or socket is refused. A file read whole is refused "
     f"beyond its cap: a config {byte_size(MAX_CONFIG_BYTES)}; a pairs list, RecordIO index or property, or JSON "
-    f"{byte_size(MAX_TEXT_BYTES)}; a result table {byte_size(MAX_CSV_BYTES)}; a .bin pack "
+    f"{byte_size(MAX_TEXT_BYTES)}; a scores CSV or result table {byte_size(MAX_CSV_BYTES)}; a .bin pack "
     f"{byte_size(MAX_PACK_BYTES)}. Bad input stops with one line naming the file (and line) and exit code 2."
 )
 
