@@ -14,13 +14,13 @@ reseeding does), and every claim's `holds` and `verdict` must be the same. Nothi
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from synface.errors import SynfaceError
+from synface.io.csvfile import read_csv_dicts
 
 # name -> environment: ATen's CPU capability (also inductor's vector ISA) and oneDNN's ISA ceiling.
 # "native" leaves both to the CPU; the others cap them (a cap above the CPU's own is no cap).
@@ -94,8 +94,7 @@ class Crosscheck:
 def _read(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
         raise SynfaceError(f"{path}: missing (did the run of this kernel set finish?)")
-    with open(path, newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
+    return read_csv_dicts(path)[1]
 
 
 def _accuracies(results: Path, table: str) -> dict[tuple[str, str], tuple[float, float]]:

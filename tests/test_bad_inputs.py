@@ -12,6 +12,7 @@ import copy
 import errno
 import json
 import os
+import pickle
 import re
 import shutil
 import subprocess
@@ -24,6 +25,7 @@ import pandas as pd
 import pytest
 import torch
 import yaml
+from face_files import pack_images
 from PIL import Image
 from test_evaluate_cli import model_file, write_pair_dataset
 from test_importers import LFW_COUNTS, _lfw_protocol, _synface_name
@@ -33,9 +35,12 @@ from test_train import write_set
 from synface.analysis import tables
 from synface.cli import main
 from synface.data.pairs import image_relpath, write_pairs
+from synface.data.safe_pickle import MAX_PACK_BYTES
 from synface.errors import SynfaceError
 from synface.experiment_checks import check_experiments
 from synface.experiments import Experiments, load_config
+from synface.io.csvfile import MAX_CSV_BYTES
+from synface.io.textfile import MAX_TEXT_BYTES
 from synface.train import checkpoint as ckpt
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -248,6 +253,22 @@ def inputs(tmp_path_factory) -> Path:
     payload = torch.load(root / "model.pt", weights_only=True)
     next(iter(payload["state_dict"].values())).view(-1)[0] = float("nan")
     torch.save(payload, root / "nan.pt")
+    # model files and run folders with crafted entries: each as torch.save writes it, loadable weights-only
+    for name, key, value in [
+        ("no_arch", "arch", None),
+        ("str_embedding", "embedding", "16"),
+        ("huge_input", "input_hw", [100_000, 100_000]),
+    ]:
+        crafted = {k: v for k, v in payload.items() if k != key} | ({} if value is None else {key: value})
+        torch.save(crafted, root / f"{name}.pt")
+    resumable = {k: {} for k in ("backbone", "head", "optimizer", "scheduler", "rng", "config")}
+    for name, epoch, log in [("negative_epoch", -1, []), ("huge_epoch", 10**12, []), ("str_log", 1, "x" * 100)]:
+        (root / name).mkdir()
+        torch.save(
+            {"format": ckpt.CHECKPOINT_FORMAT, "epoch": epoch, "log": log, **resumable}, root / name / "checkpoint.pt"
+        )
+        (root / name / "log.csv").write_text("epoch,loss,lr,images_per_s,seconds\n1,20.5,0.1,100,3\n")
+        (root / name / "steps.csv").write_text("step,epoch,loss,lr\n1,1,20.5,0.1\n")
     _crafted(
         root / "syn",
         root / "no_phi",
@@ -269,6 +290,19 @@ def inputs(tmp_path_factory) -> Path:
     _scores(root / "range.csv", ["1.5,1", "0.5,0"])
     _scores(root / "good.csv", [f"{0.9 if k % 2 else 0.1},{k % 2}" for k in range(20)])
     write_csv(root / "results/tables/attributes.csv", tables.COLUMNS, [paper_row("Syn_5K_50_IM", "lfw", "89.45", 3)])
+    table = (root / "results/tables/attributes.csv").read_text().splitlines()
+    for name, lines in {
+        "short_row": [*table, table[1].rsplit(",", 1)[0]],  # line 3 lacks its last field
+        "twice": [table[0].replace(",profile", ",std"), table[1]],
+        "huge_field": [table[0], table[1].replace(",embedded", ",e" + "m" * 200_000)],
+    }.items():
+        (root / f"results_{name}/tables").mkdir(parents=True)
+        (root / f"results_{name}/tables/attributes.csv").write_text("\n".join(lines) + "\n")
+    # .bin packs pointing at one image: image A in every pair (a pickle memo reference each), a pair of A with A
+    _, (a, b) = pack_images(rng, 2)
+    (root / "one_image.bin").write_bytes(pickle.dumps(([a, b] * 6000, [True, False] * 3000), protocol=2))
+    _, bins = pack_images(rng, 20)
+    (root / "self_pair.bin").write_bytes(pickle.dumps(([bins[0], bytes(bytearray(bins[0])), *bins[2:]], [True] * 10)))
     # folders that are not datasets of identity folders, and an output folder already in use
     (root / "empty").mkdir()
     _png(root / "flat" / "1.png", rng.integers(0, 256, (112, 96, 3), dtype=np.uint8))
@@ -291,6 +325,9 @@ def inputs(tmp_path_factory) -> Path:
     (root / "score_only.csv").write_text("score\n0.5\n")
     _scores(root / "nan.csv", ["nan,1", "0.5,0"])
     (root / "header_only.csv").write_text("score,same\n")
+    _scores(root / "short_row.csv", ["0.5,1", "0.5"])
+    (root / "score_twice.csv").write_text("score,same,score\n0.5,1,0.2\n")
+    _scores(root / "huge_field.csv", ["0.5,1", "0." + "1" * 200_000 + ",1"])
     (root / "unknown_key.yaml").write_text("trainig:\n  epochs: 3\n")
     (root / "bad_yaml.yaml").write_text("training: [1, 2\n")
     bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
@@ -306,6 +343,27 @@ def inputs(tmp_path_factory) -> Path:
     (root / "to_null").symlink_to(os.devnull)
     (root / "dangling").symlink_to(root / "nowhere")
     (root / "faces_link").symlink_to(root / "faces")
+    return root
+
+
+@pytest.fixture(scope="module")
+def huge(tmp_path_factory) -> Path:
+    """Regular files one byte beyond their cap, sparse (a refusal reads none of them; no row may change them)."""
+    root = tmp_path_factory.mktemp("huge")
+    caps = {
+        "pack.bin": MAX_PACK_BYTES,
+        "results/tables/attributes.csv": MAX_CSV_BYTES,
+        "scores.csv": MAX_CSV_BYTES,
+        "pairs.txt": MAX_TEXT_BYTES,
+        "rec/train.idx": MAX_TEXT_BYTES,
+        "lfw/dataset.json": MAX_TEXT_BYTES,
+    }
+    for name, cap in caps.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        with open(root / name, "wb") as f:
+            f.truncate(cap + 1)
+    (root / "rec/property").write_text("2,112,112\n")
+    (root / "rec/train.rec").write_bytes(b"")
     return root
 
 
@@ -642,6 +700,39 @@ BAD = {
         ),
         ("synface-missing", "import synface {in}/nosuch --out {tmp}/out", r"/nosuch: not a folder$", None),
         (
+            "bin-one-image-in-every-pair",
+            "import bin {in}/one_image.bin --out {tmp}/out",
+            (
+                r"one_image\.bin: image 0 recurs in 6,000 of the 12,000 slots; a verification pack holds one image "
+                r"at most 100 times \(a corrupt or crafted pack\)$"
+            ),
+            None,
+        ),
+        (
+            "bin-pair-of-one-image",
+            "import bin {in}/self_pair.bin --out {tmp}/out",
+            r"self_pair\.bin: pair 0 \(images 0 and 1\) compares an image with itself \(the same bytes twice\)$",
+            None,
+        ),
+        (
+            "bin-too-large",
+            "import bin {big}/pack.bin --out {tmp}/out",
+            r"/pack\.bin: larger than the 1,073,741,824 bytes this input may hold$",
+            None,
+        ),
+        (
+            "lfw-pairs-too-large",
+            "import lfw --images {in}/lfw_images --pairs {big}/pairs.txt --out {tmp}/out",
+            r"/pairs\.txt: larger than the 16,777,216 bytes this input may hold$",
+            None,
+        ),
+        (
+            "rec-index-too-large",
+            "import rec {big}/rec --out {tmp}/out",
+            r"rec/train\.idx: larger than the 16,777,216 bytes",
+            None,
+        ),
+        (
             "rec-without-property",
             "import rec {in}/rec_noproperty --out {tmp}/out",
             r"rec_noproperty/property: no such file \(insightface's 'num_classes,height,width'\)$",
@@ -716,6 +807,24 @@ BAD = {
             TRAIN + " --syn {in}/syn --out {tmp}/out",
             r"/out/checkpoint\.pt: write failed \(\[enforce fail at inline_container\.cc:672\] \. unexpected pos 704",
             _fail_writes(torch, "save", TORCH_DISK_FULL),
+        ),
+        (
+            "resume-negative-epoch",
+            TRAIN + " --syn {in}/syn --out {in}/negative_epoch",
+            r"negative_epoch/checkpoint\.pt: key 'epoch' is -1, expected a whole number in \[0, 1,000\]$",
+            None,
+        ),
+        (
+            "resume-huge-epoch",
+            TRAIN + " --syn {in}/syn --out {in}/huge_epoch",
+            r"huge_epoch/checkpoint\.pt: key 'epoch' is 1000000000000, expected a whole number in \[0, 1,000\]$",
+            None,
+        ),
+        (
+            "resume-log-a-string",
+            TRAIN + " --syn {in}/syn --out {in}/str_log",
+            r"str_log/checkpoint\.pt: key 'log' is 'xxxx.*', expected a list of 1 per-epoch rows \(dicts\), one per ",
+            None,
         ),
         ("no-training-set", "train --out {tmp}/out", r"training needs a synthetic set \(--syn\), a real set", None),
         (
@@ -843,6 +952,27 @@ BAD = {
             "nan-model",
             "evaluate --model {in}/nan.pt --dataset {in}/lfw --out {tmp}/out",
             r"nan\.pt: 1 weight tensor\(s\) hold NaN or inf, first [\w.]+ \(a diverged run\?\)$",
+            None,
+        ),
+        (
+            "model-without-arch",
+            "evaluate --model {in}/no_arch.pt --dataset {in}/lfw --out {tmp}/out",
+            r"no_arch\.pt: key 'arch' is missing \(expected one of lresnet50e_ir, .*\)$",
+            None,
+        ),
+        (
+            "model-embedding-a-string",
+            "evaluate --model {in}/str_embedding.pt --dataset {in}/lfw --out {tmp}/out",
+            r"str_embedding\.pt: key 'embedding' is '16', expected a whole number in \[1, 4,096\]$",
+            None,
+        ),
+        (
+            "model-input-huge",
+            "evaluate --model {in}/huge_input.pt --dataset {in}/lfw --out {tmp}/out",
+            (
+                r"huge_input\.pt: key 'input_hw' is \[100000, 100000\], expected \[height, width\], each a whole "
+                r"number in \[1, 1024\]$"
+            ),
             None,
         ),
         (
@@ -989,6 +1119,12 @@ BAD = {
             None,
         ),
         (
+            "dataset-json-too-large",
+            "evaluate --model {in}/model.pt --dataset {big}/lfw --out {tmp}/out",
+            r"lfw/dataset\.json: larger than the 16,777,216 bytes this input may hold$",
+            None,
+        ),
+        (
             "dataset-json-nested-too-deeply",
             "evaluate --model {in}/model.pt --dataset {in}/deep_json --out {tmp}/out",
             r"deep_json/dataset\.json: invalid JSON \(nested too deeply\)$",
@@ -1034,6 +1170,30 @@ BAD = {
             "score-nan",
             "evaluate --scores {in}/nan.csv --out {tmp}/out",
             r"nan\.csv:2: score 'nan' is not finite$",
+            None,
+        ),
+        (
+            "scores-short-row",
+            "evaluate --scores {in}/short_row.csv --out {tmp}/out",
+            r"short_row\.csv:3: expected 2 fields, got 1$",
+            None,
+        ),
+        (
+            "scores-column-twice",
+            "evaluate --scores {in}/score_twice.csv --out {tmp}/out",
+            r"score_twice\.csv:1: column 'score' appears twice in the header$",
+            None,
+        ),
+        (
+            "scores-huge-field",
+            "evaluate --scores {in}/huge_field.csv --out {tmp}/out",
+            r"huge_field\.csv:3: field larger than field limit \(131072\)$",
+            None,
+        ),
+        (
+            "scores-too-large",
+            "evaluate --scores {big}/scores.csv --out {tmp}/out",
+            r"/scores\.csv: larger than the 67,108,864 bytes this input may hold$",
             None,
         ),
         (
@@ -1092,6 +1252,30 @@ BAD = {
     "results": [
         ("unknown-table", "results nosuch --results {in}/results", r"unknown table 'nosuch'; choose one of", None),
         ("not-built", "results width_depth --results {in}/results", r"width_depth\.csv not built; build with", None),
+        (
+            "short-row",
+            "results attributes --results {in}/results_short_row",
+            r"results_short_row/tables/attributes\.csv:3: expected 13 fields, got 12$",
+            None,
+        ),
+        (
+            "column-twice",
+            "results attributes --results {in}/results_twice",
+            r"results_twice/tables/attributes\.csv:1: column 'std' appears twice in the header$",
+            None,
+        ),
+        (
+            "huge-field",
+            "results attributes --results {in}/results_huge_field",
+            r"results_huge_field/tables/attributes\.csv:2: field larger than field limit \(131072\)$",
+            None,
+        ),
+        (
+            "table-too-large",
+            "results attributes --results {big}/results",
+            r"results/tables/attributes\.csv: larger than the 67,108,864 bytes this input may hold$",
+            None,
+        ),
         (
             "no-results-folder",
             "results --results {in}/nosuch",
@@ -1290,12 +1474,12 @@ def _left_behind(*folders: Path) -> list[Path]:
 
 @pytest.mark.parametrize("command, argv, culprit, patch", _rows(BAD))
 def test_a_bad_input_is_refused_in_one_line_leaving_nothing(
-    inputs, tmp_path, capsys, monkeypatch, command, argv, culprit, patch
+    inputs, huge, tmp_path, capsys, monkeypatch, command, argv, culprit, patch
 ):
     before = _snapshot(inputs)
     if patch is not None:
         patch(monkeypatch)
-    code = main(argv.format(tmp=tmp_path, **{"in": inputs}).split())
+    code = main(argv.format(tmp=tmp_path, big=huge, **{"in": inputs}).split())
     err = capsys.readouterr().err
     *progress, message = err.splitlines()  # a command that had started shows its progress bar first
     assert code == 2
@@ -1393,3 +1577,14 @@ def test_a_good_input_keeps_working(inputs, tmp_path, capsys, monkeypatch, comma
     assert written is None or (tmp_path / written).is_file()
     assert not _left_behind(tmp_path, inputs)
     assert _snapshot(inputs) == before
+
+
+def test_the_help_and_the_docs_say_inputs_are_regular_files_under_their_caps():
+    from synface.cli import build_parser
+
+    help_text = " ".join(build_parser().format_help().split())
+    docs = " ".join((ROOT / "docs/cli.md").read_text().split())
+    for text in (help_text, docs):
+        assert "Inputs are regular files or folders: a device, FIFO or socket is refused" in text
+        assert re.search(r"a config 1 MiB; a pairs list, RecordIO index or property, or JSON 16 MiB; .*64 MiB", text)
+        assert "pack 1 GiB" in text

@@ -18,7 +18,7 @@ import synface.cli
 from synface.cli import main
 from synface.data.imagefiles import Alignment, encode_image, read_image, safe_join
 from synface.data.pairs import Pair, PairsFile, image_relpath, parse_pairs, write_pairs
-from synface.data.safe_pickle import load_verification_pack, safe_load
+from synface.data.safe_pickle import MAX_IMAGE_REPEATS, load_verification_pack, safe_load
 from synface.data.storage import Dataset
 from synface.errors import SynfaceError
 
@@ -318,6 +318,28 @@ def _bad_packs(tmp_path: Path) -> dict[str, tuple[bytes, str]]:
         "malicious reduce": (pickle.dumps(_Evil(tmp_path / "marker")), "refusing global"),
         "malicious reduce p0": (pickle.dumps(_Evil(tmp_path / "marker"), protocol=0), "refusing global"),
     }
+
+
+def test_bin_images_may_recur_up_to_the_cap(tmp_path):
+    """Real protocols reuse an image in several pairs: up to MAX_IMAGE_REPEATS slots is accepted, copies
+    or one object alike; one slot more, or a pair of one image with itself, is refused naming the pack."""
+    _, bins = pack_images(np.random.default_rng(4), MAX_IMAGE_REPEATS + 2)
+    first, others = bins[0], bins[1:]
+    pack = tmp_path / "reused.bin"
+    cases = {
+        "copies": [bytes(bytearray(first)) for _ in others],  # as a pack of files read one by one holds them
+        "one object": [first] * len(others),  # a pickle memo reference each
+    }
+    for repeated in cases.values():
+        slots = [x for pair in zip(repeated, others, strict=True) for x in pair]
+        pack.write_bytes(pickle.dumps((slots[:-2], [True] * (len(others) - 1)), protocol=2))
+        assert load_verification_pack(pack)[0] == slots[:-2]
+        pack.write_bytes(pickle.dumps((slots, [True] * len(others)), protocol=2))
+        with pytest.raises(SynfaceError, match=rf"reused\.bin: image 0 recurs in {MAX_IMAGE_REPEATS + 1} of the"):
+            load_verification_pack(pack)
+    pack.write_bytes(pickle.dumps(([first, bytes(bytearray(first)), *others[:18]], [False] * 10), protocol=2))
+    with pytest.raises(SynfaceError, match=r"reused\.bin: pair 0 \(images 0 and 1\) compares an image with itself"):
+        load_verification_pack(pack)
 
 
 def test_bin_bad_packs_are_refused(tmp_path, capsys):

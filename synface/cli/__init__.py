@@ -9,8 +9,12 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from synface.cli.args import check_files
+from synface.cli.args import byte_size, check_files
+from synface.data.safe_pickle import MAX_PACK_BYTES
 from synface.errors import SynfaceError, exit_status
+from synface.io.csvfile import MAX_CSV_BYTES
+from synface.io.textfile import MAX_TEXT_BYTES
+from synface.io.yamlfile import MAX_CONFIG_BYTES
 
 # Each module defines `register(subparsers)`; its parsers set `func(args) -> int | None`.
 SUBCOMMAND_MODULES = [
@@ -36,8 +40,16 @@ class Parser(argparse.ArgumentParser):
         raise SynfaceError(f"{command + ': ' if command else ''}{message} (see `{self.prog} --help`)")
 
 
+INPUTS_EPILOG = (
+    "Inputs are regular files or folders: a device, FIFO or socket is refused. A file read whole is refused "
+    f"beyond its cap: a config {byte_size(MAX_CONFIG_BYTES)}; a pairs list, RecordIO index or property, or JSON "
+    f"{byte_size(MAX_TEXT_BYTES)}; a scores CSV or result table {byte_size(MAX_CSV_BYTES)}; a .bin pack "
+    f"{byte_size(MAX_PACK_BYTES)}. Bad input stops with one line naming the file (and line) and exit code 2."
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="synface", description=__doc__)
+    parser = Parser(prog="synface", description=__doc__, epilog=INPUTS_EPILOG)
     parser.add_argument("--version", action="version", version=f"%(prog)s {importlib.metadata.version('synface')}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in SUBCOMMAND_MODULES:

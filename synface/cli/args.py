@@ -36,6 +36,11 @@ def integer(
     return parse
 
 
+def byte_size(n: int) -> str:
+    """A cap in bytes as help texts give it: whole MiB, or GiB from 1 GiB."""
+    return f"{n // 2**30:,} GiB" if n >= 2**30 else f"{n // 2**20:,} MiB"
+
+
 def seed(flag: str = "--seed") -> Callable[[str], int]:
     """A --seed: within SEED_LIMIT."""
     return integer(flag, 0, SEED_LIMIT)

@@ -22,11 +22,12 @@ import argparse
 import json
 from pathlib import Path
 
-from synface.cli.args import files, input_hw, integer, output_file
+from synface.cli.args import byte_size, files, input_hw, integer, output_file
 from synface.errors import SynfaceError
 from synface.evaluate.protocol import evaluate_scores_csv
 from synface.experiments import OFFICIAL_EMBEDDING
 from synface.io.atomic import write_text
+from synface.io.csvfile import MAX_CSV_BYTES
 from synface.models.architectures import architecture_names
 
 
@@ -47,7 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--scores",
         type=Path,
         help="CSV with columns score,same in pair order, and fold as --scores-out writes them "
-        "(without fold: 10 contiguous folds)",
+        f"(without fold: 10 contiguous folds); a regular file, at most {byte_size(MAX_CSV_BYTES)}",
     )
     p.add_argument("--dataset", type=Path, help="pair dataset (with pairs.csv), e.g. an imported LFW")
     p.add_argument(

@@ -11,10 +11,12 @@ import json
 import re
 from pathlib import Path
 
-from synface.cli.args import files
+from synface.cli.args import byte_size, files
 from synface.data import importers
 from synface.data.imagefiles import ALIGN_MODES, MAX_SIDE, NO_FACE_POLICIES, PAPER_SIZE, Alignment
+from synface.data.safe_pickle import MAX_PACK_BYTES
 from synface.errors import SynfaceError
+from synface.io.textfile import MAX_TEXT_BYTES
 
 _SIZE = re.compile(r"([1-9][0-9]*)x([1-9][0-9]*)")
 _PAPER = f"{PAPER_SIZE[0]}x{PAPER_SIZE[1]}"
@@ -112,7 +114,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = formats.add_parser("lfw", help="LFW image folder + View 2 pairs.txt (only the pairs' images are kept)")
     p.add_argument("--images", type=Path, required=True, help="LFW folder of Name/Name_0001.jpg")
-    p.add_argument("--pairs", type=Path, required=True, help="pairs.txt (View 2)")
+    p.add_argument(
+        "--pairs",
+        type=Path,
+        required=True,
+        help=f"pairs.txt (View 2; a regular file, at most {byte_size(MAX_TEXT_BYTES)})",
+    )
     p.add_argument("--out", type=Path, required=True, help="output dataset folder")
     _add_alignment(p, _PAPER)
     _add_follow_symlinks(p)
@@ -120,7 +127,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_lfw)
 
     p = formats.add_parser("bin", help="insightface verification pack (lfw.bin, cfp_fp.bin, agedb_30.bin, ...)")
-    p.add_argument("file", type=Path, help="the .bin pack")
+    p.add_argument("file", type=Path, help=f"the .bin pack (a regular file, at most {byte_size(MAX_PACK_BYTES)})")
     p.add_argument("--out", type=Path, required=True, help="output dataset folder")
     p.add_argument(
         "--size",

@@ -17,7 +17,6 @@ the numbers behind every mean.
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import os
 import sys
@@ -27,6 +26,7 @@ from pathlib import Path
 
 from synface.errors import SynfaceError
 from synface.experiments import TABLES
+from synface.io.csvfile import read_csv_dicts
 
 WIDTH = 100
 GAP = "  "
@@ -136,13 +136,9 @@ def _how_to_build(*targets: str) -> str:
 
 def read_table(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
     """The CSV's rows as written (the numbers already rounded by the pipeline); refuses other columns."""
-    with open(path, newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        rows = list(reader)
-    if reader.fieldnames != list(columns):
-        raise SynfaceError(
-            f"{path}: columns {reader.fieldnames}, expected {list(columns)}; rebuild it with `snakemake {path}`"
-        )
+    header, rows = read_csv_dicts(path)
+    if header != list(columns):
+        raise SynfaceError(f"{path}:1: columns {header}, expected {list(columns)}; rebuild it with `snakemake {path}`")
     return rows
 
 

@@ -23,13 +23,13 @@ i.e. the most permissive threshold with at most k false accepts; no interpolatio
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 
 import numpy as np
 
 from synface.errors import SynfaceError
+from synface.io.csvfile import read_csv
 
 THRESHOLDS = np.round(np.arange(400) * 0.005 - 1.0, 3)
 N_FOLDS = 10
@@ -118,20 +118,17 @@ def read_scores_csv(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarra
     """Read a `score,same[,fold]` CSV (rows in pair order; fold as `--scores-out` writes it, else None);
     raise naming the file and line of a bad row. A UTF-8 byte-order mark (spreadsheet exports) is skipped."""
     try:
-        with open(path, newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle))
-    except (OSError, UnicodeDecodeError) as err:
+        header, rows = read_csv(path)  # bounded; a short row, a column twice or a huge field: file and line
+    except OSError as err:
         raise SynfaceError(f"{path}: cannot read scores ({err})") from err
-    header = [name.strip() for name in rows[0]] if rows else []
+    header = [name.strip() for name in header]
     missing = [c for c in ("score", "same") if c not in header]
     if missing:
         raise SynfaceError(f"{path}:1: header lacks column(s) {', '.join(missing)} (expected 'score,same')")
     i_score, i_same = header.index("score"), header.index("same")
     i_fold = header.index("fold") if "fold" in header else None
     scores, same, folds = [], [], []
-    for line, row in enumerate(rows[1:], start=2):
-        if len(row) != len(header):
-            raise SynfaceError(f"{path}:{line}: expected {len(header)} fields, got {len(row)}")
+    for line, row in rows:
         try:
             score = float(row[i_score])
         except ValueError:

@@ -10,15 +10,20 @@ from __future__ import annotations
 import os
 import pickle
 import random
+import reprlib
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
+from synface.data.imagefiles import MAX_SIDE
 from synface.errors import SynfaceError
 from synface.io.atomic import atomic_path, write_failed
+from synface.models.architectures import architecture_names
+from synface.train.config import MAX_EMBEDDING, MAX_EPOCHS
 
 MODEL_FORMAT = "synface-model/1"
 CHECKPOINT_FORMAT = "synface-checkpoint/1"
@@ -89,7 +94,49 @@ def load(path: str | os.PathLike[str], expected_format: str) -> dict[str, Any]:
     if not isinstance(payload, dict) or payload.get("format") != expected_format:
         found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
         raise SynfaceError(f"{path}: expected a {expected_format} file, found {found!r}")
+    check_payload(path, payload)
     return payload
+
+
+def check_payload(path: str | os.PathLike[str], payload: dict[str, Any]) -> None:
+    """Refuse, naming the file and the key, a model or checkpoint whose entries are missing or not what
+    `model_payload` and `checkpoint_payload` write (a crafted or damaged file): everything the loaders
+    and the resumed run's logs use is checked here, before any of it is used."""
+
+    def whole(low: int, high: int) -> tuple[Callable[[Any], bool], str]:
+        return (lambda v: type(v) is int and low <= v <= high), f"a whole number in [{low}, {high:,}]"
+
+    table = (lambda v: isinstance(v, dict)), "a dict"
+    if payload["format"] == MODEL_FORMAT:
+        names = architecture_names()
+        side = whole(1, MAX_SIDE)[0]
+        checks = {
+            "arch": ((lambda v: isinstance(v, str) and v in names), f"one of {', '.join(names)}"),
+            "input_hw": (
+                lambda v: isinstance(v, (list, tuple)) and len(v) == 2 and all(side(x) for x in v),
+                f"[height, width], each a whole number in [1, {MAX_SIDE}]",
+            ),
+            "embedding": whole(1, MAX_EMBEDDING),
+            "state_dict": table,
+            "config": table,
+        }
+    else:
+        epoch = payload.get("epoch")
+        checks = {
+            "epoch": whole(0, MAX_EPOCHS),
+            "log": (
+                lambda v: isinstance(v, list) and len(v) == epoch and all(isinstance(row, dict) for row in v),
+                f"a list of {epoch!r} per-epoch rows (dicts), one per finished epoch",
+            ),
+            **dict.fromkeys(("backbone", "head", "optimizer", "scheduler", "rng", "config"), table),
+        }
+        if "processes" in payload:
+            checks["processes"] = whole(1, 2**16)
+    for key, (valid, expected) in checks.items():
+        if key not in payload:
+            raise SynfaceError(f"{path}: key {key!r} is missing (expected {expected})")
+        if not valid(payload[key]):
+            raise SynfaceError(f"{path}: key {key!r} is {reprlib.repr(payload[key])}, expected {expected}")
 
 
 def model_payload(backbone: torch.nn.Module, config: dict[str, Any]) -> dict[str, Any]:

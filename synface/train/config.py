@@ -13,6 +13,7 @@ from synface.errors import SynfaceError
 HEADS = ("arcface", "cosface")
 # Far beyond any useful setting (the paper's lr 0.1, scale 30): a typo, which would only diverge
 MAX_LR, MAX_SCALE = 10.0, 1000.0
+MAX_EMBEDDING, MAX_EPOCHS = 4096, 1000  # `synface train` refuses more; a model or checkpoint file too
 # A larger margin is none: ArcFace's cos(θ + m) turns back up once θ + m passes π, and CosFace's
 # cos θ - m lies below every other logit's cos θ from m = 2 on
 MARGIN_LIMITS = {"arcface": math.pi, "cosface": 2.0}
