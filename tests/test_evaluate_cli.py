@@ -14,9 +14,9 @@ from face_files import released_checkpoint
 from synface.cli import main
 from synface.data.storage import DatasetWriter, empty_metadata
 from synface.errors import SynfaceError
-from synface.evaluate.protocol import protocol_folds
 from synface.evaluate.verify import evaluate_model, evaluate_model_on
 from synface.models.lresnet import build_backbone
+from synface.protocol import protocol_folds
 from synface.train import checkpoint as ckpt
 
 KEYS = {"accuracy_mean", "accuracy_std", "fold_accuracy", "fold_threshold", "auc", "tar_at_far_1e-3"}

@@ -11,7 +11,6 @@ from PIL import Image
 
 from synface.cli import main
 from synface.data.storage import Dataset
-from synface.evaluate.protocol import roc_auc
 from synface.generator import lam
 from synface.generator.realism import (
     goals_met,
@@ -22,6 +21,7 @@ from synface.generator.realism import (
     weighted_auc,
 )
 from synface.generator.sampling import PHI_GRID, GenerationSettings, identity_coefficients, identity_lambdas
+from synface.protocol import roc_auc
 from synface.realdomain.casia import real_train_settings, render_keys
 from synface.realdomain.identities import RealDomainSettings
 

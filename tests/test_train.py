@@ -14,7 +14,7 @@ from synface.cli import main
 from synface.data.storage import Dataset, DatasetWriter, empty_metadata
 from synface.errors import SynfaceError
 from synface.evaluate.embed import load_model, pair_scores
-from synface.evaluate.protocol import evaluate_scores
+from synface.protocol import evaluate_scores
 from synface.train import device, loader, loop
 from synface.train.augment import augment, check_input_size, to_model_input
 from synface.train.config import MAX_LR, TrainConfig
