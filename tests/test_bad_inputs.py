@@ -36,7 +36,7 @@ from synface.data.pairs import image_relpath, write_pairs
 from synface.errors import SynfaceError
 from synface.experiment_checks import check_experiments
 from synface.experiments import Experiments, load_config
-from synface.train import checkpoint as ckpt
+from synface.runtime import modelfile
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = yaml.safe_load((ROOT / "config/config.yaml").read_text())
@@ -264,7 +264,7 @@ def inputs(tmp_path_factory) -> Path:
     _crafted(root / "lfw", root / "deep_json", lambda ds: (ds / "dataset.json").write_text("[" * 10**5 + "]" * 10**5))
     # evaluate --scores, and `synface results`
     (root / "notes.txt").write_text("not a model\n")
-    torch.save({"format": ckpt.MODEL_FORMAT, "payload": _Unsafe(root / "unpickled")}, root / "pickle.pt")
+    torch.save({"format": modelfile.MODEL_FORMAT, "payload": _Unsafe(root / "unpickled")}, root / "pickle.pt")
     _scores(root / "yes.csv", ["0.5,1", "0.5,yes"])
     _scores(root / "range.csv", ["1.5,1", "0.5,0"])
     _scores(root / "good.csv", [f"{0.9 if k % 2 else 0.1},{k % 2}" for k in range(20)])

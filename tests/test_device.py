@@ -7,7 +7,7 @@ import torch
 
 from synface.cli import main
 from synface.errors import SynfaceError
-from synface.train import device
+from synface.runtime import device
 from synface.train.bench import write_random_dataset
 from synface.train.config import TrainConfig
 from synface.train.loader import TrainData

@@ -1,26 +1,22 @@
-"""Checkpoints and final model files that load with `torch.load(path, weights_only=True)`.
+"""Training checkpoints: all a run needs to continue, loadable with `torch.load(path, weights_only=True)`.
 
 Everything stored is a tensor, dict, list, number, string or None: RNG states are
 tensors and lists, the scheduler's Counter becomes a dict, the config a dict of plain
-values. Files are written atomically, so a run killed mid-write keeps the previous one.
+values. They are saved and loaded as the final model files are (`synface.runtime.modelfile`):
+atomically, so a run killed mid-write keeps the previous one.
 """
 
 from __future__ import annotations
 
-import os
-import pickle
 import random
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from synface.errors import SynfaceError
-from synface.io.atomic import atomic_path, write_failed
+from synface.runtime.modelfile import cpu_state
 
-MODEL_FORMAT = "synface-model/1"
 CHECKPOINT_FORMAT = "synface-checkpoint/1"
 
 
@@ -63,47 +59,6 @@ def load_scheduler_state(scheduler: torch.optim.lr_scheduler.LRScheduler, state:
     scheduler.load_state_dict(dict(state))
 
 
-def _cpu(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    return {k: v.detach().cpu() for k, v in state.items()}
-
-
-def save(path: str | os.PathLike[str], payload: dict[str, Any]) -> None:
-    """torch.save under a temporary name, renamed when complete."""
-    with atomic_path(path) as tmp:
-        try:
-            torch.save(payload, tmp)
-        except RuntimeError as err:  # torch's writer reports a full disk as "[enforce fail ...] unexpected pos"
-            raise write_failed(path, err) from err
-
-
-def load(path: str | os.PathLike[str], expected_format: str) -> dict[str, Any]:
-    """torch.load(weights_only=True) of one of our files, checking its format tag."""
-    if os.path.isfile(path) and not zipfile.is_zipfile(path):  # torch.save writes a zip archive
-        raise SynfaceError(f"{path}: not a synface model or checkpoint (not a torch.save file)")
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError:  # objects beyond tensors and containers: never loaded unsafely
-        raise SynfaceError(f"{path}: refused as unsafe (it holds objects a weights-only load does not allow)") from None
-    except (OSError, RuntimeError, EOFError) as err:
-        raise SynfaceError(f"{path}: cannot read ({err})") from err
-    if not isinstance(payload, dict) or payload.get("format") != expected_format:
-        found = payload.get("format") if isinstance(payload, dict) else type(payload).__name__
-        raise SynfaceError(f"{path}: expected a {expected_format} file, found {found!r}")
-    return payload
-
-
-def model_payload(backbone: torch.nn.Module, config: dict[str, Any]) -> dict[str, Any]:
-    """The final model file: backbone weights plus what rebuilds it (arch, input size, embedding)."""
-    return {
-        "format": MODEL_FORMAT,
-        "arch": config["arch"],
-        "input_hw": list(config["input_hw"]),
-        "embedding": int(config["embedding"]),
-        "state_dict": _cpu(backbone.state_dict()),
-        "config": config,
-    }
-
-
 def checkpoint_payload(
     *,
     epoch: int,
@@ -122,8 +77,8 @@ def checkpoint_payload(
     payload = {
         "format": CHECKPOINT_FORMAT,
         "epoch": epoch,
-        "backbone": _cpu(backbone.state_dict()),
-        "head": _cpu(head.state_dict()),
+        "backbone": cpu_state(backbone.state_dict()),
+        "head": cpu_state(head.state_dict()),
         "optimizer": optimizer.state_dict(),
         "scheduler": scheduler_state(scheduler),
         "rng": rng_state(),
@@ -138,10 +93,6 @@ def checkpoint_payload(
 def checkpoint_processes(payload: dict[str, Any]) -> int:
     """The number of processes that wrote a checkpoint."""
     return int(payload.get("processes", 1))
-
-
-def model_path(out: Path) -> Path:
-    return out / "model.pt"
 
 
 def checkpoint_path(out: Path) -> Path:
