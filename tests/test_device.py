@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 
+from synface.bench.train import write_random_dataset
 from synface.cli import main
 from synface.errors import SynfaceError
-from synface.train import device
-from synface.train.bench import write_random_dataset
+from synface.runtime import device
 from synface.train.config import TrainConfig
 from synface.train.loader import TrainData
 from synface.train.loop import Trainer

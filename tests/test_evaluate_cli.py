@@ -14,10 +14,10 @@ from face_files import released_checkpoint
 from synface.cli import main
 from synface.data.storage import DatasetWriter, empty_metadata
 from synface.errors import SynfaceError
-from synface.evaluate.protocol import protocol_folds
 from synface.evaluate.verify import evaluate_model, evaluate_model_on
 from synface.models.lresnet import build_backbone
-from synface.train import checkpoint as ckpt
+from synface.protocol import protocol_folds
+from synface.runtime import modelfile
 
 KEYS = {"accuracy_mean", "accuracy_std", "fold_accuracy", "fold_threshold", "auc", "tar_at_far_1e-3"}
 
@@ -81,7 +81,7 @@ def model_file(path, arch="lresnet10e_ir_tiny", claimed_arch=None):
     torch.manual_seed(0)
     backbone = build_backbone(arch, (32, 32), 16)
     config = {"arch": claimed_arch or arch, "input_hw": [32, 32], "embedding": 16}
-    ckpt.save(path, ckpt.model_payload(backbone, config))
+    modelfile.save(path, modelfile.model_payload(backbone, config))
     return path
 
 
@@ -200,7 +200,7 @@ RELEASED_ARGS = ["--arch", "lresnet10e_ir_tiny", "--input", "32x32", "--embeddin
 @pytest.mark.parametrize("wrap", [True, False], ids=["official-dict", "bare-state-dict"])
 def test_a_released_checkpoint_scores_as_the_same_weights_in_a_model_file(tmp_path, pair_dataset, capsys, wrap):
     ours = model_file(tmp_path / "model.pt")
-    state = ckpt.load(ours, ckpt.MODEL_FORMAT)["state_dict"]
+    state = modelfile.load(ours, modelfile.MODEL_FORMAT)["state_dict"]
     released = released_checkpoint(tmp_path / "model_10k_50_idmix_9197.pth.tar", state, wrap)
     code, expected, err = run_cli(["evaluate", "--model", ours, "--dataset", pair_dataset], capsys)
     assert code == 0, err
@@ -227,7 +227,7 @@ def test_a_released_checkpoint_scores_as_the_same_weights_in_a_model_file(tmp_pa
 def test_a_released_checkpoint_of_another_backbone_names_the_mismatched_shapes(
     tmp_path, pair_dataset, capsys, args, message
 ):
-    state = ckpt.load(model_file(tmp_path / "model.pt"), ckpt.MODEL_FORMAT)["state_dict"]
+    state = modelfile.load(model_file(tmp_path / "model.pt"), modelfile.MODEL_FORMAT)["state_dict"]
     released = released_checkpoint(tmp_path / "released.pth.tar", state)
     code, out, err = run_cli(["evaluate", "--model", released, *args, "--dataset", pair_dataset], capsys)
     assert code == 2 and out == "" and len(err.splitlines()) == 1, err
@@ -235,7 +235,7 @@ def test_a_released_checkpoint_of_another_backbone_names_the_mismatched_shapes(
 
 
 def test_missing_and_unexpected_keys_are_all_counted_in_one_line(tmp_path, pair_dataset, capsys):
-    state = ckpt.load(model_file(tmp_path / "model.pt"), ckpt.MODEL_FORMAT)["state_dict"]
+    state = modelfile.load(model_file(tmp_path / "model.pt"), modelfile.MODEL_FORMAT)["state_dict"]
     del state["fc.3.weight"], state["fc.3.bias"]
     state.update({f"classifier.{i}.weight": torch.zeros(1) for i in range(9)})  # e.g. a head saved alongside
     released = released_checkpoint(tmp_path / "released.pth.tar", state)

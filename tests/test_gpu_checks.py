@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shlex
 
 import pytest
 import torch
 
+from synface.cli import build_parser
 from synface.train import gpu_checks
 
 
@@ -15,6 +17,15 @@ def test_dense_bf16_peaks_by_card_name():
     assert gpu_checks.peak_bf16("NVIDIA H100 80GB HBM3") == 989e12  # the SXM card's name
     assert gpu_checks.peak_bf16("NVIDIA A100-SXM4-80GB") == gpu_checks.peak_bf16("NVIDIA A100 80GB PCIe") == 312e12
     assert gpu_checks.peak_bf16("NVIDIA H100 PCIe") is None and gpu_checks.peak_bf16("cpu") is None
+
+
+@pytest.mark.parametrize("smoke", [False, True])
+def test_bench_arguments_are_what_the_cli_parses(smoke):
+    """gpu_checks sits below the CLI: its arguments of `synface bench train` must stay the CLI's own."""
+    args = vars(gpu_checks.bench_arguments(smoke))
+    smoke_line = shlex.split("--arch lresnet10e_ir_tiny --input 56x48 --batch 8 --steps 2 --warmup 1 --rounds 1")
+    parsed = vars(build_parser().parse_args(["bench", "train", *(smoke_line if smoke else ["--paper"])]))
+    assert args == {key: parsed[key] for key in args}
 
 
 def test_paper_model_costs_about_32_gflop_per_training_image():

@@ -17,7 +17,7 @@ from synface.errors import SynfaceError
 from synface.models.architectures import ARCHITECTURES, architecture_names, feature_map_size, parse_input_hw
 from synface.models.lresnet import BlockIR, build_backbone, load_backbone_checkpoint, load_backbone_state
 from synface.models.summary import count_macs
-from synface.train.device import backbone_autocast, backbone_bf16, prepare_input, prepare_model
+from synface.runtime.device import backbone_autocast, backbone_bf16, prepare_input, prepare_model
 
 
 def official_lresnet50e_ir_keys() -> list[tuple[str, tuple[int, ...]]]:

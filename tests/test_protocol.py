@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from synface.errors import SynfaceError
-from synface.evaluate.protocol import (
+from synface.protocol import (
     evaluate_scores,
     evaluate_scores_csv,
     fold_bounds,

@@ -9,11 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from synface.cli import main
-from synface.data.storage import Dataset
-from synface.evaluate.protocol import roc_auc
-from synface.generator import lam
-from synface.generator.realism import (
+from synface.bench.realism import (
     goals_met,
     identity_bootstrap,
     mixup_sweep,
@@ -21,7 +17,11 @@ from synface.generator.realism import (
     render_sets,
     weighted_auc,
 )
+from synface.cli import main
+from synface.data.storage import Dataset
+from synface.generator import lam
 from synface.generator.sampling import PHI_GRID, GenerationSettings, identity_coefficients, identity_lambdas
+from synface.protocol import roc_auc
 from synface.realdomain.casia import real_train_settings, render_keys
 from synface.realdomain.identities import RealDomainSettings
 

@@ -29,7 +29,7 @@ from synface.experiments import (
     evaluation_set_path,
     load_config,
 )
-from synface.train import checkpoint as ckpt
+from synface.runtime import modelfile
 
 ROOT = Path(__file__).resolve().parents[1]
 PAPER = yaml.safe_load((ROOT / "config/paper.yaml").read_text())
@@ -119,7 +119,7 @@ def test_a_table_has_a_row_per_benchmark_and_the_paper_value_only_for_lfw(tmp_pa
 def test_released_table_evaluates_each_checkpoint_on_each_test_set_beside_its_claim(tmp_path):
     lfw, syn = write_pair_dataset(tmp_path / "lfw"), write_pair_dataset(tmp_path / "syn_lfw", seed=1)
     ours = model_file(tmp_path / "model.pt")
-    state = ckpt.load(ours, ckpt.MODEL_FORMAT)["state_dict"]
+    state = modelfile.load(ours, modelfile.MODEL_FORMAT)["state_dict"]
     released = released_checkpoint(tmp_path / "model_10k_50_idmix_9197.pth.tar", state)
     entry = {"name": "IM", "path": str(released), "arch": "lresnet10e_ir_tiny", "input": [32, 32], "embedding": 16}
     bare = {**entry, "name": "bare", "path": str(released_checkpoint(tmp_path / "bare.pt", state, wrap=False))}

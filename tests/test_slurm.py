@@ -26,7 +26,7 @@ import pytest
 import torch
 from repo_copy import BIN, SMOKE, fresh_repo, run
 
-from synface.train.checkpoint import MODEL_FORMAT, load
+from synface.runtime.modelfile import MODEL_FORMAT, load
 
 SLURM_CONF = Path("/etc/slurm/slurm.conf")
 DAEMONS = ("munged", "slurmctld", "slurmd")

@@ -14,9 +14,11 @@ from synface.cli import main
 from synface.data.storage import Dataset, DatasetWriter, empty_metadata
 from synface.errors import SynfaceError
 from synface.evaluate.embed import load_model, pair_scores
-from synface.evaluate.protocol import evaluate_scores
-from synface.train import device, loader, loop
-from synface.train.augment import augment, check_input_size, to_model_input
+from synface.protocol import evaluate_scores
+from synface.runtime import device
+from synface.runtime.model_input import check_input_size, to_model_input
+from synface.train import loader, loop
+from synface.train.augment import augment
 from synface.train.config import MAX_LR, TrainConfig
 from synface.train.loader import TrainData
 
@@ -171,13 +173,13 @@ def test_lr_milestones_follow_the_paper():
 
 def test_one_step_epochs_are_checkpointed_every_hundred_steps_and_at_the_end(tmp_path, data, monkeypatch):
     saved = []
-    real_save = loop.ckpt.save
+    real_save = loop.modelfile.save
 
     def recording_save(path, payload):
         saved.append(payload.get("epoch"))
         real_save(path, payload)
 
-    monkeypatch.setattr(loop.ckpt, "save", recording_save)
+    monkeypatch.setattr(loop.modelfile, "save", recording_save)
     monkeypatch.setattr(loop, "CHECKPOINT_EVERY_STEPS", 12)
     loop.train(quick(tmp_path, data, epochs=6))  # 5 steps an epoch: saved after epochs 3 and 6, then the model
     assert saved == [3, 6, None]
@@ -238,18 +240,18 @@ def test_steps_file_survives_a_kill_between_checkpoint_and_logs(tmp_path, data, 
     whole = quick(tmp_path / "a", data)
     loop.train(whole)
     crash_cfg = quick(tmp_path / "b", data)
-    real_save = loop.ckpt.save
+    real_save = loop.modelfile.save
 
     def killed_after_first_checkpoint(path, payload):
         real_save(path, payload)
         if payload["format"] == loop.ckpt.CHECKPOINT_FORMAT:
             raise KeyboardInterrupt  # epoch 1's checkpoint is written, its logs are not
 
-    monkeypatch.setattr(loop.ckpt, "save", killed_after_first_checkpoint)
+    monkeypatch.setattr(loop.modelfile, "save", killed_after_first_checkpoint)
     with pytest.raises(KeyboardInterrupt):
         loop.train(crash_cfg)
     assert not (crash_cfg.out / "steps.csv").exists()
-    monkeypatch.setattr(loop.ckpt, "save", real_save)
+    monkeypatch.setattr(loop.modelfile, "save", real_save)
     loop.train(crash_cfg)  # epoch 1's steps come back from the checkpoint
     assert (crash_cfg.out / "steps.csv").read_bytes() == (whole.out / "steps.csv").read_bytes()
     steps = pd.read_csv(whole.out / "steps.csv")
@@ -478,3 +480,16 @@ def test_a_compiled_run_resumes_identically_and_trains_like_eager(tmp_path, data
     eager_run = loop.train(quick(tmp_path / "eager", data))
     losses = [pd.read_csv(run.parent / "log.csv")["loss"] for run in (compiled_run, eager_run)]
     np.testing.assert_allclose(*losses, rtol=5e-3)  # 2e-4 after one epoch, 1.3e-3 after two: rounding, grown
+
+
+def test_a_checkpoint_past_the_epoch_flag_limit_still_resumes(tmp_path):
+    # the step floor makes tiny sets train far more epochs than --epochs allows (Real_1K_10: 1,500)
+    from synface.runtime import modelfile
+    from synface.train import checkpoint as ckpt
+    from synface.train.config import MAX_EPOCHS
+
+    epoch = MAX_EPOCHS + 500
+    tables = {key: {} for key in ("backbone", "head", "optimizer", "scheduler", "rng", "config")}
+    payload = {"format": ckpt.CHECKPOINT_FORMAT, "epoch": epoch, "log": [{"epoch": k + 1} for k in range(epoch)]}
+    modelfile.save(tmp_path / "checkpoint.pt", payload | tables)
+    assert ckpt.load_checkpoint(tmp_path / "checkpoint.pt")["epoch"] == epoch

@@ -1,7 +1,7 @@
 """`synface bench {render,train,realism}`: throughput and realism benchmarks, each printing one JSON line.
 
-The arguments are defined here; the work lives in the library (`synface.generator.bench`,
-`synface.train.bench`, `synface.generator.realism`), imported only when a benchmark runs
+The arguments are defined here; the work lives in the library (`synface.bench.render`,
+`synface.bench.train`, `synface.bench.realism`), imported only when a benchmark runs
 so the CLI starts fast.
 """
 
@@ -105,18 +105,18 @@ BENCH_COMMANDS = {
     "render": Benchmark(
         "aligned 112x96 faces rendered into storage, images per minute",
         _render_arguments,
-        "synface.generator.bench",
+        "synface.bench.render",
         _check_count,
     ),
     "train": Benchmark(
         "training-loop images/s and its ratio to a bare forward/backward loop",
         _train_arguments,
-        "synface.train.bench",
+        "synface.bench.train",
     ),
     "realism": Benchmark(
         "dlib's face detection rate, identity AUC and mixup rho on rendered faces",
         _realism_arguments,
-        "synface.generator.realism",
+        "synface.bench.realism",
         _check_realism,
     ),
 }

@@ -12,7 +12,7 @@ missing, unexpected or mis-shaped key is an error, never silently skipped.
 
 Prints ONE JSON line: accuracy_mean, accuracy_std, fold_accuracy, fold_threshold, auc,
 tar_at_far_1e-3 (10-fold threshold selection on cosine similarity; see
-synface.evaluate.protocol). The model reported is the one in the file given,
+synface.protocol). The model reported is the one in the file given,
 normally the final epoch's.
 """
 
@@ -24,11 +24,11 @@ from pathlib import Path
 
 from synface.cli.args import byte_size, files, input_hw, integer, output_file
 from synface.errors import SynfaceError
-from synface.evaluate.protocol import evaluate_scores_csv
 from synface.experiments import OFFICIAL_EMBEDDING
 from synface.io.atomic import write_text
 from synface.io.csvfile import MAX_CSV_BYTES
 from synface.models.architectures import architecture_names
+from synface.protocol import evaluate_scores_csv
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -15,12 +15,11 @@ import argparse
 import json
 
 from synface.cli.args import files, input_hw, integer, seed
-from synface.models.architectures import architecture_names
-from synface.train.config import HEADS, MAX_EMBEDDING, MAX_EPOCHS, TrainConfig
+from synface.models.architectures import MAX_EMBEDDING, architecture_names
+from synface.train.config import HEADS, MAX_EPOCHS, MAX_MIN_STEPS, TrainConfig
 
 DEFAULTS = TrainConfig(out=".", syn=".")  # only for the defaults shown in --help
 # beyond these a typo runs for days or exhausts memory (the paper: 512-d embeddings, 40 epochs)
-MAX_MIN_STEPS = 10_000_000
 
 
 def add_model_arguments(parser: argparse.ArgumentParser) -> None:

@@ -32,9 +32,9 @@ from synface.data.pairs import image_relpath, pair_line, parse_pairs
 from synface.data.safe_pickle import load_verification_pack
 from synface.data.storage import DatasetWriter, empty_metadata
 from synface.errors import SynfaceError
-from synface.evaluate.protocol import N_FOLDS, fold_of_pairs
 from synface.io.progress import progress_bar
 from synface.io.textfile import read_text
+from synface.protocol import N_FOLDS, fold_of_pairs
 
 SHARD_IMAGES = 4096  # images decoded and written per shard (~130 MB at 112x96)
 # `{j:03}_{i:05}x{phi:.3f}_({k:05})x{1-phi:.3f}.jpg`, all 1-based: image j of identity i mixed with k

@@ -21,9 +21,9 @@ from synface.data.storage import Dataset
 from synface.errors import SynfaceError
 from synface.io.progress import progress_bar
 from synface.models.lresnet import build_backbone, load_backbone_checkpoint, load_backbone_state
-from synface.train import checkpoint as ckpt
-from synface.train.augment import check_input_size, to_model_input
-from synface.train.device import prepare_input, prepare_model
+from synface.runtime import modelfile
+from synface.runtime.device import prepare_input, prepare_model
+from synface.runtime.model_input import check_input_size, to_model_input
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def load_model(
     SynFace releases: a dict with `state_dict`, keys prefixed `module.`), loaded with strict keys.
     """
     if backbone is None:
-        payload = ckpt.load(path, ckpt.MODEL_FORMAT)
+        payload = modelfile.load(path, modelfile.MODEL_FORMAT)
         input_hw = (int(payload["input_hw"][0]), int(payload["input_hw"][1]))
         model = build_backbone(payload["arch"], input_hw, int(payload["embedding"]))
         load_backbone_state(model, payload["state_dict"], source=str(path))

@@ -15,7 +15,7 @@ from synface.analysis.metrics import aggregate, load_metrics
 from synface.data.storage import Dataset
 from synface.evaluate.embed import embed, load_model
 from synface.io.atomic import write_text
-from synface.train.device import pick_device
+from synface.runtime.device import pick_device
 
 
 def write_feature_distribution(

@@ -11,9 +11,9 @@ import torch
 
 from synface.data.storage import Dataset
 from synface.evaluate.embed import Backbone, load_model, pair_scores
-from synface.evaluate.protocol import evaluate_scores, protocol_folds
 from synface.io.atomic import atomic_path
-from synface.train.device import pick_device
+from synface.protocol import evaluate_scores, protocol_folds
+from synface.runtime.device import pick_device
 
 
 def evaluate_model(

@@ -23,6 +23,8 @@ class Architecture:
 
 
 # Names follow the depth (the "50" of LResNet50E-IR counts stem + 2x24 convs + fc).
+MAX_EMBEDDING = 4096  # `synface train --embedding` and a model file's refuse more (the paper's is 512)
+
 ARCHITECTURES: dict[str, Architecture] = {
     "lresnet50e_ir": Architecture((3, 4, 14, 3), (64, 64, 128, 256, 512)),  # the paper's model
     "lresnet18e_ir": Architecture((2, 2, 2, 2), (64, 64, 128, 256, 512)),

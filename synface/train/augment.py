@@ -1,4 +1,4 @@
-"""Batch image preparation and the official training augmentation, as torch ops on whole batches.
+"""The official training augmentation, as torch ops on whole batches.
 
 The official transform (torchvision, per PIL image) is::
 
@@ -7,7 +7,8 @@ The official transform (torchvision, per PIL image) is::
     ToTensor(); Normalize(0.5, 0.5)                            # [0, 255] -> [-1, 1]
     RandomErasing()                                            # p=0.5, scale (0.02, 0.33), ratio (0.3, 3.3), value 0
 
-Here the same steps act on a whole uint8 batch at the model's input size H x W;
+Here the same steps act on a whole batch at the model's input size H x W, made from the
+stored uint8 images by `synface.runtime.model_input` (ToTensor and Normalize);
 `Resize(H)` is torchvision's rule (shorter side to H, aspect kept), so at other
 sizes the zoom is H / min(H, W) as at 112 x 96. Every random draw comes from the
 caller's torch.Generator, so a batch is a pure function of (images, generator state).
@@ -20,31 +21,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from synface.errors import SynfaceError
-
-ASPECT_TOLERANCE = 0.02  # relative; stored and model aspect ratios must agree this closely
 ERASE_P, ERASE_SCALE, ERASE_RATIO, ERASE_TRIES = 0.5, (0.02, 0.33), (0.3, 3.3), 10
-
-
-def check_input_size(stored_hw: tuple[int, int], input_hw: tuple[int, int], where: str) -> None:
-    """Raise unless stored images can be brought to the model's input size by downscaling alone."""
-    (hs, ws), (h, w) = stored_hw, input_hw
-    if hs < h or ws < w:
-        raise SynfaceError(f"{where}: images are {hs}x{ws}, smaller than the model input {h}x{w}")
-    if abs((hs / ws) / (h / w) - 1) > ASPECT_TOLERANCE:
-        raise SynfaceError(f"{where}: images are {hs}x{ws}, aspect ratio does not match the model input {h}x{w}")
-
-
-def to_model_input(images: torch.Tensor, input_hw: tuple[int, int]) -> torch.Tensor:
-    """uint8 (B, Hs, Ws, 3) -> float (B, 3, H, W) in [-1, 1], area-downscaled when the store is larger.
-
-    Area interpolation (box averaging) is the anti-aliased choice for shrinking;
-    normalising first is equivalent because both steps are linear.
-    """
-    x = images.permute(0, 3, 1, 2).float().mul_(1 / 127.5).sub_(1.0)
-    if tuple(x.shape[-2:]) != tuple(input_hw):
-        x = F.interpolate(x, size=input_hw, mode="area")
-    return x.contiguous()
 
 
 def _zoom_crop(x: torch.Tensor, uy: torch.Tensor, ux: torch.Tensor) -> torch.Tensor:

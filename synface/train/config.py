@@ -13,7 +13,10 @@ from synface.errors import SynfaceError
 HEADS = ("arcface", "cosface")
 # Far beyond any useful setting (the paper's lr 0.1, scale 30): a typo, which would only diverge
 MAX_LR, MAX_SCALE = 10.0, 1000.0
-MAX_EMBEDDING, MAX_EPOCHS = 4096, 1000  # `synface train` refuses more; a model or checkpoint file too
+MAX_EPOCHS, MAX_MIN_STEPS = 1000, 10_000_000  # `synface train` refuses more
+# A run's epochs: `epochs`, or as many more as reach `min_steps` (one step an epoch at least; Real_1K_10
+# trains 1,500): a checkpoint holding more is not one of ours.
+MAX_RUN_EPOCHS = max(MAX_EPOCHS, MAX_MIN_STEPS)
 # A larger margin is none: ArcFace's cos(θ + m) turns back up once θ + m passes π, and CosFace's
 # cos θ - m lies below every other logit's cos θ from m = 2 on
 MARGIN_LIMITS = {"arcface": math.pi, "cosface": 2.0}

@@ -27,7 +27,7 @@ import torch
 import torch.distributed as dist
 
 from synface.errors import SynfaceError
-from synface.train.device import pick_device
+from synface.runtime.device import pick_device
 
 ENV_VARIABLES = ("RANK", "LOCAL_RANK", "LOCAL_WORLD_SIZE")  # set by torchrun beside WORLD_SIZE
 

@@ -28,14 +28,13 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from synface.cli import build_parser
+from synface.bench.train import benchmark
 from synface.errors import exit_status
 from synface.generator.sampling import GenerationSettings
 from synface.generator.synthesize import generate
 from synface.io.atomic import write_text
 from synface.models.lresnet import build_backbone
 from synface.models.summary import count_macs
-from synface.train import bench
 from synface.train.config import TrainConfig
 from synface.train.loop import train
 
@@ -45,21 +44,19 @@ PEAK_BF16_DENSE = {"H200": 989e12, "H100 80GB HBM3": 989e12, "H100 SXM": 989e12,
 TRAIN_FLOP_PER_MAC = 6
 # (identities, images each) of the generated set: the paper's 50 per identity, 39 steps of 512
 PAPER_SET = (400, 50)
-# --smoke: the smallest backbone at the smallest input a 112x96 render downscales to exactly
-SMOKE_BENCH = [
-    "--arch",
-    "lresnet10e_ir_tiny",
-    "--input",
-    "56x48",
-    "--batch",
-    "8",
-    "--steps",
-    "2",
-    "--warmup",
-    "1",
-    "--rounds",
-    "1",
-]
+# The arguments of `synface bench train --paper` (--paper sets arch, input and batch; the rest are the
+# CLI's defaults) and, --smoke, of the smallest backbone at the smallest input a 112x96 render
+# downscales to exactly; tests/test_gpu_checks.py checks both against the CLI's parse
+PAPER_BENCH = {"paper": True, "steps": 10, "warmup": 3, "rounds": 5}
+SMOKE_BENCH = {
+    "paper": False,
+    "arch": "lresnet10e_ir_tiny",
+    "input": (56, 48),
+    "batch": 8,
+    "steps": 2,
+    "warmup": 1,
+    "rounds": 1,
+}
 SMOKE_SET = (8, 4)
 
 
@@ -96,10 +93,15 @@ def one_epoch(tmp: Path, config: dict[str, object], ids: int, per_id: int) -> di
     }
 
 
+def bench_arguments(smoke: bool) -> argparse.Namespace:
+    """What `synface bench train --paper` (or the smoke run's toy sizes) hands the benchmark."""
+    return argparse.Namespace(threads=None, dataset=None, **(SMOKE_BENCH if smoke else PAPER_BENCH))
+
+
 def checks(smoke: bool) -> dict[str, object]:
     """Both checks' figures (see the module docstring)."""
-    args = build_parser().parse_args(["bench", "train", *(SMOKE_BENCH if smoke else ["--paper"])])
-    measured = bench.benchmark(args)  # --paper refuses without CUDA
+    args = bench_arguments(smoke)
+    measured = benchmark(args)  # --paper refuses without CUDA
     name = card()
     peak = peak_bf16(name)
     flop = train_flop_per_image(args.arch, args.input)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from synface.errors import SynfaceError, exit_status
-from synface.train import checkpoint as ckpt
+from synface.runtime.modelfile import model_path
 from synface.train.config import TrainConfig
 from synface.train.loop import train
 
@@ -60,7 +60,7 @@ def train_processes(config: TrainConfig, processes: int, *, discard_stale: bool 
             f"training {config.out} in {processes} processes failed (torchrun exit status {run.returncode}); "
             "the processes' output is above"
         )
-    return ckpt.model_path(config.out)
+    return model_path(config.out)
 
 
 def _worker(argv: Sequence[str] | None = None) -> int:

@@ -36,7 +36,8 @@ import torch
 
 from synface.data.storage import Dataset
 from synface.errors import SynfaceError
-from synface.train.augment import augment, check_input_size, to_model_input
+from synface.runtime.model_input import check_input_size, to_model_input
+from synface.train.augment import augment
 from synface.train.config import TrainConfig
 from synface.train.distributed import SINGLE_PROCESS, World
 from synface.train.mixup import mix_images, sample_psi

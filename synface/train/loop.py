@@ -47,9 +47,8 @@ from synface.io.atomic import output_lock, write_text
 from synface.io.progress import progress_bar
 from synface.models.heads import ArcMarginProduct, CosMarginProduct
 from synface.models.lresnet import build_backbone
-from synface.train import checkpoint as ckpt
-from synface.train.config import TrainConfig
-from synface.train.device import (
+from synface.runtime import modelfile
+from synface.runtime.device import (
     backbone_autocast,
     compiled,
     deterministic_mode,
@@ -57,6 +56,8 @@ from synface.train.device import (
     prepare_model,
     synchronize,
 )
+from synface.train import checkpoint as ckpt
+from synface.train.config import TrainConfig
 from synface.train.distributed import SINGLE_PROCESS, World, data_parallel, global_mean, joined, world_from_env
 from synface.train.loader import DROPOUT_STREAM, Batch, TrainData, mixed_seed
 from synface.train.mixup import mixup_logits, mixup_loss
@@ -240,7 +241,7 @@ def _resume_point(config: TrainConfig, world: World, *, discard_stale: bool) -> 
     path = ckpt.checkpoint_path(config.out)
     if not path.exists():
         return None
-    payload = ckpt.load(path, ckpt.CHECKPOINT_FORMAT)
+    payload = ckpt.load_checkpoint(path)
     saved = TrainConfig.from_dict(payload["config"]).result_settings()
     changed = sorted(k for k, v in config.result_settings().items() if saved.get(k) != v)
     # a checkpoint from before steps were logged cannot rebuild steps.csv
@@ -284,11 +285,11 @@ def train(config: TrainConfig, *, discard_stale: bool = False) -> Path:
             unsaved += data.steps_per_epoch
             if unsaved >= CHECKPOINT_EVERY_STEPS or epoch + 1 == trainer.epochs:
                 if world.main:
-                    ckpt.save(ckpt.checkpoint_path(config.out), trainer.checkpoint(epoch + 1, log))
+                    modelfile.save(ckpt.checkpoint_path(config.out), trainer.checkpoint(epoch + 1, log))
                     _write_logs(config.out, log)
                 unsaved = 0
-        model_file = ckpt.model_path(config.out)
+        model_file = modelfile.model_path(config.out)
         if world.main:
-            ckpt.save(model_file, ckpt.model_payload(trainer.backbone, config.to_dict()))
+            modelfile.save(model_file, modelfile.model_payload(trainer.backbone, config.to_dict()))
             print(run_summary(log), file=sys.stderr)
         return model_file

@@ -35,12 +35,12 @@ import warnings
 import numpy as np
 
 from synface.errors import SynfaceError
-from synface.evaluate.protocol import roc_auc
 from synface.generator import lam
 from synface.generator.render import render_faces
 from synface.generator.sampling import PHI_GRID, GenerationSettings, identity_lambdas, mix_identities, mixup_labels
 from synface.generator.synthesize import IMAGE_SIZE, render_identities
 from synface.io.atomic import atomic_path
+from synface.protocol import roc_auc
 from synface.realdomain.appearance import Accessories
 from synface.realdomain.casia import real_train_settings, render_keys
 

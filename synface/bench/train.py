@@ -32,8 +32,7 @@ import torch
 from synface.data.storage import DatasetWriter, empty_metadata
 from synface.errors import SynfaceError
 from synface.generator.synthesize import IMAGE_SIZE
-from synface.train.config import TrainConfig
-from synface.train.device import (
+from synface.runtime.device import (
     CPU_BF16_VARIABLE,
     backbone_bf16,
     backbone_precision,
@@ -41,6 +40,7 @@ from synface.train.device import (
     pick_device,
     synchronize,
 )
+from synface.train.config import TrainConfig
 from synface.train.loader import TrainData
 from synface.train.loop import Trainer
 
