@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -169,9 +174,23 @@ def test_bench_refuses_an_unknown_setting_before_measuring(monkeypatch, capsys):
 def test_compilation_needs_a_cxx_compiler_on_the_cpu_unless_forced(monkeypatch, setting, compiler, compiles):
     monkeypatch.setenv(device.COMPILE_VARIABLE, setting)
     monkeypatch.setattr(device.shutil, "which", lambda name: compiler)
+    monkeypatch.setattr(device, "_inductor_has_vector_isa", lambda: True)
     assert device.compiles(CPU) is compiles
     model = torch.nn.Linear(2, 2)
     assert (device.compiled(model, CPU) is model) is not compiles
+
+
+@pytest.mark.skipif(shutil.which("g++") is None, reason="auto compiles only with a C++ compiler")
+@pytest.mark.parametrize(("capability", "compiles"), [("default", False), (None, True)])
+def test_auto_trains_eager_where_inductor_has_no_vector_isa(capability, compiles):
+    # Under ATEN_CPU_CAPABILITY=default inductor's scalar kernels fail to compile (torch 2.13): such a
+    # CPU must train eager, not crash in its first step. A fresh process: torch reads the variable once.
+    env = {**os.environ, device.COMPILE_VARIABLE: "auto"}
+    env.pop("ATEN_CPU_CAPABILITY", None)
+    env.update({} if capability is None else {"ATEN_CPU_CAPABILITY": capability})
+    code = "import torch; from synface.train.device import compiles; print(compiles(torch.device('cpu')))"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == str(compiles)
 
 
 @pytest.mark.parametrize("setting", ["yes", "", "true"])

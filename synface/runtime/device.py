@@ -125,13 +125,21 @@ def prepare_model(model: torch.nn.Module, device: torch.device) -> torch.nn.Modu
 
 def compiles(device: torch.device) -> bool:
     """Whether the backbone runs compiled on `device`: SYNFACE_COMPILE (auto, 0 or 1; read on each
-    call), auto = on CUDA, or on the CPU with a C++ compiler for inductor's kernels."""
+    call), auto = on CUDA, or on the CPU with a C++ compiler and a vector ISA for inductor's kernels
+    (none under ATEN_CPU_CAPABILITY=default or on a CPU below AVX2: inductor's scalar code then
+    fails to compile in the pinned torch, so such a CPU trains eager)."""
     setting = os.environ.get(COMPILE_VARIABLE, "auto")
     if setting not in ("auto", "0", "1"):
         raise SynfaceError(f"{COMPILE_VARIABLE}={setting!r}: expected auto, 0 (eager) or 1 (torch.compile)")
     if setting != "auto":
         return setting == "1"
-    return device.type == "cuda" or shutil.which("g++") is not None
+    return device.type == "cuda" or (shutil.which("g++") is not None and _inductor_has_vector_isa())
+
+
+def _inductor_has_vector_isa() -> bool:
+    from torch._inductor.cpu_vec_isa import pick_vec_isa  # here: imports inductor, needed only on the CPU
+
+    return bool(pick_vec_isa())
 
 
 def compiled(model: torch.nn.Module, device: torch.device) -> torch.nn.Module:
