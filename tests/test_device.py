@@ -188,7 +188,7 @@ def test_auto_trains_eager_where_inductor_has_no_vector_isa(capability, compiles
     env = {**os.environ, device.COMPILE_VARIABLE: "auto"}
     env.pop("ATEN_CPU_CAPABILITY", None)
     env.update({} if capability is None else {"ATEN_CPU_CAPABILITY": capability})
-    code = "import torch; from synface.train.device import compiles; print(compiles(torch.device('cpu')))"
+    code = "import torch; from synface.runtime.device import compiles; print(compiles(torch.device('cpu')))"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == str(compiles)
 
