@@ -77,8 +77,8 @@ def pair_dataset(tmp_path):
     return write_pair_dataset(tmp_path / "lfw")
 
 
-def model_file(path, arch="lresnet10e_ir_tiny", claimed_arch=None):
-    torch.manual_seed(0)
+def model_file(path, arch="lresnet10e_ir_tiny", claimed_arch=None, seed=0):
+    torch.manual_seed(seed)
     backbone = build_backbone(arch, (32, 32), 16)
     config = {"arch": claimed_arch or arch, "input_hw": [32, 32], "embedding": 16}
     modelfile.save(path, modelfile.model_payload(backbone, config))

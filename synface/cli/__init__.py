@@ -27,6 +27,7 @@ SUBCOMMAND_MODULES = [
     "synface.cli.bench",
     "synface.cli.pipeline",
     "synface.cli.results",
+    "synface.cli.variance",
     "synface.cli.crosscheck",
 ]
 
