@@ -8,7 +8,7 @@ from test_evaluate_cli import model_file, write_pair_dataset
 
 from synface.analysis.variance import pooled_pair_share, protocol_correct, seed_spread
 from synface.cli import main
-from synface.evaluate.protocol import evaluate_scores
+from synface.protocol import evaluate_scores
 
 
 def test_spread_of_hand_built_answers():

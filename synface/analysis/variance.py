@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synface.evaluate.protocol import evaluate_scores, fold_bounds
+from synface.protocol import evaluate_scores, fold_bounds
 
 
 def protocol_correct(scores: np.ndarray, same: np.ndarray) -> np.ndarray:
