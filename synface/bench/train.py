@@ -12,6 +12,13 @@ random dataset with identity-mixup labels is written with DatasetWriter, at the 
 pipeline set is stored at (112x96), so a smaller --input pays the downscaling training pays. --paper:
 LResNet50E-IR at 112x96, batch 512, on CUDA (refused without CUDA); it overrides
 --arch, --input and --batch.
+
+--ceiling adds where the loop stands against the hardware: `train_flop_per_image` (forward and
+backward, `synface.models.summary`), the loop's `gflop_per_s`, `fp32_peak_gflop_per_s` (a
+2048x2048 fp32 matrix product on the same threads: the practical peak), the loop's share of it,
+and `convolutions`: the backbone's convolutions alone at their shapes in a batch (forward, weight
+and input gradients), their GFLOP/s and the images/s the loop would reach if nothing but them
+took time (`ceiling_images_per_s`).
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import argparse
 import contextlib
 import itertools
 import json
+import math
 import sys
 import tempfile
 import time
@@ -32,12 +40,16 @@ import torch
 from synface.data.storage import DatasetWriter, empty_metadata
 from synface.errors import SynfaceError
 from synface.generator.synthesize import IMAGE_SIZE
+from synface.models.lresnet import build_backbone
+from synface.models.summary import train_flop_per_image
 from synface.runtime.device import (
     CPU_BF16_VARIABLE,
     backbone_bf16,
     backbone_precision,
     cpu_has_native_bf16,
     pick_device,
+    prepare_input,
+    prepare_model,
     synchronize,
 )
 from synface.train.config import TrainConfig
@@ -115,6 +127,60 @@ def measure(trainer: Trainer, steps: int, warmup: int, rounds: int = 3) -> dict[
     return result
 
 
+def fp32_peak(device: torch.device) -> float:
+    """GFLOP/s of a 2048x2048 fp32 matrix product on `device` (its threads): the practical fp32 peak."""
+    a, b = (torch.randn(2048, 2048, device=device) for _ in range(2))
+    a @ b  # warm-up
+    return 2 * 2048**3 / min(_timed(device, lambda: a @ b) for _ in range(5)) / 1e9
+
+
+def convolution_ceiling(arch: str, input_hw: tuple[int, int], batch: int, device: torch.device) -> dict[str, float]:
+    """The backbone's convolutions alone, each at its shape in a batch (forward, weight and input
+    gradients; the first sees the images, so no input gradient): GFLOP/s, FLOP per image, and the
+    images/s of a loop in which nothing else took time."""
+    model = prepare_model(build_backbone(arch, input_hw), device)
+    shapes: list[tuple[torch.nn.Conv2d, torch.Size]] = []
+    hooks = [
+        m.register_forward_hook(lambda m, x, _y: shapes.append((m, x[0].shape)))
+        for m in model.modules()
+        if isinstance(m, torch.nn.Conv2d)
+    ]
+    with torch.no_grad():
+        model.eval()(prepare_input(torch.zeros(batch, 3, *input_hw, device=device)))
+    for hook in hooks:
+        hook.remove()
+    flop = seconds = 0.0
+    for k, (conv, shape) in enumerate(shapes):
+        x = prepare_input(torch.randn(shape, device=device)).requires_grad_(k > 0)
+        with torch.no_grad():
+            out = conv(x).numel()
+        flop += 2 * out * conv.in_channels // conv.groups * math.prod(conv.kernel_size) * (3 if k > 0 else 2)
+
+        def step(conv: torch.nn.Conv2d = conv, x: torch.Tensor = x) -> None:
+            conv(x).sum().backward()
+
+        step()  # warm-up: oneDNN picks and caches its kernels
+        seconds += min(_timed(device, step) for _ in range(5))
+    return {
+        "gflop_per_s": flop / seconds / 1e9,
+        "flop_per_image": flop / batch,
+        "ceiling_images_per_s": batch / seconds,
+    }
+
+
+def ceiling(args: argparse.Namespace, device: torch.device, images_per_s: float) -> dict[str, object]:
+    """`--ceiling`'s figures (module docstring) for the loop's measured `images_per_s`."""
+    flop, peak = train_flop_per_image(args.arch, args.input), fp32_peak(device)
+    convolutions = convolution_ceiling(args.arch, args.input, args.batch, device)
+    return {
+        "train_flop_per_image": flop,
+        "gflop_per_s": images_per_s * flop / 1e9,
+        "fp32_peak_gflop_per_s": peak,
+        "peak_fraction": images_per_s * flop / 1e9 / peak,
+        "convolutions": convolutions | {"peak_fraction": convolutions["gflop_per_s"] / peak},
+    }
+
+
 def _bf16_note(device: torch.device, native: bool, used: str) -> str:
     """One line for people: does the hardware do bf16 natively, and which precision does training use."""
     where = "this GPU" if device.type == "cuda" else "this CPU"
@@ -163,6 +229,7 @@ def benchmark(args: argparse.Namespace) -> dict[str, object]:
         **results[used],
         "bf16_native": native,
         **results,
+        **(ceiling(args, device, results[used]["images_per_s"]) if args.ceiling else {}),
     }
 
 

@@ -64,6 +64,11 @@ def _train_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--dataset", type=Path, help="training set (default: a temporary random one, stored at 112x96)")
     parser.add_argument("--paper", action="store_true", help="LResNet50E-IR, 112x96, batch 512, bf16 (needs CUDA)")
+    parser.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="also the fp32 peak (a matrix product) and the model's convolutions alone: how far the loop can go",
+    )
     files(parser, reads=("--dataset",), writes=())
 
 

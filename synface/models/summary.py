@@ -7,6 +7,10 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from synface.models.lresnet import build_backbone
+
+TRAIN_FLOP_PER_MAC = 6  # a multiply-add is 2 FLOP, in the forward pass and in each of the two gradients
+
 
 @dataclass(frozen=True)
 class Summary:
@@ -59,3 +63,8 @@ def summarize(model: nn.Module, input_hw: tuple[int, int]) -> Summary:
     keys = [(name, tuple(t.shape)) for name, t in model.state_dict().items()]
     parameters = sum(p.numel() for p in model.parameters())
     return Summary(keys, parameters, count_macs(model, input_hw))
+
+
+def train_flop_per_image(arch: str, input_hw: tuple[int, int]) -> float:
+    """FLOP of one training image through backbone `arch` (forward and backward, Conv2d and Linear)."""
+    return TRAIN_FLOP_PER_MAC * count_macs(build_backbone(arch, input_hw), input_hw)

@@ -33,21 +33,19 @@ from synface.errors import exit_status
 from synface.generator.sampling import GenerationSettings
 from synface.generator.synthesize import generate
 from synface.io.atomic import write_text
-from synface.models.lresnet import build_backbone
-from synface.models.summary import count_macs
+from synface.models.summary import train_flop_per_image
 from synface.train.config import TrainConfig
 from synface.train.loop import train
 
 # Dense (no sparsity) bf16 tensor-core peak, FLOP/s, by a part of torch.cuda.get_device_name().
 # H100 SXM reports "H100 80GB HBM3"; PCIe and NVL H100s have lower peaks and count as unknown.
 PEAK_BF16_DENSE = {"H200": 989e12, "H100 80GB HBM3": 989e12, "H100 SXM": 989e12, "A100": 312e12}
-TRAIN_FLOP_PER_MAC = 6
 # (identities, images each) of the generated set: the paper's 50 per identity, 39 steps of 512
 PAPER_SET = (400, 50)
 # The arguments of `synface bench train --paper` (--paper sets arch, input and batch; the rest are the
 # CLI's defaults) and, --smoke, of the smallest backbone at the smallest input a 112x96 render
 # downscales to exactly; tests/test_gpu_checks.py checks both against the CLI's parse
-PAPER_BENCH = {"paper": True, "steps": 10, "warmup": 3, "rounds": 5}
+PAPER_BENCH = {"paper": True, "steps": 10, "warmup": 3, "rounds": 5, "ceiling": False}
 SMOKE_BENCH = {
     "paper": False,
     "arch": "lresnet10e_ir_tiny",
@@ -56,6 +54,7 @@ SMOKE_BENCH = {
     "steps": 2,
     "warmup": 1,
     "rounds": 1,
+    "ceiling": False,
 }
 SMOKE_SET = (8, 4)
 
@@ -67,10 +66,6 @@ def card() -> str:
 def peak_bf16(card_name: str) -> float | None:
     """The card's dense bf16 peak in FLOP/s, None for a card not in `PEAK_BF16_DENSE`."""
     return next((peak for part, peak in PEAK_BF16_DENSE.items() if part in card_name), None)
-
-
-def train_flop_per_image(arch: str, input_hw: tuple[int, int]) -> float:
-    return TRAIN_FLOP_PER_MAC * count_macs(build_backbone(arch, input_hw), input_hw)
 
 
 def _rate(images_per_s: float, flop: float, peak: float | None) -> dict[str, float | None]:
