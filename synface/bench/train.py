@@ -59,6 +59,7 @@ from synface.train.loop import Trainer
 PAPER = {"arch": "lresnet50e_ir", "input": (112, 96), "batch": 512}
 IMAGES_PER_IDENTITY = 50
 PRECISIONS = {"fp32": False, "bf16": True}  # name -> bf16 autocast of the backbone
+CEILING_STEPS = 20  # a layer's steps per timed round: one tiny convolution alone is too short to time
 
 
 def write_random_dataset(path: Path, n: int, hw: tuple[int, int], seed: int = 0) -> None:
@@ -156,11 +157,12 @@ def convolution_ceiling(arch: str, input_hw: tuple[int, int], batch: int, device
             out = conv(x).numel()
         flop += 2 * out * conv.in_channels // conv.groups * math.prod(conv.kernel_size) * (3 if k > 0 else 2)
 
-        def step(conv: torch.nn.Conv2d = conv, x: torch.Tensor = x) -> None:
-            conv(x).sum().backward()
+        def steps(conv: torch.nn.Conv2d = conv, x: torch.Tensor = x) -> None:
+            for _ in range(CEILING_STEPS):
+                conv(x).sum().backward()
 
-        step()  # warm-up: oneDNN picks and caches its kernels
-        seconds += min(_timed(device, step) for _ in range(5))
+        steps()  # warm-up: oneDNN picks and caches its kernels
+        seconds += min(_timed(device, steps) for _ in range(5)) / CEILING_STEPS
     return {
         "gflop_per_s": flop / seconds / 1e9,
         "flop_per_image": flop / batch,
