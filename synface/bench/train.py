@@ -27,7 +27,6 @@ import argparse
 import contextlib
 import itertools
 import json
-import math
 import sys
 import tempfile
 import time
@@ -41,7 +40,7 @@ from synface.data.storage import DatasetWriter, empty_metadata
 from synface.errors import SynfaceError
 from synface.generator.synthesize import IMAGE_SIZE
 from synface.models.lresnet import build_backbone
-from synface.models.summary import train_flop_per_image
+from synface.models.summary import conv_macs, train_flop_per_image
 from synface.runtime.device import (
     CPU_BF16_VARIABLE,
     backbone_bf16,
@@ -140,9 +139,9 @@ def convolution_ceiling(arch: str, input_hw: tuple[int, int], batch: int, device
     gradients; the first sees the images, so no input gradient): GFLOP/s, FLOP per image, and the
     images/s of a loop in which nothing else took time."""
     model = prepare_model(build_backbone(arch, input_hw), device)
-    shapes: list[tuple[torch.nn.Conv2d, torch.Size]] = []
+    shapes: list[tuple[torch.nn.Conv2d, torch.Size, int]] = []  # each convolution, its input shape, outputs
     hooks = [
-        m.register_forward_hook(lambda m, x, _y: shapes.append((m, x[0].shape)))
+        m.register_forward_hook(lambda m, x, y: shapes.append((m, x[0].shape, y.numel())))
         for m in model.modules()
         if isinstance(m, torch.nn.Conv2d)
     ]
@@ -151,11 +150,9 @@ def convolution_ceiling(arch: str, input_hw: tuple[int, int], batch: int, device
     for hook in hooks:
         hook.remove()
     flop = seconds = 0.0
-    for k, (conv, shape) in enumerate(shapes):
+    for k, (conv, shape, outputs) in enumerate(shapes):
         x = prepare_input(torch.randn(shape, device=device)).requires_grad_(k > 0)
-        with torch.no_grad():
-            out = conv(x).numel()
-        flop += 2 * out * conv.in_channels // conv.groups * math.prod(conv.kernel_size) * (3 if k > 0 else 2)
+        flop += 2 * conv_macs(conv, outputs) * (3 if k > 0 else 2)
 
         def steps(conv: torch.nn.Conv2d = conv, x: torch.Tensor = x) -> None:
             for _ in range(CEILING_STEPS):
@@ -174,11 +171,12 @@ def ceiling(args: argparse.Namespace, device: torch.device, images_per_s: float)
     """`--ceiling`'s figures (module docstring) for the loop's measured `images_per_s`."""
     flop, peak = train_flop_per_image(args.arch, args.input), fp32_peak(device)
     convolutions = convolution_ceiling(args.arch, args.input, args.batch, device)
+    gflop_per_s = images_per_s * flop / 1e9
     return {
         "train_flop_per_image": flop,
-        "gflop_per_s": images_per_s * flop / 1e9,
+        "gflop_per_s": gflop_per_s,
         "fp32_peak_gflop_per_s": peak,
-        "peak_fraction": images_per_s * flop / 1e9 / peak,
+        "peak_fraction": gflop_per_s / peak,
         "convolutions": convolutions | {"peak_fraction": convolutions["gflop_per_s"] / peak},
     }
 

@@ -25,6 +25,12 @@ class Summary:
         return rows
 
 
+def conv_macs(conv: nn.Conv2d, outputs: int) -> int:
+    """Multiply-accumulates of `conv` producing `outputs` values (each sums in/groups channels x kernel)."""
+    kh, kw = conv.kernel_size
+    return outputs * (conv.in_channels // conv.groups) * kh * kw
+
+
 def count_macs(model: nn.Module, input_hw: tuple[int, int]) -> int:
     """Multiply-accumulates of one forward pass on one 3-channel image.
 
@@ -35,8 +41,7 @@ def count_macs(model: nn.Module, input_hw: tuple[int, int]) -> int:
 
     def conv_hook(module: nn.Conv2d, _inputs: tuple[torch.Tensor, ...], out: torch.Tensor) -> None:
         nonlocal total
-        kh, kw = module.kernel_size
-        total += out[0].numel() * (module.in_channels // module.groups) * kh * kw
+        total += conv_macs(module, out[0].numel())
 
     def linear_hook(module: nn.Linear, _inputs: tuple[torch.Tensor, ...], out: torch.Tensor) -> None:
         nonlocal total
