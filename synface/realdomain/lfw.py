@@ -29,6 +29,7 @@ from synface.io.atomic import new_folder, write_text
 from synface.io.progress import progress_bar
 from synface.realdomain import identities as ids
 from synface.realdomain.photos import render_photos
+from synface.realdomain.priors import RealPriors
 
 LFW_PEOPLE = 5749  # LFW: 5,749 people, 1,680 of them with two or more of its 13,233 images
 P_SINGLE = 1 - 1680 / LFW_PEOPLE
@@ -125,16 +126,21 @@ def write_standin_lfw(
     folds: int = 10,
     pairs_per_fold: int = 300,
     seed: int = 0,
+    pose_scale: float = 1.0,
     progress: bool = True,
 ) -> dict[str, int]:
     """Stand-in LFW: the protocol's images rendered in the stand-in real domain (identities disjoint
-    from stand-in CASIA: another dataset stream). Returns counts (identities, images, pairs)."""
+    from stand-in CASIA: another dataset stream). Returns counts (identities, images, pairs).
+    `pose_scale` (a study's variant): every photo's pose angles times this; the people, images,
+    pairs and every other draw stay those of the same seed and protocol (1: the stand-in itself)."""
     protocol = lfw_protocol(n_people, folds=folds, pairs_per_fold=pairs_per_fold, seed=seed)
-    settings = ids.RealDomainSettings(seed=seed, dataset="lfw")
+    settings = ids.RealDomainSettings(seed=seed, dataset="lfw", priors=RealPriors(pose_scale=pose_scale))
     note = (
         "Simulated stand-in for LFW (synface.realdomain): rendered faces with simulated real-photo effects,\n"
         "not photographs. Layout and pairs.txt follow LFW View 2.\n"
     )
+    if pose_scale != 1.0:
+        note += f"Study variant: every photo's pose angles scaled by {pose_scale:g} (same people, images and pairs).\n"
     return _write_lfw(out, protocol, lambda keys: render_photos(settings, keys).images, note, progress)
 
 

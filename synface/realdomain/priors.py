@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from synface.errors import SynfaceError
 from synface.generator import lam
 
 # Scene types: probability, illuminant colour in camera RGB relative to daylight white balance
@@ -45,6 +46,14 @@ class RealPriors:
     expression_jitter: float = 0.25
     free_expression_std: float = 0.9
     detail_std: float = 0.12  # SH band 2 relative to ambient (synthetic: 0.08)
+    # Multiplies every drawn pose angle (after the caps): 0 gives frontal faces, 0.5 halves each angle.
+    # Only a study's variant of the stand-in LFW sets it (docs/training.md § Diagnostic studies); at 1
+    # the draws are exactly the unscaled ones, so the stand-in's images do not change.
+    pose_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        if not self.pose_scale >= 0:  # NaN fails too
+            raise SynfaceError(f"pose_scale must be a number >= 0, got {self.pose_scale!r}")
 
     def identity(self, rng: np.random.Generator) -> np.ndarray:
         """The 160 identity coefficients: the synthetic generator's N(0, I) prior, unchanged."""
@@ -54,7 +63,10 @@ class RealPriors:
         yaw_std = self.yaw_wide_std_deg if rng.random() < self.p_yaw_wide else self.yaw_core_std_deg
         stds = np.deg2rad([yaw_std, self.pitch_std_deg, self.roll_std_deg])
         limits = np.deg2rad([self.yaw_max_deg, self.pitch_max_deg, self.roll_max_deg])
-        return np.clip(rng.normal(0.0, stds), -limits, limits).astype(np.float32)
+        angles = np.clip(rng.normal(0.0, stds), -limits, limits)
+        if self.pose_scale != 1.0:  # at 1 the very same floats as before the scale existed
+            angles = angles * self.pose_scale
+        return angles.astype(np.float32)
 
     def expression(self, rng: np.random.Generator) -> np.ndarray:
         kind = EXPRESSION_KINDS[rng.choice(len(EXPRESSION_KINDS), p=_EXPRESSION_P)]
