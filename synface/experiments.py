@@ -12,6 +12,9 @@ Training sets are named in the paper's vocabulary and parsed here:
 Identity counts are the paper's, divided by `scale.identity_divisor` (images per identity
 unchanged), so every row keeps its paper name. Subsets of one (factor, IM) setting are
 views of one generated base set holding the largest width and depth asked for.
+
+The diagnostic studies (config `studies`, docs/training.md § Diagnostic studies) are expanded here
+into plain comparisons (`StudyDesign`); their training sets join the grid's runs.
 """
 
 from __future__ import annotations
@@ -117,6 +120,47 @@ class ReleasedCheckpoint(TypedDict):
     claimed: dict[str, float]  # the accuracy (%) it claims per test set
 
 
+class StudySide(TypedDict):
+    """One side of a study's comparison: a training set's models (every seed) on one test set."""
+
+    series: str  # what the study's figure calls it, e.g. "Mix_N_10 (domain mixup)"
+    train: str
+    test: str  # "lfw", "syn_lfw", or a study's variant of the stand-in LFW ("lfw_pose0.5")
+
+
+class StudyComparison(TypedDict):
+    """left − right at one level of the studied factor."""
+
+    level: str  # "1K", "0.5"
+    label: str
+    left: StudySide
+    right: StudySide
+    predicted: bool  # the comparison the prediction is about (predicted to turn ≥ 0)
+
+
+class StudyDesign(TypedDict):
+    """A diagnostic study as its job gets it (plain values): the config's text and its comparisons."""
+
+    study: str
+    claim: int
+    hypothesis: str
+    prediction: str
+    factor: str  # the varied factor as the turn line names it: "N", "k"
+    axis: str  # the figure's x axis
+    levels: list[str]  # in the order the prediction walks them (N rising, k falling)
+    ticks: list[str]  # the figure's tick label of each level
+    reference: StudySide | None  # drawn as a band (the synthetic set alone)
+    comparisons: list[StudyComparison]
+
+
+STUDY_RESULTS = "results/studies"  # {study}.csv, {study}.json, {study}.png and the variants' metrics/
+
+
+def pose_test_set(k: float) -> str:
+    """The stand-in LFW with its pose spread scaled by k: "lfw" itself at 1, else "lfw_pose0.5" etc."""
+    return "lfw" if k == 1 else f"lfw_pose{k:g}"
+
+
 def claimed_lfw(path: str) -> float | None:
     """The LFW accuracy (%) an official release name states, e.g. model_10k_50_idmix_9197.pth.tar -> 91.97."""
     m = _CLAIMED_LFW.search(Path(path).name)
@@ -141,6 +185,8 @@ class Experiments:
         # imported benchmark packs exist in the paper world only (rules/real_paper.smk imports them)
         imports = config.get("imports", {}) if config["world"] == "paper" else {}
         self.benchmarks: tuple[str, ...] = tuple(imports.get("benchmarks", {}))
+        self.pose_variants: dict[str, float] = {}  # stand-in LFW variants a study evaluates on: name -> k
+        self.studies: dict[str, StudyDesign] = self._studies(config.get("studies") or {})
         self.training_sets = {name: self.parse(name) for name in self._training_set_names()}
         self.base_sets = self._base_sets()
         self._check_dev_split()
@@ -191,7 +237,82 @@ class Experiments:
                     raise SynfaceError(f"experiments.{table}: row {row} has no 'train' key")
                 if row["train"] not in names:
                     names.append(row["train"])
-        return names
+        return unique([*names, *(train for train, _ in self._study_evaluations())])
+
+    def _studies(self, studies: Mapping[str, Any]) -> dict[str, StudyDesign]:
+        """The configured studies as comparisons; light_vs_pose needs the stand-in LFW (embedded world)."""
+        designs = {}
+        if "dm_real_identities" in studies:
+            designs["dm_real_identities"] = self._dm_real_identities(studies["dm_real_identities"])
+        if "light_vs_pose" in studies and self.config["world"] == "embedded":
+            designs["light_vs_pose"] = self._light_vs_pose(studies["light_vs_pose"])
+        return designs
+
+    @staticmethod
+    def _design(name: str, study: Mapping[str, Any], **design: Any) -> StudyDesign:
+        text = {key: study[key] for key in ("claim", "hypothesis", "prediction")}
+        return StudyDesign(study=name, **text, **design)  # type: ignore[typeddict-item]
+
+    def _dm_real_identities(self, study: Mapping[str, Any]) -> StudyDesign:
+        """Claim 8: Mix_N_S − the synthetic set alone (the prediction's) and Mix_N_S − Real_N_S, per N."""
+        where = "studies.dm_real_identities"
+        reference, depth = study["reference"], int(study["images_per_identity"])
+        if reference != self.mix_synthetic:
+            raise SynfaceError(
+                f"{where}.reference: {reference} is not domain_mixup.synthetic ({self.mix_synthetic}), "
+                "the set every Mix_N_S mixes with"
+            )
+        ref = StudySide(series=f"{reference} alone", train=reference, test="lfw")
+        comparisons, ticks = [], []
+        for n in study["real_identities"]:
+            mix = StudySide(series=f"Mix_N_{depth} (domain mixup)", train=f"Mix_{n}_{depth}", test="lfw")
+            real = StudySide(series=f"Real_N_{depth}", train=f"Real_{n}_{depth}", test="lfw")
+            comparisons += [
+                StudyComparison(level=n, label=f"{mix['train']} vs {reference}", left=mix, right=ref, predicted=True),
+                StudyComparison(
+                    level=n, label=f"{mix['train']} vs {real['train']}", left=mix, right=real, predicted=False
+                ),
+            ]
+            ticks.append(f"{n}\n({self.scaled(paper_count(n), f'{where}: {n}')} people)")
+        return self._design(
+            "dm_real_identities",
+            study,
+            factor="N",
+            axis=f"real identities N of Real_N_{depth} and Mix_N_{depth} (paper count; people at this scale)",
+            levels=list(study["real_identities"]),
+            ticks=ticks,
+            reference=ref,
+            comparisons=comparisons,
+        )
+
+    def _light_vs_pose(self, study: Mapping[str, Any]) -> StudyDesign:
+        """Claim 7: the illumination-varied set − the pose-varied set on the stand-in LFW at each pose scale k."""
+        left, right = study["left"], study["right"]
+        comparisons = []
+        for k in study["pose_scales"]:
+            test = pose_test_set(k)
+            if test != "lfw":
+                self.pose_variants[test] = float(k)
+            comparisons.append(
+                StudyComparison(
+                    level=f"{k:g}",
+                    label=f"{left} vs {right} on {test}",
+                    left=StudySide(series=left, train=left, test=test),
+                    right=StudySide(series=right, train=right, test=test),
+                    predicted=True,
+                )
+            )
+        levels = [f"{k:g}" for k in study["pose_scales"]]
+        return self._design(
+            "light_vs_pose",
+            study,
+            factor="k",
+            axis="pose spread of the stand-in LFW, k (angles × k; 1: the test set, 0: frontal faces)",
+            levels=levels,
+            ticks=levels,
+            reference=None,
+            comparisons=comparisons,
+        )
 
     def _base_sets(self) -> dict[str, BaseSet]:
         sizes: dict[tuple[str, bool], tuple[int, int]] = {}
@@ -432,15 +553,67 @@ class Experiments:
         """Every (training set, seed, test set) evaluation some table needs, without repeats."""
         return evaluations(grid_rows(self.grid()), self.seeds)
 
+    def _study_evaluations(self, study: str | None = None) -> list[tuple[str, str]]:
+        """Every (training set, test set) that one study (None: every study) reads, without repeats."""
+        designs = self.studies.values() if study is None else [self.studies[study]]
+        pairs = []
+        for design in designs:
+            sides = [side for c in design["comparisons"] for side in (c["left"], c["right"])]
+            sides += [design["reference"]] if design["reference"] is not None else []
+            pairs += [(side["train"], side["test"]) for side in sides]
+        return list(dict.fromkeys(pairs))
+
+    def study_metrics_files(self, study: str | None = None) -> list[str]:
+        """The metrics files one study (None: every study) reads, over the seeds."""
+        return unique(
+            study_metrics_path(train, seed, test)
+            for train, test in self._study_evaluations(study)
+            for seed in self.seeds
+        )
+
+    def study_grid_metrics(self) -> list[str]:
+        """The studies' metrics files on the grid's own test sets (the `evaluate` rule's), the tables' excepted."""
+        tables = set(self.metrics_files())
+        return [f for f in self.study_metrics_files() if f.startswith("results/metrics/") and f not in tables]
+
+    def study_variant_sets(self) -> list[str]:
+        """The training sets a study evaluates on a variant of the stand-in LFW."""
+        return unique(train for train, test in self._study_evaluations() if test in self.pose_variants)
+
+    def study_variant_metrics(self) -> list[str]:
+        """Every metrics file on a study's variant of the stand-in LFW: each model that a study
+        evaluates on one is evaluated on all of them (one job per model, as for the test sets)."""
+        return [
+            study_metrics_path(train, seed, test)
+            for train in self.study_variant_sets()
+            for seed in self.seeds
+            for test in self.pose_variants
+        ]
+
+    def pose_variant_settings(self, test_set: str) -> dict[str, Any]:
+        """`write_standin_lfw` keyword arguments of a study's variant: the test set's protocol, its pose scale."""
+        p = self.config["test_sets"]
+        return {
+            "n_people": int(p["people"]),
+            "folds": int(p["folds"]),
+            "pairs_per_fold": int(p["pairs_per_fold"]),
+            "seed": int(p["seed"]),
+            "pose_scale": self.pose_variants[test_set],
+        }
+
+    def study_targets(self) -> list[str]:
+        """Every study's table, verdict and figure (`snakemake studies`)."""
+        return [f"{STUDY_RESULTS}/{study}.{ext}" for study in self.studies for ext in ("csv", "json", "png")]
+
 
 def evaluations(rows: Iterable[TableRow], seeds: Sequence[int]) -> list[tuple[str, int, str]]:
     """Every (training set, seed, test set) evaluation that table rows read, without repeats."""
     return list(dict.fromkeys((row["train"], seed, test) for row in rows for test in row["test"] for seed in seeds))
 
 
-# Mappings an overlay replaces whole instead of merging into: the grid of tables and the tuning
-# study's candidates (a table or a candidate the overlay leaves out is not run).
-REPLACED_BY_OVERLAYS = (("experiments",), ("tuning", "candidates"))
+# Mappings an overlay replaces whole instead of merging into: the grid of tables, the tuning
+# study's candidates and the diagnostic studies (a table, candidate or study the overlay leaves out is not run).
+REPLACED_BY_OVERLAYS = (("experiments",), ("tuning", "candidates"), ("studies",))
 
 
 def overlay_grid(config: MutableMapping[str, Any], overlay_files: Iterable[str | os.PathLike[str]]) -> None:
@@ -546,6 +719,18 @@ def model_path(training_set: str, seed: int) -> str:
 def steps_path(training_set: str, seed: int) -> str:
     """The per-step training losses of one run (the training curves figure reads them)."""
     return f"{run_folder(training_set, seed)}/steps.csv"
+
+
+def study_metrics_path(training_set: str, seed: int | str, test_set: str) -> str:
+    """A study's metrics file: the grid's on a grid test set, else under results/studies/metrics/."""
+    if test_set in (*TEST_SETS, *BENCHMARKS):
+        return metrics_path(training_set, seed, test_set)
+    return f"{STUDY_RESULTS}/metrics/{training_set}/seed{seed}/{test_set}.json"
+
+
+def pose_variant_path(test_set: str) -> str:
+    """A study's variant of the stand-in LFW, imported like the test set: data/studies/lfw_pose0.5."""
+    return f"data/studies/{test_set}"
 
 
 REAL_TRAIN = "data/real/real_train"  # stand-in or imported CASIA-WebFace

@@ -97,16 +97,19 @@ def test_dvc_yaml_owns_each_path_once_and_no_paper_target_reads_another(name):
     tuning = set(TUNING_RESULTS.values()) if config["world"] == "embedded" else set()
     views = {table_view_path(t) for t in manifest | tuning if t.endswith(".csv")}
     per_run = {"results/metrics", "results/features"}  # every seed's numbers, readable in a clone
+    studies = set(Experiments(config).study_targets())
+    views |= {table_view_path(t) for t in studies if t.endswith(".csv")}
+    per_run |= {"results/studies/metrics"} if studies and config["world"] == "embedded" else set()
     assert {path for path, flags in committed.items() if flags.get("cache") is False} == manifest | tuning | views | {
         REPORT
-    } | per_run
+    } | per_run | studies
 
 
 def test_each_stage_depends_on_the_code_it_runs_and_no_other():
     stages = dvc_stages(_config(), "config/config.yaml")["stages"]
     figures = {name for name, s in stages.items() if "synface/figures/style.py" in s["deps"]}
-    # the tuning study draws a figure too (its Snakemake call then redraws only that)
-    assert figures == {name for name in stages if name.startswith("figure_")} | {"tuning"}
+    # the tuning study and the diagnostic studies draw figures too (their Snakemake calls then redraw only those)
+    assert figures == {name for name in stages if name.startswith("figure_")} | {"tuning", "studies"}
     training = {name for name, s in stages.items() if "synface/train/loop.py" in s["deps"]}
     assert training == {"models", "tuning"}  # the tuning study trains its candidates
     assert "synface/generator/render.py" in stages["datasets"]["deps"]
@@ -226,6 +229,7 @@ def test_the_shipped_overlays_give_the_grids_they_gave_by_deep_merge(overlay):
     update_config(merged, _config(overlay))
     replaced = copy.deepcopy(merged)
     overlay_grid(replaced, [ROOT / overlay])
+    merged["studies"] = replaced["studies"]  # replaced by design (config/smoke.yaml: none); the grid is compared
     assert Experiments(replaced).training_sets == Experiments(merged).training_sets
     assert Experiments(replaced).tables == Experiments(merged).tables
 
