@@ -24,6 +24,7 @@ include: "rules/train.smk"
 include: "rules/tables.smk"
 include: "rules/figures.smk"
 include: "rules/released.smk"
+include: "rules/studies.smk"
 
 
 if config["world"] == "embedded":
@@ -31,14 +32,15 @@ if config["world"] == "embedded":
     include: "rules/tuning.smk"
 
 
-# Every paper target, the JSON of every accuracy that `dvc metrics show` reads, and the released
-# checkpoints' table where the config lists any.
+# Every paper target, the JSON of every accuracy that `dvc metrics show` reads, the released
+# checkpoints' table where the config lists any, and the diagnostic studies (rules/studies.smk).
 rule paper:
     default_target: True
     input:
         config["manifest"],
         "results/metrics.json",
         [RELEASED_TABLE] if RELEASED else [],
+        rules.studies.input,
 
 
 include: "rules/report.smk"

@@ -1,4 +1,6 @@
 # Helpers only: the software environment, the experiment grid and input functions.
+import re
+
 from synface.codedeps import code_files
 from synface.experiment_checks import check_experiments
 from synface.experiments import (
@@ -6,6 +8,7 @@ from synface.experiments import (
     REAL_TRAIN,
     RELEASED_TABLE,
     SPLITS,
+    STUDY_RESULTS,
     TEST_SETS,
     TUNING_RESULTS,
     Experiments,
@@ -13,8 +16,10 @@ from synface.experiments import (
     evaluation_set_path,
     metrics_path,
     model_path,
+    pose_variant_path,
     run_folder,
     steps_path,
+    study_metrics_path,
     synthetic_set_path,
     table_view_path,
     unique,
@@ -29,6 +34,8 @@ check_experiments(EXPERIMENTS)
 EVALUATED = EXPERIMENTS.evaluated_test_sets  # every model's test sets
 # external checkpoints, evaluated by rules/released.smk
 RELEASED = EXPERIMENTS.released_checkpoints()
+# the studies' stand-in LFW variants: name -> pose scale
+POSE_VARIANTS = EXPERIMENTS.pose_variants
 
 
 def code(script):
@@ -59,7 +66,9 @@ wildcard_constraints:
     train="|".join(EXPERIMENTS.training_sets),
     seed=r"\d+",
     table="|".join(EXPERIMENTS.tables),
-    folder="tables|tuning",
+    folder="tables|tuning|studies",
+    study="|".join(EXPERIMENTS.studies) or "none",
+    pose_variant="|".join(re.escape(v) for v in POSE_VARIANTS) or "none",
     name=r"\w+",
     shard=r"\d+",
 
@@ -137,6 +146,20 @@ def tuning_model(wildcards):
     return f"{run_folder(wildcards.train, wildcards.seed, wildcards.tuned)}/model.pt"
 
 
+def pose_variant_settings(wildcards):
+    """write_standin_lfw keyword arguments of a study's stand-in LFW variant."""
+    return EXPERIMENTS.pose_variant_settings(wildcards.pose_variant)
+
+
+def study_design(wildcards):
+    """A study's comparisons and text as plain values (its job's params)."""
+    return EXPERIMENTS.studies[wildcards.study]
+
+
+def study_metrics(wildcards):
+    return EXPERIMENTS.study_metrics_files(wildcards.study)
+
+
 def report_category(wildcards):
-    """A table view's report category: its results folder's name (Tables, Tuning)."""
+    """A table view's report category: its results folder's name (Tables, Tuning, Studies)."""
     return wildcards.folder.capitalize()

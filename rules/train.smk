@@ -56,6 +56,7 @@ rule models:
 rule metrics:
     input:
         EXPERIMENTS.metrics_files(),
+        EXPERIMENTS.study_grid_metrics(),  # the studies' runs on the test sets
 
 
 rule metrics_summary:

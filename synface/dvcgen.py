@@ -31,6 +31,7 @@ from synface.experiments import (
     RELEASED_TABLE,
     REPORT,
     SCHEMA,
+    STUDY_RESULTS,
     TEST_SETS,
     TUNING_METRICS,
     TUNING_MODELS,
@@ -39,6 +40,7 @@ from synface.experiments import (
     evaluation_set_path,
     load_config,
     model_folder,
+    pose_variant_path,
     steps_path,
     synthetic_set_path,
     table_view_path,
@@ -56,7 +58,8 @@ DAG = [
 ]
 SUMMARY = "results/metrics.json"
 FEATURES = "results/features/feature_distribution.json"
-DATASET_PARAMS = ["world", "scale", "generator", "real_domain", "test_sets", "experiments", "domain_mixup"]
+# `studies`: the diagnostic studies' training sets join the grid's
+DATASET_PARAMS = ["world", "scale", "generator", "real_domain", "test_sets", "experiments", "domain_mixup", "studies"]
 MODEL_PARAMS = [*DATASET_PARAMS, "seeds", "model", "training"]
 GRID_PARAMS = ["experiments", "seeds"]  # the tables' rows and the seeds
 # The config keys each paper target's rule passes its job as params (a dotted key: part of a section).
@@ -73,6 +76,9 @@ METRICS_RULES = ["evaluate", "feature_distribution"]
 # The dev split's evaluation sets, the candidates' runs and their scores on it, and the tables.
 TUNING_RULES = ["test_set_folder", "test_set", "train", "tuning_train", "tuning_evaluate", "tuning_table"]
 TUNING_PARAMS = [*MODEL_PARAMS, "tuning"]
+# The diagnostic studies: the stand-in LFW variants (rendered, imported, evaluated) and each study's outputs.
+STUDY_RULES = ["study_test_set_folder", "study_test_set", "study_evaluate", "study"]
+STUDY_PARAMS = ["studies", "test_sets", "seeds", "world"]  # the variants' protocol is the test sets'
 REPORT_RULES = ["table_view"]
 REPORT_PARAMS = ["world", "seeds"]  # the report's description names both
 CAPTIONS = "workflow/report"
@@ -87,7 +93,8 @@ TARGET_READS = {
 # Paper-world data the user imports and `dvc add`s (and the imported benchmarks, `imported`);
 # everywhere else every dataset is generated.
 IMPORTED = {"paper": [REAL_TRAIN, evaluation_set_path("lfw")]}
-_RULE = re.compile(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", re.MULTILINE | re.DOTALL)
+# a rule at the top level or in an `if` block (rules/studies.smk)
+_RULE = re.compile(r"^ *rule (\w+):\n(.*?)(?=^ *rule |\Z)", re.MULTILINE | re.DOTALL)
 _SCRIPT = re.compile(r"script:\s*\n\s*\"\.\./(workflow/scripts/\w+\.py)\"")
 
 
@@ -243,6 +250,9 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
             [*_cached([*dev, TUNING_MODELS, TUNING_METRICS]), *_committed(list(TUNING_RESULTS.values()))],
         )
         reported += TUNING_RESULTS.values()
+    if ex.studies:
+        stages["studies"] = _studies_stage(ex, configfile)
+        reported += ex.study_targets()
     stages["report"] = _report_stage(configfile, reported)
     return {"stages": stages, "plots": _plots(ex, config["manifest"])}
 
@@ -252,6 +262,24 @@ def _target_params(rule: str, name: str, ex: Experiments) -> list[str]:
     if rule in ("table", "figure_results") and name in ex.tables:
         return [f"experiments.{name}", "seeds", "world"]
     return TARGET_PARAMS[rule]
+
+
+def _studies_stage(ex: Experiments, configfile: str) -> dict[str, Any]:
+    """`snakemake studies`: the variants of the stand-in LFW (cached) and the models evaluated on them,
+    whose metrics (committed) and the metrics stage's make each study's table, verdict and figure."""
+    variants = [pose_variant_path(v) for v in ex.pose_variants]
+    return _stage(
+        ["studies"],
+        configfile,
+        stage_code(STUDY_RULES),
+        [*(model_folder(train) for train in ex.study_variant_sets()), "results/metrics"],
+        STUDY_PARAMS,
+        [
+            *_cached(variants),
+            *_committed([f"{STUDY_RESULTS}/metrics"] if variants else []),
+            *_committed(ex.study_targets()),
+        ],
+    )
 
 
 def _report_stage(configfile: str, reported: list[str]) -> dict[str, Any]:
