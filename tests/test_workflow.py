@@ -133,3 +133,24 @@ def test_a_world_sizes_its_jobs_in_config_resources(configfile):
     asked = load_config(ROOT / configfile, ROOT)["resources"]["train"]
     assert _planned_training_job("--configfile", configfile) == asked
     assert asked["gpu"] == 1
+
+
+def test_the_studies_target_plans_the_study_jobs_on_the_default_config():
+    """`snakemake studies`: the stand-in LFW variants (rendered, imported, each study model evaluated on
+    them), the studies' training runs like any grid row (every seed), and one job per study."""
+    run = _snakemake("studies", "--dry-run", "--forceall", "--quiet", "rules")
+    assert run.returncode == 0, run.stderr
+    fields = [line.split() for line in run.stdout.split("Job stats:", 1)[1].splitlines()]
+    counts = {f[0]: int(f[1]) for f in fields if len(f) == 2 and f[1].isdigit()}
+    studies = ["Syn_10K_50_IM", *(f"{kind}_{n}_10" for n in ("1K", "2K", "5K", "10K") for kind in ("Real", "Mix"))]
+    studies += ["Syn_5K_50_illumination", "Syn_5K_50_pose"]
+    seeds = len(load_config(ROOT / "config/config.yaml", ROOT)["seeds"])
+    assert counts == counts | {
+        "study_test_set_folder": 2,  # k = 0.5 and 0 (k = 1 is the test set itself)
+        "study_test_set": 2,
+        "study_evaluate": 2 * seeds,  # the illumination and pose models, every seed
+        "study": 2,
+        "studies": 1,
+        "train": len(studies) * seeds,
+        "evaluate": len(studies) * seeds,
+    }
