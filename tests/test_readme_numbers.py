@@ -10,6 +10,7 @@ the convergence table. After a regeneration, a text that still shows the old num
 from __future__ import annotations
 
 import csv
+import json
 import re
 from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
@@ -231,3 +232,51 @@ def test_the_final_loss_count():
     rows = {row["train"]: row for row in _rows("results/tables/final_loss.csv")}
     not_flat = sum(row["flat"] == "False" for row in rows.values())
     assert f"flags {not_flat} of {len(rows)} training sets" in _flat(TRAINING)
+
+
+# ---------------------------------------------------------------- the diagnostic studies
+
+STUDIES = ("dm_real_identities", "light_vs_pose")
+
+
+def _study_numbers() -> set[str]:
+    """Every accuracy, Δ and interval bound of the committed studies, as the CSVs write them."""
+    columns = ("left_accuracy", "right_accuracy", "delta", "ci_low", "ci_high")
+    rows = [row for study in STUDIES for row in _rows(f"results/studies/{study}.csv")]
+    return {f"{float(row[c]):+.2f}".lstrip("+") for row in rows for c in columns}
+
+
+def _study_texts() -> list[str]:
+    readme = _section(README, "### Why two claims are contradicted: the diagnostic studies")
+    return [readme, TRAINING.split("### What the studies found", 1)[1]]
+
+
+def test_the_study_table_is_the_committed_studies():
+    quoted = _table_after(TRAINING, "checks this table against results/studies/*.csv")
+    predicted = [
+        row for study in STUDIES for row in _rows(f"results/studies/{study}.csv") if row["predicted"] == "True"
+    ]
+    assert len(quoted) == len(predicted)
+    for cells, row in zip(quoted, predicted, strict=True):
+        delta = f"{float(row['delta']):+.2f} [{float(row['ci_low']):+.2f}, {float(row['ci_high']):+.2f}]"
+        expected = [f"{row['study']} ({row['claim']})", row["level"], row["left_accuracy"], row["right_accuracy"]]
+        assert cells[:4] == expected
+        assert [_flat(cells[4]), cells[5]] == [delta, row["outcome"]]
+
+
+def test_every_number_the_study_texts_quote_is_a_committed_one():
+    numbers = _study_numbers()
+    for text in _study_texts():
+        quoted = [n for n in NUMBER.findall(_flat(text)) if not re.fullmatch(r"[+-]?0\.5", n)]  # k = 0.5
+        missing = [n for n in quoted if n.lstrip("+") not in numbers]
+        assert not missing, f"{missing} are in no results/studies/*.csv"
+
+
+@pytest.mark.parametrize("study", STUDIES)
+def test_whether_each_prediction_held_is_the_committed_verdict(study):
+    verdict = json.loads((ROOT / f"results/studies/{study}.json").read_text(encoding="utf-8"))
+    claim = f"Claim {verdict['claim']}"
+    said = {"yes": "the prediction held", "no": "the prediction failed"}[verdict["prediction_held"]]
+    for text in _study_texts():
+        paragraph = _flat(text).split(f"{claim}", 1)[1].split("* ", 1)[0]
+        assert said in paragraph, f"{study}: the text does not say {said!r}"
