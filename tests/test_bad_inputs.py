@@ -53,6 +53,7 @@ def _grid(*names: str) -> dict:
     config = copy.deepcopy(DEFAULT)
     config["experiments"] = {"width_depth": [{"row": "x", "train": name} for name in names]}
     config["feature_distribution"]["sets"] = []
+    config["studies"] = {}
     config["manifest"] = []
     return config
 
