@@ -1,7 +1,7 @@
 # synface: the SynFace paper (ICCV 2021) as one DAG. Default target: every paper target.
 from snakemake.utils import min_version, validate
 
-from synface.experiments import overlay_grid
+from synface.config import overlay_grid
 
 min_version("9.0")
 
@@ -37,9 +37,9 @@ if config["world"] == "embedded":
 rule paper:
     default_target: True
     input:
-        config["manifest"],
-        "results/metrics.json",
-        [RELEASED_TABLE] if RELEASED else [],
+        EXPERIMENTS.manifest,
+        in_world(SUMMARY, WORLD),
+        [in_world(RELEASED_TABLE, WORLD)] if RELEASED else [],
         rules.studies.input,
 
 

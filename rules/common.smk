@@ -3,33 +3,43 @@ import re
 
 from synface.codedeps import code_files
 from synface.experiment_checks import check_experiments
-from synface.experiments import (
-    CHOSEN,
-    REAL_TRAIN,
+from synface.experiments import Experiments, unique
+from synface.layout import (
+    FEATURES,
     RELEASED_TABLE,
-    SPLITS,
-    STUDY_RESULTS,
-    TEST_SETS,
+    SUMMARY,
     TUNING_RESULTS,
-    Experiments,
     dev_metrics_path,
     evaluation_set_path,
+    figure_path,
+    in_world,
+    lfw_layout_path,
     metrics_path,
     model_path,
+    pose_variant_layout_path,
     pose_variant_path,
-    run_folder,
+    real_train_path,
+    real_train_shard_path,
+    results_file,
+    run_files,
     steps_path,
     study_metrics_path,
+    study_path,
     synthetic_set_path,
+    synthetic_shard_path,
+    table_path,
     table_view_path,
-    unique,
 )
+from synface.naming import CHOSEN, SPLITS, TEST_SETS
 
 
 conda: "../workflow/envs/synface.yaml"
 
 
 EXPERIMENTS = Experiments(config)
+WORLD = (
+    EXPERIMENTS.world
+)  # the world's files live apart from the default world's (synface.layout)
 check_experiments(EXPERIMENTS)
 EVALUATED = EXPERIMENTS.evaluated_test_sets  # every model's test sets
 # external checkpoints, evaluated by rules/released.smk
@@ -79,17 +89,17 @@ def synthetic_settings(wildcards):
 
 
 def synthetic_shards(wildcards):
-    return expand(
-        "work/shards/synthetic/{base}/{shard}",
-        base=wildcards.base,
-        shard=range(config["generator"]["shards"]),
-    )
+    return [
+        synthetic_shard_path(wildcards.base, shard, WORLD)
+        for shard in range(config["generator"]["shards"])
+    ]
 
 
 def real_train_shards(wildcards):
-    return expand(
-        "work/shards/real_train/{shard}", shard=range(config["real_domain"]["shards"])
-    )
+    return [
+        real_train_shard_path(shard, WORLD)
+        for shard in range(config["real_domain"]["shards"])
+    ]
 
 
 def training_inputs(wildcards):
@@ -117,7 +127,7 @@ def table_rows(wildcards):
 # The training curves figure: per table, each of its training sets' steps files over seeds.
 TRAINING_CURVES = {
     table: {
-        train: [steps_path(train, seed) for seed in EXPERIMENTS.seeds]
+        train: [steps_path(train, seed, WORLD) for seed in EXPERIMENTS.seeds]
         for train in unique(row["train"] for row in rows)
     }
     for table, rows in EXPERIMENTS.tables.items()
@@ -143,7 +153,7 @@ def tuning_settings(wildcards):
 
 def tuning_model(wildcards):
     """A tuning run's model: the grid's own for the chosen settings."""
-    return f"{run_folder(wildcards.train, wildcards.seed, wildcards.tuned)}/model.pt"
+    return run_files(wildcards.train, wildcards.seed, wildcards.tuned)["model"]
 
 
 def pose_variant_settings(wildcards):

@@ -7,7 +7,7 @@ rule synthetic_shard:
     input:
         code=code("synthetic_shard"),
     output:
-        temp(directory("work/shards/synthetic/{base}/{shard}")),
+        temp(directory(synthetic_shard_path("{base}", "{shard}", WORLD))),
     log:
         "logs/data/synthetic/{base}/{shard}.log",
     benchmark:
@@ -29,7 +29,7 @@ rule synthetic_set:
         shards=synthetic_shards,
         code=code("merge_shards"),
     output:
-        directory(synthetic_set_path("{base}")),
+        directory(synthetic_set_path("{base}", WORLD)),
     log:
         "logs/data/synthetic/{base}.log",
     benchmark:
@@ -47,7 +47,7 @@ rule test_set_folder:
     input:
         code=code("test_set_folder"),
     output:
-        temp(directory("work/lfw_layout/{split}/{generated_test_set}")),
+        temp(directory(lfw_layout_path("{split}", "{generated_test_set}", WORLD))),
     log:
         "logs/data/{split}/{generated_test_set}_layout.log",
     benchmark:
@@ -65,10 +65,10 @@ rule test_set_folder:
 
 rule test_set:
     input:
-        "work/lfw_layout/{split}/{generated_test_set}",
+        lfw_layout_path("{split}", "{generated_test_set}", WORLD),
         code=code("import_lfw"),
     output:
-        directory("data/{split}/{generated_test_set}"),
+        directory(evaluation_set_path("{generated_test_set}", "{split}", WORLD)),
     log:
         "logs/data/{split}/{generated_test_set}.log",
     benchmark:

@@ -3,7 +3,7 @@ rule figure_identity_mixup:
         code=code("figure_identity_mixup"),
     output:
         report(
-            "results/figures/identity_mixup.png",
+            figure_path("identity_mixup", WORLD),
             caption="../workflow/report/identity_mixup.rst",
             category="Generator",
         ),
@@ -27,7 +27,7 @@ rule figure_factor_variation:
         code=code("figure_factor_variation"),
     output:
         report(
-            "results/figures/factor_variation.png",
+            figure_path("factor_variation", WORLD),
             caption="../workflow/report/factor_variation.rst",
             category="Generator",
         ),
@@ -51,7 +51,7 @@ rule figure_samples:
         code=code("figure_samples"),
     output:
         report(
-            "results/figures/samples.png",
+            figure_path("samples", WORLD),
             caption="../workflow/report/samples.rst",
             category="Data",
         ),
@@ -76,7 +76,7 @@ rule figure_results:
         code=code("figure_results"),
     output:
         report(
-            "results/figures/{table,width_depth|domain_mixup|attributes}.png",
+            figure_path("{table,width_depth|domain_mixup|attributes}", WORLD),
             caption="../workflow/report/results_figure.rst",
             category="Figures",
             subcategory="{table}",
@@ -100,11 +100,11 @@ rule figure_results:
 
 rule figure_feature_distribution:
     input:
-        "results/features/feature_distribution.json",
+        in_world(FEATURES, WORLD),
         code=code("figure_feature_distribution"),
     output:
         report(
-            "results/figures/feature_distribution.png",
+            figure_path("feature_distribution", WORLD),
             caption="../workflow/report/feature_distribution.rst",
             category="Figures",
             subcategory="feature_distribution",
@@ -130,7 +130,7 @@ rule figure_training_curves:
         code=code("figure_training_curves"),
     output:
         report(
-            "results/figures/training_curves.png",
+            figure_path("training_curves", WORLD),
             caption="../workflow/report/training_curves.rst",
             category="Figures",
             subcategory="training_curves",

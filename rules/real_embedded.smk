@@ -5,7 +5,7 @@ rule real_train_shard:
     input:
         code=code("real_train_shard"),
     output:
-        temp(directory("work/shards/real_train/{shard}")),
+        temp(directory(real_train_shard_path("{shard}", WORLD))),
     log:
         "logs/data/real_train/{shard}.log",
     benchmark:
@@ -28,7 +28,7 @@ rule real_train:
         shards=real_train_shards,
         code=code("merge_shards"),
     output:
-        directory(REAL_TRAIN),
+        directory(real_train_path(WORLD)),
     log:
         "logs/data/real_train.log",
     benchmark:

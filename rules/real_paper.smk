@@ -6,7 +6,7 @@ rule import_casia_webface:
         config["imports"]["casia_webface"],
         code=code("import_imagefolder"),
     output:
-        directory(REAL_TRAIN),
+        directory(real_train_path(WORLD)),
     log:
         "logs/data/real_train.log",
     benchmark:
@@ -28,7 +28,7 @@ rule import_lfw:
         pairs=config["imports"]["lfw_pairs"],
         code=code("import_real_lfw"),
     output:
-        directory(evaluation_set_path("lfw")),
+        directory(evaluation_set_path("lfw", world=WORLD)),
     log:
         "logs/data/lfw.log",
     benchmark:
@@ -50,7 +50,7 @@ rule import_benchmark:
         pack=lambda wildcards: config["imports"]["benchmarks"][wildcards.benchmark],
         code=code("import_bin"),
     output:
-        directory(evaluation_set_path("{benchmark}")),
+        directory(evaluation_set_path("{benchmark}", world=WORLD)),
     log:
         "logs/data/{benchmark}.log",
     benchmark:

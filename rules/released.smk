@@ -5,10 +5,13 @@
 rule released_checkpoints:
     input:
         checkpoints=[c["path"] for c in RELEASED],
-        datasets=[evaluation_set_path(t) for t in EXPERIMENTS.evaluated_test_sets],
+        datasets=[
+            evaluation_set_path(t, world=WORLD)
+            for t in EXPERIMENTS.evaluated_test_sets
+        ],
         code=code("released_checkpoints"),
     output:
-        RELEASED_TABLE,
+        in_world(RELEASED_TABLE, WORLD),
     log:
         "logs/tables/released_checkpoints.log",
     benchmark:

@@ -4,11 +4,11 @@
 
 rule table_view:
     input:
-        csv="results/{folder}/{name}.csv",
+        csv=results_file("{folder}", "{name}", ".csv", WORLD),
         code=code("table_view"),
     output:
         report(
-            "results/report/{folder}/{name}.html",
+            table_view_path(results_file("{folder}", "{name}", ".csv"), WORLD),
             caption="../workflow/report/table_view.rst",
             category=report_category,
             subcategory="{name}",
@@ -31,4 +31,4 @@ REPORTED = [*rules.paper.input, *(rules.tuning.input if EXPERIMENTS.tuning else 
 rule report_contents:
     input:
         REPORTED,
-        [table_view_path(t) for t in REPORTED if t.endswith(".csv")],
+        [table_view_path(t, WORLD) for t in REPORTED if t.endswith(".csv")],

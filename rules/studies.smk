@@ -7,7 +7,7 @@ if POSE_VARIANTS:
         input:
             code=code("study_test_set_folder"),
         output:
-            temp(directory("work/lfw_layout/studies/{pose_variant}")),
+            temp(directory(pose_variant_layout_path("{pose_variant}", WORLD))),
         log:
             "logs/studies/data/{pose_variant}_layout.log",
         benchmark:
@@ -24,10 +24,10 @@ if POSE_VARIANTS:
 
     rule study_test_set:
         input:
-            "work/lfw_layout/studies/{pose_variant}",
+            pose_variant_layout_path("{pose_variant}", WORLD),
             code=code("import_lfw"),
         output:
-            directory(pose_variant_path("{pose_variant}")),
+            directory(pose_variant_path("{pose_variant}", WORLD)),
         log:
             "logs/studies/data/{pose_variant}.log",
         benchmark:
@@ -43,12 +43,12 @@ if POSE_VARIANTS:
     # One job per model over every variant, as `evaluate` over the test sets.
     rule study_evaluate:
         input:
-            model="models/{train}/seed{seed}/model.pt",
-            datasets=[pose_variant_path(test_set) for test_set in POSE_VARIANTS],
+            model=model_path("{train}", "{seed}", WORLD),
+            datasets=[pose_variant_path(test_set, WORLD) for test_set in POSE_VARIANTS],
             code=code("evaluate"),
         output:
             [
-                study_metrics_path("{train}", "{seed}", test_set)
+                study_metrics_path("{train}", "{seed}", test_set, WORLD)
                 for test_set in POSE_VARIANTS
             ],
         log:
@@ -71,10 +71,10 @@ rule study:
         metrics=study_metrics,
         code=code("study"),
     output:
-        table=f"{STUDY_RESULTS}/{{study}}.csv",
-        verdict=f"{STUDY_RESULTS}/{{study}}.json",
+        table=study_path("{study}", ".csv", WORLD),
+        verdict=study_path("{study}", ".json", WORLD),
         figure=report(
-            f"{STUDY_RESULTS}/{{study}}.png",
+            study_path("{study}", ".png", WORLD),
             caption="../workflow/report/study_figure.rst",
             category="Studies",
             subcategory="{study}",

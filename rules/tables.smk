@@ -6,7 +6,7 @@ rule table:
         metrics=table_metrics,
         code=code("table"),
     output:
-        "results/tables/{table}.csv",
+        table_path("{table}", WORLD),
     log:
         "logs/tables/{table}.log",
     benchmark:
@@ -27,10 +27,10 @@ rule table:
 rule claims:
     input:
         metrics=EXPERIMENTS.metrics_files(),
-        features="results/features/feature_distribution.json",
+        features=in_world(FEATURES, WORLD),
         code=code("claims"),
     output:
-        "results/tables/claims.csv",
+        table_path("claims", WORLD),
     log:
         "logs/tables/claims.log",
     benchmark:
@@ -55,7 +55,7 @@ rule final_loss:
         training_curve_files,
         code=code("final_loss"),
     output:
-        "results/tables/final_loss.csv",
+        table_path("final_loss", WORLD),
     log:
         "logs/tables/final_loss.log",
     benchmark:

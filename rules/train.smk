@@ -6,9 +6,7 @@ rule train:
         unpack(training_inputs),
         code=code("train"),
     output:
-        model="models/{train}/seed{seed}/model.pt",
-        log="models/{train}/seed{seed}/log.csv",
-        steps="models/{train}/seed{seed}/steps.csv",
+        **run_files("{train}", "{seed}", world=WORLD),
     log:
         "logs/train/{train}/seed{seed}.log",
     benchmark:
@@ -28,11 +26,11 @@ rule train:
 # benchmarks): Snakemake outputs cannot follow which test sets the tables read for each training set.
 rule evaluate:
     input:
-        model="models/{train}/seed{seed}/model.pt",
-        datasets=[evaluation_set_path(test_set) for test_set in EVALUATED],
+        model=model_path("{train}", "{seed}", WORLD),
+        datasets=[evaluation_set_path(test_set, world=WORLD) for test_set in EVALUATED],
         code=code("evaluate"),
     output:
-        [metrics_path("{train}", "{seed}", test_set) for test_set in EVALUATED],
+        [metrics_path("{train}", "{seed}", test_set, WORLD) for test_set in EVALUATED],
     log:
         "logs/evaluate/{train}/seed{seed}.log",
     benchmark:
@@ -64,7 +62,7 @@ rule metrics_summary:
         metrics=EXPERIMENTS.metrics_files(),
         code=code("metrics_summary"),
     output:
-        "results/metrics.json",
+        in_world(SUMMARY, WORLD),
     log:
         "logs/metrics_summary.log",
     benchmark:
@@ -84,14 +82,14 @@ rule metrics_summary:
 rule feature_distribution:
     input:
         observers=[
-            model_path(config["feature_distribution"]["observer"], seed)
+            model_path(config["feature_distribution"]["observer"], seed, WORLD)
             for seed in EXPERIMENTS.seeds
         ],
         datasets=[s["dataset"] for s in EXPERIMENTS.feature_sets()],
         metrics=EXPERIMENTS.metrics_files(),
         code=code("feature_distribution"),
     output:
-        "results/features/feature_distribution.json",
+        in_world(FEATURES, WORLD),
     log:
         "logs/feature_distribution.log",
     benchmark:

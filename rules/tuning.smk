@@ -1,6 +1,5 @@
 # The tuning study (embedded world): candidate training settings scored on the dev split, and the
 # chosen settings at twice their length (the convergence check). Never reads a test set.
-TUNING_RUN = run_folder("{train}", "{seed}", "{candidate}")
 
 
 rule tuning_train:
@@ -8,9 +7,7 @@ rule tuning_train:
         unpack(training_inputs),
         code=code("train"),
     output:
-        model=f"{TUNING_RUN}/model.pt",
-        log=f"{TUNING_RUN}/log.csv",
-        steps=f"{TUNING_RUN}/steps.csv",
+        **run_files("{train}", "{seed}", "{candidate}"),
     log:
         "logs/tuning/train/{candidate}/{train}/seed{seed}.log",
     benchmark:

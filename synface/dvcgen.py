@@ -25,28 +25,26 @@ from typing import Any
 import yaml
 
 from synface.codedeps import ROOT, code_files
-from synface.experiments import (
-    CONFIG,
+from synface.config import CONFIG, SCHEMA, load_config
+from synface.experiments import Experiments
+from synface.io.atomic import write_text
+from synface.io.yamlfile import read_yaml
+from synface.layout import (
     REAL_TRAIN,
     RELEASED_TABLE,
     REPORT,
-    SCHEMA,
     STUDY_RESULTS,
-    TEST_SETS,
     TUNING_METRICS,
     TUNING_MODELS,
     TUNING_RESULTS,
-    Experiments,
     evaluation_set_path,
-    load_config,
     model_folder,
     pose_variant_path,
     steps_path,
     synthetic_set_path,
     table_view_path,
 )
-from synface.io.atomic import write_text
-from synface.io.yamlfile import read_yaml
+from synface.naming import TEST_SETS
 
 # Every stage's DAG: the Snakefile, the helpers rules/common.smk defines it with, and the schema.
 DAG = [

@@ -1,95 +1,48 @@
 """The paper's experiment grid, derived once from config: datasets, runs, metrics, rows.
 
-Training sets are named in the paper's vocabulary and parsed here:
-
-    Real              all of the (stand-in) CASIA-WebFace
-    Real_1K_10        its first 1K identities x first 10 images (Real_N_S)
-    Syn_10K_50        synthetic, no identity mixup, every factor drawn per image
-    Syn_10K_50_IM     ... with identity mixup
-    Syn_5K_50_pose    only pose drawn per image (attribute analysis); `_IM` may follow
-    Mix_1K_10         the config's DM synthetic set + Real_1K_10 by domain mixup
-
-Identity counts are the paper's, divided by `scale.identity_divisor` (images per identity
-unchanged), so every row keeps its paper name. Subsets of one (factor, IM) setting are
-views of one generated base set holding the largest width and depth asked for.
-
-The diagnostic studies (config `studies`, docs/training.md § Diagnostic studies) are expanded here
-into plain comparisons (`StudyDesign`); their training sets join the grid's runs.
+Every job of the DAG is read off `Experiments`: the training sets its tables, Fig. 4, the tuning
+study and the diagnostic studies name (parsed by `synface.naming`), the generated base sets they
+are views of, every run and evaluation, and the files each reads and writes (`synface.layout`, in
+the config's world). The diagnostic studies (config `studies`, docs/training.md § Diagnostic
+studies) are expanded here into plain comparisons (`StudyDesign`); their training sets join the
+grid's runs.
 """
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Iterable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypedDict
 
 from synface.errors import SynfaceError
-from synface.io.yamlfile import read_yaml
+from synface.layout import (
+    dev_metrics_path,
+    in_world,
+    metrics_path,
+    model_path,
+    real_train_path,
+    run_files,
+    study_metrics_path,
+    study_path,
+    synthetic_set_path,
+)
+from synface.naming import (
+    CHOSEN,
+    DOUBLED,
+    TABLES,
+    TEST_SETS,
+    BaseSet,
+    TrainingSet,
+    claimed_lfw,
+    paper_count,
+    parse_training_set,
+    pose_test_set,
+    scaled,
+)
 
-TABLES = ("cross_domain", "width_depth", "domain_mixup", "attributes")  # the schema's; results/tables/{table}.csv
-TEST_SETS = ("lfw", "syn_lfw")
-# Further benchmarks (the schema's), paper world: insightface verification packs imported from
-# `imports.benchmarks` (CFP-FP 7,000 pairs; AgeDB-30, CALFW and CPLFW 6,000 each; 10 folds).
-BENCHMARKS = ("cfp_fp", "agedb_30", "calfw", "cplfw")
-RELEASED_TABLE = "results/tables/released_checkpoints.csv"  # the official checkpoints, evaluated
 OFFICIAL_EMBEDDING = 512  # LResNet50E-IR's, the released checkpoints' default
-# The official release names end in the LFW accuracy the file claims: _9197.pth.tar (91.97 %) or
-# model_best_..._0.9765.pth.tar (97.65 %).
-_CLAIMED_LFW = re.compile(r"_(?:0\.(\d{4})|(\d{4}))\.pth(?:\.tar)?$")
-SPLITS = ("test", "dev")  # generated evaluation sets: the test sets, and the dev split to choose settings on
 # The `training` keys a run reads (TrainConfig fields of the same names).
 TRAINING_KEYS = ("head", "scale", "margin", "epochs", "min_steps", "warmup", "batch", "lr")
-CHOSEN, DOUBLED = "chosen", "chosen_x2"  # tuning: the `training` section, and it at twice its length
-_COUNT = r"(\d+(?:\.\d+)?K?)"
-_SYN = re.compile(rf"^Syn_{_COUNT}_(\d+)(?:_(none|expression|illumination|pose))?(_IM)?$")
-_REAL = re.compile(rf"^Real(?:_{_COUNT}_(\d+))?$")
-_MIX = re.compile(rf"^Mix_{_COUNT}_(\d+)$")
-
-
-def paper_count(text: str) -> int:
-    """'10K' -> 10000, '2' -> 2."""
-    return round(float(text[:-1]) * 1000) if text.endswith("K") else int(text)
-
-
-@dataclass(frozen=True)
-class BaseSet:
-    """A generated synthetic set; the paper's Syn_N_S of the same setting are views of it."""
-
-    factor: str
-    identity_mixup: bool
-    n_ids: int
-    per_id: int
-
-    @property
-    def name(self) -> str:
-        return f"{self.factor}_{'im' if self.identity_mixup else 'noim'}"
-
-
-@dataclass(frozen=True)
-class TrainingSet:
-    """One training set of the paper: synthetic, real, or both under domain mixup."""
-
-    name: str
-    kind: str  # "Syn", "Real" or "Mix" (the name's first part)
-    width: int | None  # the paper's identity count N of Syn_N_S, Real_N_S, Mix_N_S (unscaled); None: all real data
-    depth: int | None  # the paper's images per identity S
-    syn_setting: tuple[str, bool] | None  # (factor, identity_mixup) of the base set
-    syn_subset: tuple[int, int] | None  # scaled (N, S)
-    real_subset: tuple[int, int] | None  # scaled (N, S); None with uses_real = all real data
-    uses_real: bool
-
-    @property
-    def identity_mixup(self) -> bool:
-        """The synthetic part was generated with IM (Syn_..._IM, and Mix_ with an IM set)."""
-        return self.syn_setting is not None and self.syn_setting[1]
-
-    @property
-    def factor(self) -> str | None:
-        """What varies within a synthetic identity ("all", "none", "pose", ...); None for real data."""
-        return None if self.syn_setting is None else self.syn_setting[0]
 
 
 class TableRow(TypedDict):
@@ -153,20 +106,6 @@ class StudyDesign(TypedDict):
     comparisons: list[StudyComparison]
 
 
-STUDY_RESULTS = "results/studies"  # {study}.csv, {study}.json, {study}.png and the variants' metrics/
-
-
-def pose_test_set(k: float) -> str:
-    """The stand-in LFW with its pose spread scaled by k: "lfw" itself at 1, else "lfw_pose0.5" etc."""
-    return "lfw" if k == 1 else f"lfw_pose{k:g}"
-
-
-def claimed_lfw(path: str) -> float | None:
-    """The LFW accuracy (%) an official release name states, e.g. model_10k_50_idmix_9197.pth.tar -> 91.97."""
-    m = _CLAIMED_LFW.search(Path(path).name)
-    return None if m is None else int(m[1] or m[2]) / 100
-
-
 def grid_rows(tables: Grid) -> list[TableRow]:
     """Every row of every table, in table order."""
     return [row for rows in tables.values() for row in rows]
@@ -177,6 +116,7 @@ class Experiments:
 
     def __init__(self, config: Mapping[str, Any]) -> None:
         self.config = config
+        self.world: str = config["world"]  # where its files live (synface.layout)
         self.divisor = float(config["scale"]["identity_divisor"])
         self.seeds: list[int] = list(config["seeds"])
         self.tables: dict[str, list[dict[str, Any]]] = config["experiments"]
@@ -192,40 +132,9 @@ class Experiments:
         self._check_dev_split()
         self._check_manifest()
 
-    def scaled(self, paper_ids: int, what: str) -> int:
-        """A paper identity count divided by the divisor; `what` names it in the error."""
-        n = round(paper_ids / self.divisor)
-        if n < 2:  # a classifier needs two classes
-            raise SynfaceError(
-                f"{what}: {paper_ids} identities / scale.identity_divisor {self.divisor:g} = {n}, fewer than 2"
-            )
-        return n
-
-    def subset(self, name: str, n: str, s: str) -> tuple[int, int]:
-        """The scaled (N, S) of training set `name` from its paper N and S."""
-        if int(s) < 1:
-            raise SynfaceError(f"experiments: training set {name!r} has {s} images per identity")
-        return self.scaled(paper_count(n), name), int(s)
-
     def parse(self, name: str) -> TrainingSet:
-        if m := _SYN.match(name):
-            n, s, factor, im = m.groups()
-            setting = (factor or "all", im is not None)
-            return TrainingSet(name, "Syn", paper_count(n), int(s), setting, self.subset(name, n, s), None, False)
-        if m := _REAL.match(name):
-            n, s = m.groups()
-            subset = self.subset(name, n, s) if n else None
-            width, depth = (paper_count(n), int(s)) if n else (None, None)
-            return TrainingSet(name, "Real", width, depth, None, None, subset, True)
-        if m := _MIX.match(name):
-            syn = self.parse(self.mix_synthetic)
-            if syn.uses_real or syn.syn_setting is None:
-                raise SynfaceError(f"domain_mixup.synthetic: {self.mix_synthetic!r} is not a synthetic set")
-            real = self.subset(name, m[1], m[2])
-            return TrainingSet(name, "Mix", paper_count(m[1]), int(m[2]), syn.syn_setting, syn.syn_subset, real, True)
-        raise SynfaceError(
-            f"experiments: cannot parse training set name {name!r} (e.g. Syn_10K_50_IM, Real_1K_10, Mix_1K_10)"
-        )
+        """A training set's name read at this grid's scale and domain mixup set."""
+        return parse_training_set(name, self.divisor, self.mix_synthetic)
 
     def _training_set_names(self) -> list[str]:
         features = self.config["feature_distribution"]
@@ -273,7 +182,7 @@ class Experiments:
                     level=n, label=f"{mix['train']} vs {real['train']}", left=mix, right=real, predicted=False
                 ),
             ]
-            ticks.append(f"{n}\n({self.scaled(paper_count(n), f'{where}: {n}')} people)")
+            ticks.append(f"{n}\n({scaled(paper_count(n), self.divisor, f'{where}: {n}')} people)")
         return self._design(
             "dm_real_identities",
             study,
@@ -351,6 +260,11 @@ class Experiments:
                 "test sets LFW and Syn-LFW; give the dev split its own seed"
             )
 
+    @property
+    def manifest(self) -> list[str]:
+        """The paper targets of config `manifest` (named by their default-world paths) in this world."""
+        return [in_world(target, self.world) for target in self.config["manifest"]]
+
     def _check_manifest(self) -> None:
         """Each table or table figure the manifest asks for needs its table in the grid."""
         for target in self.config["manifest"]:
@@ -371,7 +285,7 @@ class Experiments:
     @property
     def real_train_identities(self) -> int:
         """Identities of the stand-in CASIA-WebFace (its paper count, scaled)."""
-        return self.scaled(int(self.config["real_domain"]["train_identities"]), "real_domain.train_identities")
+        return scaled(int(self.config["real_domain"]["train_identities"]), self.divisor, "real_domain.train_identities")
 
     def generation_settings(self, base: str) -> dict[str, Any]:
         """Keyword arguments of GenerationSettings for a generated base set."""
@@ -388,9 +302,9 @@ class Experiments:
         """The dataset folders a run trains on: `syn` and/or `real`."""
         inputs = {}
         if (base := self.base_of(training_set)) is not None:
-            inputs["syn"] = synthetic_set_path(base.name)
+            inputs["syn"] = synthetic_set_path(base.name, self.world)
         if self.training_sets[training_set].uses_real:
-            inputs["real"] = REAL_TRAIN
+            inputs["real"] = real_train_path(self.world)
         return inputs
 
     def training_settings(self, training_set: str, seed: int, candidate: str | None = None) -> dict[str, Any]:
@@ -447,10 +361,13 @@ class Experiments:
         return unique(name for ends in self.convergence_ends().values() for name in ends)
 
     def tuning_metrics_files(self) -> list[str]:
+        """Each tuning run's dev metrics on TEST_SETS in turn, in the order of `tuning_runs`
+        (synface.analysis.tuning reads them in that order)."""
         return [dev_metrics_path(c, t, s, test) for c, t, s in self.tuning_runs() for test in TEST_SETS]
 
     def tuning_steps(self) -> list[str]:
-        return [f"{run_folder(t, s, c)}/steps.csv" for c, t, s in self.tuning_runs()]
+        """Each tuning run's per-step losses, in the order of `tuning_runs`."""
+        return [run_files(t, s, c)["steps"] for c, t, s in self.tuning_runs()]
 
     def tuning_runs(self) -> list[tuple[str, str, int]]:
         """Every (candidate, training set, seed) of the tuning study: the candidates on `tuning.sets`,
@@ -528,7 +445,7 @@ class Experiments:
 
     def table_metrics(self, table: str) -> list[str]:
         """The metrics files a paper table reads."""
-        return [metrics_path(*key) for key in evaluations(self.table_rows(table), self.seeds)]
+        return [metrics_path(*key, self.world) for key in evaluations(self.table_rows(table), self.seeds)]
 
     def runs(self) -> list[tuple[str, int]]:
         """Every (training set, seed) pair that some table needs."""
@@ -543,11 +460,11 @@ class Experiments:
         return sets
 
     def model_files(self) -> list[str]:
-        return [model_path(train, seed) for train, seed in self.runs()]
+        return [model_path(train, seed, self.world) for train, seed in self.runs()]
 
     def metrics_files(self) -> list[str]:
         """The metrics files the tables read; their models' evaluate jobs also write the other test sets'."""
-        return [metrics_path(*key) for key in self.metrics_needed()]
+        return [metrics_path(*key, self.world) for key in self.metrics_needed()]
 
     def metrics_needed(self) -> list[tuple[str, int, str]]:
         """Every (training set, seed, test set) evaluation some table needs, without repeats."""
@@ -566,15 +483,15 @@ class Experiments:
     def study_metrics_files(self, study: str | None = None) -> list[str]:
         """The metrics files one study (None: every study) reads, over the seeds."""
         return unique(
-            study_metrics_path(train, seed, test)
+            study_metrics_path(train, seed, test, self.world)
             for train, test in self._study_evaluations(study)
             for seed in self.seeds
         )
 
     def study_grid_metrics(self) -> list[str]:
         """The studies' metrics files on the grid's own test sets (the `evaluate` rule's), the tables' excepted."""
-        tables = set(self.metrics_files())
-        return [f for f in self.study_metrics_files() if f.startswith("results/metrics/") and f not in tables]
+        tables, variants = set(self.metrics_files()), set(self.study_variant_metrics())
+        return [f for f in self.study_metrics_files() if f not in tables and f not in variants]
 
     def study_variant_sets(self) -> list[str]:
         """The training sets a study evaluates on a variant of the stand-in LFW."""
@@ -584,7 +501,7 @@ class Experiments:
         """Every metrics file on a study's variant of the stand-in LFW: each model that a study
         evaluates on one is evaluated on all of them (one job per model, as for the test sets)."""
         return [
-            study_metrics_path(train, seed, test)
+            study_metrics_path(train, seed, test, self.world)
             for train in self.study_variant_sets()
             for seed in self.seeds
             for test in self.pose_variants
@@ -603,166 +520,12 @@ class Experiments:
 
     def study_targets(self) -> list[str]:
         """Every study's table, verdict and figure (`snakemake studies`)."""
-        return [f"{STUDY_RESULTS}/{study}.{ext}" for study in self.studies for ext in ("csv", "json", "png")]
+        return [study_path(study, suffix, self.world) for study in self.studies for suffix in (".csv", ".json", ".png")]
 
 
 def evaluations(rows: Iterable[TableRow], seeds: Sequence[int]) -> list[tuple[str, int, str]]:
     """Every (training set, seed, test set) evaluation that table rows read, without repeats."""
     return list(dict.fromkeys((row["train"], seed, test) for row in rows for test in row["test"] for seed in seeds))
-
-
-# Mappings an overlay replaces whole instead of merging into: the grid of tables, the tuning
-# study's candidates and the diagnostic studies (a table, candidate or study the overlay leaves out is not run).
-REPLACED_BY_OVERLAYS = (("experiments",), ("tuning", "candidates"), ("studies",))
-
-
-def overlay_grid(config: MutableMapping[str, Any], overlay_files: Iterable[str | os.PathLike[str]]) -> None:
-    """Replace, not merge, the grid and the tuning candidates of `config` by the overlays' (Snakemake's
-    --configfile files).
-
-    Snakemake deep-merges overlays, so a table an overlay leaves out (or `experiments: {}`) would
-    keep the default's rows. Here the last overlay that gives such a mapping sets all of it.
-    """
-    for path in overlay_files:
-        _replace_grid(config, _read_yaml(path))
-
-
-def _replace_grid(config: MutableMapping[str, Any], overlay: Mapping[str, Any]) -> None:
-    for keys in REPLACED_BY_OVERLAYS:
-        *parents, last = keys
-        source, target = overlay, config
-        for key in parents:
-            if not isinstance(source.get(key), Mapping):
-                break
-            source, target = source[key], target.setdefault(key, {})
-        else:
-            if last in source:
-                target[last] = source[last]
-
-
-CONFIG = "config/config.yaml"  # the default; overlays (--configfile) are merged into it
-SCHEMA = "workflow/schemas/config.schema.yaml"
-
-
-def _merge(base: MutableMapping[str, Any], overlay: Mapping[str, Any]) -> None:
-    """Snakemake's --configfile merge: nested mappings merge key by key, anything else replaces."""
-    for key, value in overlay.items():
-        if isinstance(value, Mapping) and isinstance(base.get(key), MutableMapping):
-            _merge(base[key], value)
-        else:
-            base[key] = value
-
-
-def _read_yaml(path: str | os.PathLike[str]) -> dict[str, Any]:
-    data = read_yaml(path, "the config") or {}
-    if not isinstance(data, dict):
-        raise SynfaceError(f"{path}: a config is a mapping of keys, not {type(data).__name__}")
-    return data
-
-
-def load_config(configfile: str | os.PathLike[str], root: str | os.PathLike[str] = ".") -> dict[str, Any]:
-    """The config the Snakefile sees for `--configfile configfile`: config/config.yaml with the
-    overlay merged in (the grid replaced, `overlay_grid`), validated against the schema."""
-    from snakemake.exceptions import WorkflowError
-    from snakemake.utils import validate
-
-    root = Path(root)
-    config = _read_yaml(root / CONFIG)
-    if Path(configfile).resolve() != (root / CONFIG).resolve():
-        overlay = _read_yaml(configfile)
-        _merge(config, overlay)
-        _replace_grid(config, overlay)
-    try:
-        validate(config, str(root / SCHEMA))
-    except WorkflowError as err:
-        raise SynfaceError(f"{configfile}: {_schema_violation(str(err))}") from None
-    return config
-
-
-def _schema_violation(report: str) -> str:
-    """jsonschema's failure report (the whole schema and config dumped) as its message and the key
-    it concerns: "-1 is less than the minimum of 0 (at config['seeds'][0])"."""
-    message = re.search(r"ValidationError: (.*)", report)
-    where = re.search(r"On instance((?:\[[^\]]*\])*):", report)
-    text = message[1].strip() if message else " ".join(report.split())[:300]
-    return f"{text} (at config{where[1]})" if where and where[1] else text
-
-
-TUNING_MODELS = "models/tuning"  # the tuning candidates' runs (not a training set's name)
-TUNING_METRICS = "results/tuning/metrics"
-# The tuning study's committed results: its table, the convergence check and their figure.
-TUNING_RESULTS = {
-    "table": "results/tuning/embedded.csv",
-    "convergence": "results/tuning/convergence.csv",
-    "figure": "results/tuning/embedded.png",
-}
-
-
-def model_folder(training_set: str) -> str:
-    """Every seed's run of one training set with the chosen settings."""
-    return f"models/{training_set}"
-
-
-def run_folder(training_set: str, seed: int | str, candidate: str = CHOSEN) -> str:
-    """The folder of one run; a tuning candidate's under models/tuning/ (the chosen settings' runs
-    are the grid's own, so the tuning study reuses them)."""
-    if candidate == CHOSEN:
-        return f"{model_folder(training_set)}/seed{seed}"
-    return f"{TUNING_MODELS}/{candidate}/{training_set}/seed{seed}"
-
-
-def model_path(training_set: str, seed: int) -> str:
-    """The final model of one run."""
-    return f"{run_folder(training_set, seed)}/model.pt"
-
-
-def steps_path(training_set: str, seed: int) -> str:
-    """The per-step training losses of one run (the training curves figure reads them)."""
-    return f"{run_folder(training_set, seed)}/steps.csv"
-
-
-def study_metrics_path(training_set: str, seed: int | str, test_set: str) -> str:
-    """A study's metrics file: the grid's on a grid test set, else under results/studies/metrics/."""
-    if test_set in (*TEST_SETS, *BENCHMARKS):
-        return metrics_path(training_set, seed, test_set)
-    return f"{STUDY_RESULTS}/metrics/{training_set}/seed{seed}/{test_set}.json"
-
-
-def pose_variant_path(test_set: str) -> str:
-    """A study's variant of the stand-in LFW, imported like the test set: data/studies/lfw_pose0.5."""
-    return f"data/studies/{test_set}"
-
-
-REAL_TRAIN = "data/real/real_train"  # stand-in or imported CASIA-WebFace
-
-
-def synthetic_set_path(base: str) -> str:
-    """A generated base set (every Syn_N_S is a view of one)."""
-    return f"data/synthetic/{base}"
-
-
-def evaluation_set_path(test_set: str, split: str = "test") -> str:
-    """An evaluation set: data/test/lfw, ... and the dev split's data/dev/lfw, ..."""
-    return f"data/{split}/{test_set}"
-
-
-def dev_metrics_path(candidate: str, training_set: str, seed: int | str, test_set: str) -> str:
-    """The dev-split metrics of one tuning run."""
-    return f"{TUNING_METRICS}/{candidate}/{training_set}/seed{seed}/{test_set}.json"
-
-
-def metrics_path(training_set: str, seed: int | str, test_set: str) -> str:
-    """Where the LFW-protocol metrics of one run on one test set live (a seed of "{seed}": the rule's pattern)."""
-    return f"results/metrics/{training_set}/seed{seed}/{test_set}.json"
-
-
-REPORT = "results/report.html"  # `snakemake --report` of the paper targets (and the tuning study)
-
-
-def table_view_path(table_csv: str) -> str:
-    """The report's HTML view of a results table: results/tables/x.csv -> results/report/tables/x.html."""
-    folder, name = Path(table_csv).parent.name, Path(table_csv).stem
-    return f"results/report/{folder}/{name}.html"
 
 
 def unique(items: Iterable[str]) -> list[str]:

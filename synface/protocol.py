@@ -62,20 +62,19 @@ def _check(scores: np.ndarray, same: np.ndarray, n_folds: int) -> None:
 
 def roc_auc(scores: np.ndarray, same: np.ndarray) -> float:
     """Probability that a random genuine pair outscores a random impostor pair (ties count 1/2)."""
-    from scipy.stats import rankdata  # scipy.stats is slow to import: only when needed
+    from sklearn.metrics import roc_auc_score  # slow to import: only when needed
 
-    ranks = rankdata(scores)  # average ranks for ties
-    n_pos = int(same.sum())
-    n_neg = len(same) - n_pos
-    return float((ranks[same].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    return float(roc_auc_score(same, scores))
 
 
 def tar_at_far(scores: np.ndarray, same: np.ndarray, far_denominator: int = 1000) -> float:
-    """TAR at the most permissive threshold whose FAR <= 1 / far_denominator (see module doc)."""
-    impostor = np.sort(scores[~same])[::-1]
-    allowed = len(impostor) // far_denominator
-    threshold = impostor[allowed] if allowed < len(impostor) else -np.inf
-    return float(np.mean(scores[same] > threshold))
+    """TAR at the most permissive threshold with at most floor(n_impostor / far_denominator) false
+    accepts (see module doc): the last point of the full ROC curve within that FAR."""
+    from sklearn.metrics import roc_curve  # slow to import: only when needed
+
+    far, tar, _ = roc_curve(same, scores, drop_intermediate=False)  # accept iff score >= a score: corners kept
+    n_impostor = int(np.count_nonzero(~same))
+    return float(tar[far <= (n_impostor // far_denominator) / n_impostor].max())
 
 
 def evaluate_scores(scores: np.ndarray, same: np.ndarray, n_folds: int = N_FOLDS) -> dict[str, float | list[float]]:

@@ -54,7 +54,7 @@ def ten_fold_pairs(counts: dict[str, int]) -> PairsFile:
 
 
 def skimage_file(name: str) -> Path:
-    """A file of scikit-image's data folder (installed for its photos; never imported)."""
+    """A file of scikit-image's data folder (its test photographs)."""
     return Path(str(importlib.metadata.distribution("scikit-image").locate_file(f"skimage/data/{name}")))
 
 

@@ -212,3 +212,22 @@ def test_import_lfw_align_mtcnn_keeps_every_pair_or_names_the_faceless_image(tmp
 def test_config_schema_offers_the_importers_alignment_modes():
     schema = yaml.safe_load((Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml").read_text())
     assert schema["properties"]["imports"]["properties"]["align"]["enum"] == list(ALIGN_MODES)
+
+
+def _umeyama(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """The hand-written fit that scikit-image's SimilarityTransform replaced."""
+    src_mean, dst_mean = src.mean(axis=0), dst.mean(axis=0)
+    a, b = src - src_mean, dst - dst_mean
+    u, sigma, vt = np.linalg.svd(b.T @ a / len(src))
+    d = np.array([1.0, np.sign(np.linalg.det(u) * np.linalg.det(vt)) or 1.0])
+    rotation = u @ np.diag(d) @ vt
+    scale = float(sigma @ d) / ((a**2).sum() / len(src))
+    return np.hstack([scale * rotation, (dst_mean - scale * rotation @ src_mean)[:, None]])
+
+
+def test_scikit_image_fits_the_similarity_the_hand_written_fit_did():
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        src = SPHEREFACE.points + rng.normal(0, 8, (5, 2))
+        dst = rng.normal(0, 1, (5, 2)) * [[1, -1]] if rng.random() < 0.3 else rng.normal(50, 30, (5, 2))
+        np.testing.assert_allclose(similarity_transform(src, dst), _umeyama(src, dst), rtol=0, atol=1e-10)

@@ -31,11 +31,20 @@ from synface.analysis.features import (
     spread,
     subsample,
 )
-from synface.analysis.metrics import PAPER_TEST_PAIRS, Summary, load_metrics, paper_summaries, sampling_se, summaries
+from synface.analysis.metrics import (
+    PAPER_TEST_PAIRS,
+    Summary,
+    confidence_interval,
+    load_metrics,
+    paper_summaries,
+    sampling_se,
+    summaries,
+)
 from synface.analysis.summary import metrics_summary
 from synface.analysis.tables import table_frame, write_table
 from synface.errors import SynfaceError
-from synface.experiments import TABLES, Experiments, grid_rows
+from synface.experiments import Experiments, grid_rows
+from synface.naming import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "config/config.yaml").read_text())
@@ -207,7 +216,8 @@ def test_a_table_needs_only_its_own_metrics(files, tmp_path):
 
 def test_missing_metrics_file_is_named(files, tmp_path):
     lacking = [f for f in files if not f.endswith("Syn_1K_50/seed2/lfw.json")]
-    with pytest.raises(SynfaceError, match=r"results/metrics/Syn_1K_50/seed2/lfw\.json"):
+    given = len(lacking)
+    with pytest.raises(SynfaceError, match=rf"train Syn_1K_50, seed 2, test lfw is in none of the {given} files given"):
         write_table("width_depth", GRID["width_depth"], SEEDS, lacking, tmp_path / "t.csv", "embedded")
     assert not (tmp_path / "t.csv").exists()
 
@@ -571,3 +581,12 @@ def test_metrics_summary_nests_the_tables_numbers_rounded_once(files, tmp_path):
     (tmp_path / "list.json").write_text("[1, 2]")
     with pytest.raises(SynfaceError, match="list.json: metrics file must hold one JSON object"):
         metrics_summary(GRID, SEEDS, [tmp_path / "list.json"])
+
+
+@pytest.mark.parametrize(("centre", "se", "df"), [(83.1, 1.2, 2.0), (-2.5, 0.4, 3.7), (91.0, 0.37, math.inf)])
+def test_scipy_t_interval_agrees_with_the_hand_written_one(centre, se, df):
+    from scipy.stats import t
+
+    half = float(t.ppf(0.975, df)) * se  # the interval the library wrote by hand before
+    low, high = confidence_interval(centre, se, df)
+    assert low == pytest.approx(centre - half, abs=1e-12) and high == pytest.approx(centre + half, abs=1e-12)

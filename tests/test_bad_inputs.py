@@ -34,11 +34,12 @@ from test_train import write_set
 
 from synface.analysis import tables
 from synface.cli import main
+from synface.config import load_config
 from synface.data.pairs import image_relpath, write_pairs
 from synface.data.safe_pickle import MAX_PACK_BYTES
 from synface.errors import SynfaceError
 from synface.experiment_checks import check_experiments
-from synface.experiments import Experiments, load_config
+from synface.experiments import Experiments
 from synface.io.csvfile import MAX_CSV_BYTES
 from synface.io.textfile import MAX_TEXT_BYTES
 from synface.runtime import modelfile

@@ -9,20 +9,19 @@ import pytest
 import yaml
 from snakemake.utils import update_config
 
+from synface.config import load_config, overlay_grid
 from synface.dvcgen import SUMMARY, dvc_stages
 from synface.errors import SynfaceError
-from synface.experiments import (
+from synface.experiments import Experiments
+from synface.generator.sampling import GenerationSettings
+from synface.layout import (
     REAL_TRAIN,
     REPORT,
     TUNING_RESULTS,
-    Experiments,
     evaluation_set_path,
-    load_config,
-    overlay_grid,
-    paper_count,
     table_view_path,
 )
-from synface.generator.sampling import GenerationSettings
+from synface.naming import paper_count
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ["config/config.yaml", "config/smoke.yaml"]

@@ -21,8 +21,12 @@ LAYERS: list[list[str]] = [  # lowest first
     ["__init__", "errors"],
     # codedeps, dvclock, workflow: pipeline tooling that needs nothing of the library but errors
     ["io", "codedeps", "dvclock", "workflow"],
-    # experiments: the experiment design read from config/, which analysis, evaluate and figures read
-    ["protocol", "experiments"],
+    # naming: the paper's names (tables, test sets, the training-set grammar); config: config/ read
+    # and overlaid as Snakemake does; layout: where every file lives; experiments: the grid they make,
+    # which analysis, evaluate and figures read
+    ["protocol", "naming", "config"],
+    ["layout"],
+    ["experiments"],
     ["align"],
     ["data"],
     ["generator"],

@@ -49,10 +49,13 @@ from face_files import (
 from repo_copy import BIN, ROOT, fresh_repo, job_field, planned_jobs, run
 from test_recordio import IDENTITY_RECORDS, training_set, write_rec
 
+from synface.config import load_config
 from synface.data.pairs import write_pairs
 from synface.data.storage import Dataset
-from synface.experiments import BENCHMARKS, RELEASED_TABLE, Experiments, evaluation_set_path, load_config
+from synface.experiments import Experiments
+from synface.layout import RELEASED_TABLE, evaluation_set_path, in_world, real_train_path
 from synface.models.lresnet import build_backbone
+from synface.naming import BENCHMARKS
 
 DOC = ROOT / "docs/paper_scale.md"  # the paper-scale walk-through (the README links it)
 LFW_COUNTS = {"Ann": 2, "Bob": 2}  # astronaut_lfw's names and images; 10 folds of 2 pairs
@@ -142,34 +145,39 @@ def _dataset(repo: Path, path: str, images: int, pairs: int) -> None:
 
 def imported_casia(repo: Path, command: str, output: str) -> None:
     assert _json(output) == {"identities": 3, "images": 6, "pairs": 0}
-    _dataset(repo, "data/real/real_train", 6, 0)
+    _dataset(repo, real_train_path("paper"), 6, 0)
 
 
 def imported_rec(repo: Path, command: str, output: str) -> None:
     images = sum(len(keys) for keys in IDENTITY_RECORDS.values())
     assert _json(output) == {"identities": len(IDENTITY_RECORDS), "images": images, "pairs": 0}
-    _dataset(repo, "data/real/real_train", images, 0)
+    _dataset(repo, real_train_path("paper"), images, 0)
 
 
 def imported_lfw(repo: Path, command: str, output: str) -> None:
     counts = {"identities": len(LFW_COUNTS), "images": sum(LFW_COUNTS.values()), "pairs": 20}
     assert _json(output) == ({**counts, "no_face": 0} if "--align mtcnn" in command else counts)
-    _dataset(repo, "data/test/lfw", counts["images"], 20)
+    _dataset(repo, evaluation_set_path("lfw", world="paper"), counts["images"], 20)
 
 
 def imported_benchmarks(repo: Path, command: str, output: str) -> None:
     for benchmark in BENCHMARKS:
-        _dataset(repo, evaluation_set_path(benchmark), 2 * PACK_PAIRS, PACK_PAIRS)
+        _dataset(repo, evaluation_set_path(benchmark, world="paper"), 2 * PACK_PAIRS, PACK_PAIRS)
 
 
 def wrote_paper_dvc_yaml(repo: Path, command: str, output: str) -> None:
     stages = yaml.safe_load((repo / "dvc.yaml").read_text())["stages"]
-    assert "table_released_checkpoints" in stages and "data/real/real_train" in stages["models"]["deps"]
+    assert "table_released_checkpoints" in stages and real_train_path("paper") in stages["models"]["deps"]
 
 
 def added_to_dvc(repo: Path, command: str, output: str) -> None:
     files = [
-        f"{folder}.dvc" for folder in ("data/real/real_train", "data/test/lfw", *map(evaluation_set_path, BENCHMARKS))
+        f"{folder}.dvc"
+        for folder in (
+            real_train_path("paper"),
+            evaluation_set_path("lfw", world="paper"),
+            *(evaluation_set_path(b, world="paper") for b in BENCHMARKS),
+        )
     ]
     for file in files:
         assert yaml.safe_load((repo / file).read_text())["outs"][0]["path"] == Path(file).stem
@@ -180,7 +188,7 @@ def planned_the_paper(repo: Path, command: str, output: str) -> None:
     jobs = planned_jobs(output)
     assert jobs and not [job for job in jobs if job.startswith("import_")], output[-3000:]  # all imported above
     table = [job for job in jobs if job.startswith("released_checkpoints:")]
-    assert len(table) == 1 and job_field(table[0], "output") == RELEASED_TABLE
+    assert len(table) == 1 and job_field(table[0], "output") == in_world(RELEASED_TABLE, "paper")
     config = load_config(repo / "config/paper.yaml", repo)
     assert all(c["path"] in job_field(table[0], "input") for c in config["released_checkpoints"])
     evaluations = [job_field(job, "output").split(", ") for job in jobs if job.startswith("evaluate:")]
@@ -197,14 +205,14 @@ def evaluated(repo: Path, command: str, output: str) -> None:
 
 def aligned(repo: Path, command: str, output: str) -> None:
     assert _json(output) == {"identities": 2, "images": 2, "no_face": 1, "pairs": 0}  # the grey photo left out
-    _dataset(repo, "data/real/real_train", 2, 0)
+    _dataset(repo, real_train_path("paper"), 2, 0)
 
 
 CHECKS: dict[str, Callable[[Path, str, str], None]] = {  # a command's words (regex) -> its check
     r"synface import imagefolder ": imported_casia,
     r"synface import rec ": imported_rec,
     r"synface import lfw ": imported_lfw,
-    r"snakemake data/test/": imported_benchmarks,
+    r"snakemake data/paper/test/": imported_benchmarks,
     r"synface dvc-yaml --config config/paper.yaml": wrote_paper_dvc_yaml,
     r"dvc add ": added_to_dvc,
     DRY_RUN: planned_the_paper,

@@ -17,7 +17,7 @@ import yaml
 from repo_copy import BIN, SMOKE, fresh_repo, run
 
 from synface.dvclock import lock_mismatches
-from synface.experiments import REPORT, TUNING_RESULTS, table_view_path
+from synface.layout import REPORT, TUNING_RESULTS, table_view_path
 
 # about 10 minutes on 2 cores of an AMD EPYC without AVX-512, beside the rest of the suite
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline"), pytest.mark.timeout(1800)]

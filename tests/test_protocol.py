@@ -182,3 +182,41 @@ def test_bad_csv_rejected_naming_file_and_line(tmp_path, body: str, where: str) 
     with pytest.raises(SynfaceError) as err:
         evaluate_scores_csv(path)
     assert str(path) in str(err.value) and where in str(err.value)
+
+
+def _mann_whitney_auc(scores: np.ndarray, same: np.ndarray) -> float:
+    """The hand-written AUC that sklearn's replaced: average ranks, ties 1/2."""
+    from scipy.stats import rankdata
+
+    ranks, n_pos = rankdata(scores), int(same.sum())
+    return float((ranks[same].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * (len(same) - n_pos)))
+
+
+def _sorted_tar_at_far(scores: np.ndarray, same: np.ndarray, far_denominator: int) -> float:
+    """The hand-written TAR@FAR that sklearn's ROC curve replaced: accept iff score > the (k+1)-th impostor."""
+    impostor = np.sort(scores[~same])[::-1]
+    allowed = len(impostor) // far_denominator
+    threshold = impostor[allowed] if allowed < len(impostor) else -np.inf
+    return float(np.mean(scores[same] > threshold))
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_sklearn_auc_and_tar_agree_with_the_hand_written_ones(ties):
+    rng = np.random.default_rng(7)
+    same = rng.random(6000) < 0.5
+    scores = rng.normal(0.4 * same, 0.3).clip(-1, 1)
+    if ties:  # scores on a coarse grid: many ties within and across classes
+        scores = np.round(scores, 2)
+    assert roc_auc(scores, same) == pytest.approx(_mann_whitney_auc(scores, same), abs=1e-12)
+    for denominator in (1, 10, 100, 1000, 10_000):
+        assert tar_at_far(scores, same, denominator) == _sorted_tar_at_far(scores, same, denominator)
+
+
+def test_tar_at_far_on_hand_built_scores():
+    # impostors 0.9 0.5 0.1 0.1; genuine 0.95 0.9 0.5 0.2
+    scores = np.array([0.9, 0.5, 0.1, 0.1, 0.95, 0.9, 0.5, 0.2])
+    same = np.array([False] * 4 + [True] * 4)
+    assert tar_at_far(scores, same, 1000) == 0.25  # no false accept: accept > 0.9
+    assert tar_at_far(scores, same, 4) == 0.5  # one: accept > 0.5
+    assert tar_at_far(scores, same, 1) == 1.0  # every impostor may pass
+    assert roc_auc(scores, same) == 12 / 16  # genuine over impostor: 4 + 3.5 + 2.5 + 2 of 16 (ties 1/2)

@@ -17,18 +17,13 @@ from test_analysis import plant
 from test_evaluate_cli import model_file, write_pair_dataset
 
 from synface.analysis.tables import write_table
+from synface.config import load_config
 from synface.dvcgen import dvc_stages
 from synface.errors import SynfaceError
 from synface.evaluate.released import write_released_table
-from synface.experiments import (
-    BENCHMARKS,
-    RELEASED_TABLE,
-    TEST_SETS,
-    Experiments,
-    claimed_lfw,
-    evaluation_set_path,
-    load_config,
-)
+from synface.experiments import Experiments
+from synface.layout import RELEASED_TABLE, evaluation_set_path, in_world
+from synface.naming import BENCHMARKS, TEST_SETS, claimed_lfw
 from synface.runtime import modelfile
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -197,15 +192,19 @@ def test_the_paper_overlay_plans_every_benchmark_and_the_released_checkpoints(tm
     imported = {
         job_field(b, "output"): job_field(b, "input").split(", ")[0] for b in jobs if b.startswith("import_benchmark:")
     }
-    assert imported == {evaluation_set_path(b): str(packs[b]) for b in BENCHMARKS}
+    assert imported == {evaluation_set_path(b, world="paper"): str(packs[b]) for b in BENCHMARKS}
     evaluations = [job_field(b, "output").split(", ") for b in jobs if b.startswith("evaluate:")]
     ex = Experiments(load_config(ROOT / "config/paper.yaml", ROOT))
     assert len(evaluations) == len(ex.runs())
     assert all([Path(o).stem for o in outs] == list(ex.evaluated_test_sets) for outs in evaluations)
     table = [b for b in jobs if b.startswith("released_checkpoints:")]
-    assert len(table) == 1 and job_field(table[0], "output") == RELEASED_TABLE
+    paper_table = in_world(RELEASED_TABLE, "paper")
+    assert len(table) == 1 and job_field(table[0], "output") == paper_table
     assert all(c["path"] in job_field(table[0], "input") for c in released)
-    assert RELEASED_TABLE in job_field(next(b for b in jobs if b.startswith("paper:")), "input")
+    assert paper_table in job_field(next(b for b in jobs if b.startswith("paper:")), "input")
+    # the paper world writes beside the embedded one, never over its data, models or committed results
+    outputs = {out for b in jobs if "\n    output: " in b for out in job_field(b, "output").split(", ")}
+    assert len(outputs) > 1000 and all(out.split("/")[1] == "paper" for out in outputs), sorted(outputs)[:5]
 
 
 def test_the_schema_knows_the_benchmarks_by_the_same_names():

@@ -11,7 +11,7 @@ from test_analysis import GRID, MIX, SEEDS, paper_minus, plant
 
 from synface.analysis import claims, convergence, tables
 from synface.cli import main
-from synface.experiments import TABLES
+from synface.naming import TABLES
 
 WIDTH = 100
 

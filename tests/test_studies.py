@@ -13,10 +13,13 @@ import yaml
 from scipy.stats import ttest_ind
 
 from synface.analysis.studies import study_frame, study_summaries, study_verdict, write_study
+from synface.config import load_config
 from synface.data.pairs import parse_pairs
 from synface.errors import SynfaceError
-from synface.experiments import Experiments, load_config, pose_test_set, study_metrics_path
+from synface.experiments import Experiments
 from synface.figures.studies import study_figure
+from synface.layout import study_metrics_path
+from synface.naming import pose_test_set
 from synface.realdomain import identities as ids
 from synface.realdomain.lfw import lfw_protocol, write_standin_lfw
 from synface.realdomain.photos import render_photos
@@ -213,5 +216,5 @@ def test_a_study_that_does_not_turn(tmp_path):
     assert verdict["turn"] == "does not turn" and verdict["prediction_held"] == "no"  # rises, but stays below 0
     study_figure(design, results, tmp_path / "pose.png", "embedded")
     # a missing metrics file is named
-    with pytest.raises(SynfaceError, match="lfw_pose0.json: metrics file missing"):
+    with pytest.raises(SynfaceError, match=r"metrics file missing: train Syn_5K_50_\w+, seed 2, test lfw_pose0 "):
         study_summaries(design, ex.seeds, [f for f in files if not f.endswith("seed2/lfw_pose0.json")])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from synface.experiments import table_view_path
 from synface.figures.table_view import write_table_view
+from synface.layout import table_view_path
 
 
 def test_table_view_shows_each_cell_as_written(tmp_path):

@@ -16,8 +16,9 @@ from synface.analysis.tuning import (
     write_tuning,
 )
 from synface.errors import SynfaceError
-from synface.experiments import CHOSEN, DOUBLED, TEST_SETS, dev_metrics_path, run_folder
 from synface.figures.tuning import tuning_figure
+from synface.layout import dev_metrics_path, run_folder
+from synface.naming import CHOSEN, DOUBLED, TEST_SETS
 
 TRAINING = {
     "head": "cosface",
@@ -77,7 +78,9 @@ def test_tuning_and_convergence_tables_from_planted_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the pipeline's paths are relative to the workflow root
     candidates = {CHOSEN: TRAINING, DOUBLED: {**TRAINING, "epochs": 4, "min_steps": 20}}
     ends = {"domain_mixup": ("Real_1K_10", "Real")}
-    returned = write_tuning(RUNS, candidates, ends, "t.csv", "c.csv")
+    metrics = [dev_metrics_path(c, t, s, test) for c, t, s in RUNS for test in TEST_SETS]
+    steps = [f"{run_folder(t, s, c)}/steps.csv" for c, t, s in RUNS]
+    returned = write_tuning(RUNS, candidates, ends, metrics, steps, "t.csv", "c.csv")
     tuning_figure(returned, "t.png")
     assert (tmp_path / "t.png").stat().st_size > 10_000
     tuning = pd.read_csv("t.csv")

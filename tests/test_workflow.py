@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from synface.experiments import Experiments, load_config
+from synface.config import load_config
+from synface.experiments import Experiments
+from synface.layout import model_path
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
@@ -115,10 +117,10 @@ def test_schema_defaults_are_the_default_configs_values():
     assert checked >= 20
 
 
-def _planned_training_job(*args: str) -> dict[str, int]:
+def _planned_training_job(world: str, *args: str) -> dict[str, int]:
     """Threads, memory, wall time and GPUs of a training job as a dry run plans it (64 cores: no
     thread count scaled down to this machine's)."""
-    run = _snakemake("models/Syn_1K_50/seed0/model.pt", "--dry-run", "--forceall", "--cores", "64", *args)
+    run = _snakemake(model_path("Syn_1K_50", 0, world), "--dry-run", "--forceall", "--cores", "64", *args)
     assert run.returncode == 0, run.stdout + run.stderr
     job = run.stdout.split("\nrule train:\n", 1)[1].split("\nJob stats:", 1)[0]
     fields = dict(line.strip().split(": ", 1) for line in job.splitlines() if line.startswith("    "))
@@ -130,8 +132,9 @@ def _planned_training_job(*args: str) -> dict[str, int]:
 def test_a_world_sizes_its_jobs_in_config_resources(configfile):
     """A training job asks what the world's merged config says in `resources.train`: the embedded
     world its 2-core sizes, the paper overlay a cluster job's (docs/paper_scale.md § SLURM); both one GPU."""
-    asked = load_config(ROOT / configfile, ROOT)["resources"]["train"]
-    assert _planned_training_job("--configfile", configfile) == asked
+    config = load_config(ROOT / configfile, ROOT)
+    asked = config["resources"]["train"]
+    assert _planned_training_job(config["world"], "--configfile", configfile) == asked
     assert asked["gpu"] == 1
 
 

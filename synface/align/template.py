@@ -34,21 +34,15 @@ TEMPLATES = {t.name: t for t in (SPHEREFACE, ARCFACE)}
 
 
 def similarity_transform(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """The 2x3 matrix [sR | t] minimising sum |dst - (s R src + t)|^2 over points (n, 2) (Umeyama, 1991).
+    """The 2x3 matrix [sR | t] minimising sum |dst - (s R src + t)|^2 over points (n, 2) (Umeyama, 1991,
+    as scikit-image fits it). R is a rotation (a reflection is never chosen), s > 0 a uniform scale,
+    t a translation."""
+    from skimage.transform import SimilarityTransform  # slow to import: only when needed
 
-    R is a rotation (a reflection is never chosen), s > 0 a uniform scale, t a translation.
-    """
     src, dst = np.asarray(src, np.float64), np.asarray(dst, np.float64)
-    src_mean, dst_mean = src.mean(axis=0), dst.mean(axis=0)
-    a, b = src - src_mean, dst - dst_mean
-    variance = (a**2).sum() / len(src)
-    if variance <= 1e-12:
+    if ((src - src.mean(axis=0)) ** 2).sum() / len(src) <= 1e-12:
         raise SynfaceError("similarity transform: the source points all coincide")
-    u, sigma, vt = np.linalg.svd(b.T @ a / len(src))
-    d = np.array([1.0, np.sign(np.linalg.det(u) * np.linalg.det(vt)) or 1.0])  # det(R) = +1
-    rotation = u @ np.diag(d) @ vt
-    scale = float(sigma @ d) / variance
-    return np.hstack([scale * rotation, (dst_mean - scale * rotation @ src_mean)[:, None]])
+    return SimilarityTransform.from_estimate(src, dst).params[:2]
 
 
 def apply_transform(matrix: np.ndarray, points: np.ndarray) -> np.ndarray:

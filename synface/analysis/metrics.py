@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from synface.errors import SynfaceError
-from synface.experiments import TableRow, evaluations, metrics_path
+from synface.experiments import TableRow, evaluations
 from synface.io.jsonfile import read_json_object
 
 _REQUIRED = ("train", "seed", "test", "accuracy_mean", "accuracy_std", "auc", "tar_at_far_1e-3")
@@ -76,8 +76,8 @@ def confidence_interval(centre: float, se: float, df: float) -> tuple[float, flo
         return centre, centre
     from scipy.stats import t  # scipy.stats is slow to import: only when needed
 
-    half = float(t.ppf(0.975, df)) * se
-    return centre - half, centre + half
+    low, high = t.interval(0.95, df, loc=centre, scale=se)
+    return float(low), float(high)
 
 
 def _read(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -137,12 +137,13 @@ def summaries(
     """Summaries of every (train, test) that table rows read over `seeds`; raise naming a missing file."""
     want = evaluations(rows, seeds)
     frame = load_metrics(metrics_files)
+    given = len(frame)
     frame = frame[frame["seed"].isin({seed for _, seed, _ in want})]  # runs of other seeds are not this study's
     have = set(zip(frame["train"], frame["seed"], frame["test"], strict=True))
     for train, seed, test in want:
         if (train, seed, test) not in have:
             raise SynfaceError(
-                f"{metrics_path(train, seed, test)}: metrics file missing (train {train}, seed {seed}, test {test})"
+                f"metrics file missing: train {train}, seed {seed}, test {test} is in none of the {given} files given"
             )
     values = per_seed(frame)
     return {

@@ -25,7 +25,7 @@ from synface.analysis.convergence import loss_summary, read_steps
 from synface.analysis.metrics import load_metrics
 from synface.analysis.tables import write_csv
 from synface.errors import SynfaceError
-from synface.experiments import CHOSEN, DOUBLED, TEST_SETS, dev_metrics_path, run_folder
+from synface.naming import CHOSEN, DOUBLED, TEST_SETS
 
 CONVERGENCE_POINTS = 0.5  # doubling the length may move dev accuracy by less than this (issue 11)
 TUNING_COLUMNS = [
@@ -116,28 +116,40 @@ def convergence_frame(tuning: pd.DataFrame, ends: Mapping[str, Sequence[str]]) -
     return pd.DataFrame(records, columns=CONVERGENCE_COLUMNS)
 
 
-def load_runs(runs: Sequence[tuple[str, str, int]]) -> tuple[pd.DataFrame, dict[tuple[str, str, int], pd.DataFrame]]:
-    """The dev metrics (indexed by candidate, train, seed, test) and per-step losses of the runs."""
+def load_runs(
+    runs: Sequence[tuple[str, str, int]], metrics_files: Sequence[str], steps_files: Sequence[str]
+) -> tuple[pd.DataFrame, dict[tuple[str, str, int], pd.DataFrame]]:
+    """The dev metrics (indexed by candidate, train, seed, test) and per-step losses of the runs from
+    their files, in the order of `runs` (the rule's inputs): `metrics_files` holds each run's files on
+    TEST_SETS in turn, `steps_files` each run's steps.csv."""
+    keys = [(c, t, s, test) for c, t, s in runs for test in TEST_SETS]
+    if len(metrics_files) != len(keys) or len(steps_files) != len(runs):
+        raise SynfaceError(
+            f"tuning: {len(runs)} runs need {len(keys)} metrics files and {len(runs)} steps files, "
+            f"got {len(metrics_files)} and {len(steps_files)}"
+        )
+    files = dict(zip(keys, metrics_files, strict=True))
     parts = []
     for candidate in dict.fromkeys(c for c, _, _ in runs):  # one candidate's files describe each run once
-        keys = [(candidate, t, s, test) for c, t, s in runs if c == candidate for test in TEST_SETS]
-        part = load_metrics(dev_metrics_path(*key) for key in keys)
-        part.index = pd.MultiIndex.from_tuples(keys)  # load_metrics keeps the files' order
+        own = [key for key in keys if key[0] == candidate]
+        part = load_metrics(files[key] for key in own)
+        part.index = pd.MultiIndex.from_tuples(own)  # load_metrics keeps the files' order
         parts.append(part)
-    frame = pd.concat(parts)
-    steps = {(c, t, s): read_steps(f"{run_folder(t, s, c)}/steps.csv") for c, t, s in runs}
-    return frame, steps
+    steps = {run: read_steps(path) for run, path in zip(runs, steps_files, strict=True)}
+    return pd.concat(parts), steps
 
 
 def write_tuning(
     runs: Sequence[tuple[str, str, int]],
     candidates: Mapping[str, Mapping[str, Any]],
     ends: Mapping[str, Sequence[str]],
+    metrics_files: Sequence[str],
+    steps_files: Sequence[str],
     table_out: str,
     convergence_out: str,
 ) -> pd.DataFrame:
     """Entry point: the tuning table and the convergence check; returns the tuning table (for its figure)."""
-    metrics, steps = load_runs(runs)
+    metrics, steps = load_runs(runs, metrics_files, steps_files)
     tuning = tuning_frame(runs, candidates, metrics, steps)
     write_csv(tuning, table_out)
     write_csv(convergence_frame(tuning, ends), convergence_out)

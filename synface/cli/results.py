@@ -25,8 +25,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from synface.errors import SynfaceError
-from synface.experiments import TABLES
 from synface.io.csvfile import read_csv_dicts
+from synface.naming import TABLES
 
 WIDTH = 100
 GAP = "  "

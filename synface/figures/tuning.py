@@ -6,8 +6,8 @@ import os
 
 import pandas as pd
 
-from synface.experiments import TEST_SETS
 from synface.figures.style import plt, save_figure
+from synface.naming import TEST_SETS
 
 
 def tuning_figure(tuning: pd.DataFrame, out: str | os.PathLike[str]) -> None:

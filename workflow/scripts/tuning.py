@@ -3,6 +3,7 @@ from synface.figures.tuning import tuning_figure
 from synface.workflow import log_to
 
 with log_to(snakemake.log[0]):
-    p, out = snakemake.params, snakemake.output
-    tuning = write_tuning([tuple(run) for run in p.runs], p.candidates, p.ends, out.table, out.convergence)
+    p, files, out = snakemake.params, snakemake.input, snakemake.output
+    runs = [tuple(run) for run in p.runs]
+    tuning = write_tuning(runs, p.candidates, p.ends, files.metrics, files.steps, out.table, out.convergence)
     tuning_figure(tuning, out.figure)
