@@ -7,6 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from drawn import assert_titles_in_words, catch, words
+from matplotlib.container import ErrorbarContainer
 
 from synface.analysis.tuning import (
     CONVERGENCE_POINTS,
@@ -17,6 +19,7 @@ from synface.analysis.tuning import (
 )
 from synface.errors import SynfaceError
 from synface.experiments import CHOSEN, DOUBLED, TEST_SETS, dev_metrics_path, run_folder
+from synface.figures import tuning as tuning_figures
 from synface.figures.tuning import tuning_figure
 
 TRAINING = {
@@ -78,8 +81,18 @@ def test_tuning_and_convergence_tables_from_planted_runs(tmp_path, monkeypatch):
     candidates = {CHOSEN: TRAINING, DOUBLED: {**TRAINING, "epochs": 4, "min_steps": 20}}
     ends = {"domain_mixup": ("Real_1K_10", "Real")}
     returned = write_tuning(RUNS, candidates, ends, "t.csv", "c.csv")
+    drawn = catch(monkeypatch, tuning_figures)
     tuning_figure(returned, "t.png")
     assert (tmp_path / "t.png").stat().st_size > 10_000
+    (fig,) = drawn
+    assert fig.get_suptitle().startswith("Tuning study: dev-split accuracy")
+    assert_titles_in_words(fig)
+    assert "one seed, no interval" in words(fig)  # one tuning seed: points without bars
+    assert "chosen_x2: cosface s=30 m=0.35, 4 epochs" in words(fig)  # each candidate's settings in words
+    for ax in fig.axes:
+        assert all(isinstance(c, ErrorbarContainer) for c in ax.containers)
+        bars = [seg for c in ax.containers for seg in c.lines[2][0].get_segments()]
+        assert bars and all(seg[0][1] == seg[1][1] for seg in bars)  # of zero length
     tuning = pd.read_csv("t.csv")
     row = tuning[(tuning["candidate"] == DOUBLED) & (tuning["train"] == "Real") & (tuning["test"] == "lfw")].iloc[0]
     assert (row["accuracy"], row["seeds"], row["steps"], row["epochs"]) == (92.0, 1, 40, 4)
