@@ -11,7 +11,7 @@ rule table_view:
             "results/report/{folder}/{name}.html",
             caption="../workflow/report/table_view.rst",
             category=report_category,
-            subcategory="{name}",
+            subcategory=report_subcategory,
         ),
     log:
         "logs/report/{folder}/{name}.log",

@@ -77,7 +77,7 @@ rule study:
             f"{STUDY_RESULTS}/{{study}}.png",
             caption="../workflow/report/study_figure.rst",
             category="Studies",
-            subcategory="{study}",
+            subcategory=report_subcategory,
         ),
     log:
         "logs/studies/{study}.log",
