@@ -2,6 +2,7 @@
 import re
 
 from synface.codedeps import code_files
+from synface.figures.table_view import HEADLINE
 from synface.experiment_checks import check_experiments
 from synface.experiments import (
     CHOSEN,
@@ -164,6 +165,7 @@ def study_metrics(wildcards):
 # verdicts and the headline figure, Table 2 (claims 2 to 5 are about it).
 REPORT_FIRST = "Claims"
 HEADLINE_FIGURE = "width_depth"
+REPORT_HEADLINE = HEADLINE
 # Each reported result's subcategory in words (a name not here: its name, spaced).
 REPORT_NAMES = {
     "claims": "the paper's claims: verdicts and evidence",

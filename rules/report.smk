@@ -24,6 +24,25 @@ rule table_view:
         "../workflow/scripts/table_view.py"
 
 
+# The report's start page: the claims' verdicts and the headline figure (workflow/report/workflow.rst).
+rule report_headline:
+    input:
+        claims="results/tables/claims.csv",
+        figure=f"results/figures/{HEADLINE_FIGURE}.png",
+        code=code("report_headline"),
+    output:
+        REPORT_HEADLINE,
+    log:
+        "logs/report/headline.log",
+    conda:
+        "../workflow/envs/synface.yaml"
+    threads: job_threads("summary")
+    resources:
+        **job_resources("summary"),
+    script:
+        "../workflow/scripts/report_headline.py"
+
+
 # `snakemake --report results/report.html report_contents` (the DVC stage `report`)
 REPORTED = [*rules.paper.input, *(rules.tuning.input if EXPERIMENTS.tuning else [])]
 
@@ -32,3 +51,4 @@ rule report_contents:
     input:
         REPORTED,
         [table_view_path(t) for t in REPORTED if t.endswith(".csv")],
+        REPORT_HEADLINE,

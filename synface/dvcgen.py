@@ -45,6 +45,7 @@ from synface.experiments import (
     synthetic_set_path,
     table_view_path,
 )
+from synface.figures.table_view import HEADLINE
 from synface.io.atomic import write_text
 from synface.io.yamlfile import read_yaml
 
@@ -79,7 +80,7 @@ TUNING_PARAMS = [*MODEL_PARAMS, "tuning"]
 # The diagnostic studies: the stand-in LFW variants (rendered, imported, evaluated) and each study's outputs.
 STUDY_RULES = ["study_test_set_folder", "study_test_set", "study_evaluate", "study"]
 STUDY_PARAMS = ["studies", "test_sets", "seeds", "world"]  # the variants' protocol is the test sets'
-REPORT_RULES = ["table_view"]
+REPORT_RULES = ["table_view", "report_headline"]
 REPORT_PARAMS = ["world", "seeds"]  # the report's description names both
 CAPTIONS = "workflow/report"
 # What a paper target's rule reads besides code, where it is not the metrics ("models": the runs' folders).
@@ -292,7 +293,7 @@ def _report_stage(configfile: str, reported: list[str]) -> dict[str, Any]:
         sorted({*stage_code(REPORT_RULES), *captions}),
         reported,
         REPORT_PARAMS,
-        _committed([*views, REPORT]),
+        _committed([*views, HEADLINE, REPORT]),
     )
     stage["cmd"] += f" && snakemake --report {REPORT} report_contents --configfile {configfile}"
     return stage

@@ -22,6 +22,7 @@ from synface.experiments import (
     paper_count,
     table_view_path,
 )
+from synface.figures.table_view import HEADLINE
 from synface.generator.sampling import GenerationSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,7 +102,8 @@ def test_dvc_yaml_owns_each_path_once_and_no_paper_target_reads_another(name):
     views |= {table_view_path(t) for t in studies if t.endswith(".csv")}
     per_run |= {"results/studies/metrics"} if studies and config["world"] == "embedded" else set()
     assert {path for path, flags in committed.items() if flags.get("cache") is False} == manifest | tuning | views | {
-        REPORT
+        REPORT,
+        HEADLINE,
     } | per_run | studies
 
 
