@@ -12,6 +12,7 @@ from synface.layout import (
     dev_metrics_path,
     evaluation_set_path,
     figure_path,
+    headline_path,
     in_world,
     lfw_layout_path,
     metrics_path,
@@ -170,6 +171,45 @@ def study_metrics(wildcards):
     return EXPERIMENTS.study_metrics_files(wildcards.study)
 
 
+# The report's menu lists its categories by name: "Claims" comes first and holds the claims'
+# verdicts and the headline figure, Table 2 (claims 2 to 5 are about it).
+REPORT_FIRST = "Claims"
+HEADLINE_FIGURE = "width_depth"
+# Each reported result's subcategory in words (a name not here: its name, spaced).
+REPORT_NAMES = {
+    "claims": "the paper's claims: verdicts and evidence",
+    "cross_domain": "Table 1: real vs synthetic",
+    "width_depth": "Table 2: width and depth",
+    "domain_mixup": "Table 3: domain mixup",
+    "attributes": "Fig. 5: attributes",
+    "feature_distribution": "Fig. 4: feature distributions",
+    "training_curves": "training loss per step",
+    "final_loss": "final training loss per run",
+    "released_checkpoints": "released checkpoints",
+    "embedded": "dev accuracy of each candidate",
+    "convergence": "convergence check",
+    "dm_real_identities": "claim 8: more real identities under domain mixup",
+    "light_vs_pose": "claim 7: illumination vs pose as faces turn frontal",
+}
+
+
+def in_words(name):
+    return REPORT_NAMES.get(name, name.replace("_", " "))
+
+
 def report_category(wildcards):
-    """A table view's report category: its results folder's name (Tables, Tuning, Studies)."""
-    return wildcards.folder.capitalize()
+    """A table view's report category: Claims for the claims, else its results folder's name
+    (Tables, Tuning, Studies)."""
+    return REPORT_FIRST if wildcards.name == "claims" else wildcards.folder.capitalize()
+
+
+def report_subcategory(wildcards):
+    """A result's subcategory: its table, study or figure name in words."""
+    return in_words(
+        wildcards.get("name") or wildcards.get("table") or wildcards.get("study")
+    )
+
+
+def figure_category(wildcards):
+    """A results figure's category: the headline figure opens the report beside the claims."""
+    return REPORT_FIRST if wildcards.table == HEADLINE_FIGURE else "Figures"

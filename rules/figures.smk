@@ -5,7 +5,8 @@ rule figure_identity_mixup:
         report(
             figure_path("identity_mixup", WORLD),
             caption="../workflow/report/identity_mixup.rst",
-            category="Generator",
+            category="Data and generator",
+            subcategory="Fig. 3: identity mixup",
         ),
     log:
         "logs/figures/identity_mixup.log",
@@ -29,7 +30,8 @@ rule figure_factor_variation:
         report(
             figure_path("factor_variation", WORLD),
             caption="../workflow/report/factor_variation.rst",
-            category="Generator",
+            category="Data and generator",
+            subcategory="one identity under each factor mode",
         ),
     log:
         "logs/figures/factor_variation.log",
@@ -53,7 +55,8 @@ rule figure_samples:
         report(
             figure_path("samples", WORLD),
             caption="../workflow/report/samples.rst",
-            category="Data",
+            category="Data and generator",
+            subcategory="Fig. 1: real and synthetic faces",
         ),
     log:
         "logs/figures/samples.log",
@@ -78,8 +81,8 @@ rule figure_results:
         report(
             figure_path("{table,width_depth|domain_mixup|attributes}", WORLD),
             caption="../workflow/report/results_figure.rst",
-            category="Figures",
-            subcategory="{table}",
+            category=figure_category,
+            subcategory=report_subcategory,
         ),
     log:
         "logs/figures/{table}.log",
@@ -107,7 +110,7 @@ rule figure_feature_distribution:
             figure_path("feature_distribution", WORLD),
             caption="../workflow/report/feature_distribution.rst",
             category="Figures",
-            subcategory="feature_distribution",
+            subcategory=in_words("feature_distribution"),
         ),
     log:
         "logs/figures/feature_distribution.log",
@@ -133,7 +136,7 @@ rule figure_training_curves:
             figure_path("training_curves", WORLD),
             caption="../workflow/report/training_curves.rst",
             category="Figures",
-            subcategory="training_curves",
+            subcategory=in_words("training_curves"),
         ),
     log:
         "logs/figures/training_curves.log",

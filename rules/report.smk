@@ -11,7 +11,7 @@ rule table_view:
             table_view_path(results_file("{folder}", "{name}", ".csv"), WORLD),
             caption="../workflow/report/table_view.rst",
             category=report_category,
-            subcategory="{name}",
+            subcategory=report_subcategory,
         ),
     log:
         "logs/report/{folder}/{name}.log",
@@ -24,6 +24,25 @@ rule table_view:
         "../workflow/scripts/table_view.py"
 
 
+# The report's start page: the claims' verdicts and the headline figure (workflow/report/workflow.rst).
+rule report_headline:
+    input:
+        claims=table_path("claims", WORLD),
+        figure=figure_path(HEADLINE_FIGURE, WORLD),
+        code=code("report_headline"),
+    output:
+        headline_path(WORLD),
+    log:
+        "logs/report/headline.log",
+    conda:
+        "../workflow/envs/synface.yaml"
+    threads: job_threads("summary")
+    resources:
+        **job_resources("summary"),
+    script:
+        "../workflow/scripts/report_headline.py"
+
+
 # `snakemake --report results/report.html report_contents` (the DVC stage `report`)
 REPORTED = [*rules.paper.input, *(rules.tuning.input if EXPERIMENTS.tuning else [])]
 
@@ -32,3 +51,4 @@ rule report_contents:
     input:
         REPORTED,
         [table_view_path(t, WORLD) for t in REPORTED if t.endswith(".csv")],
+        headline_path(WORLD),

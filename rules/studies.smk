@@ -77,7 +77,7 @@ rule study:
             study_path("{study}", ".png", WORLD),
             caption="../workflow/report/study_figure.rst",
             category="Studies",
-            subcategory="{study}",
+            subcategory=report_subcategory,
         ),
     log:
         "logs/studies/{study}.log",

@@ -60,6 +60,7 @@ rule tuning_table:
             TUNING_RESULTS["figure"],
             caption="../workflow/report/tuning_figure.rst",
             category="Tuning",
+            subcategory=in_words("embedded"),
         ),
     log:
         "logs/tuning/table.log",

@@ -38,6 +38,7 @@ from synface.layout import (
     TUNING_MODELS,
     TUNING_RESULTS,
     evaluation_set_path,
+    headline_path,
     model_folder,
     pose_variant_path,
     steps_path,
@@ -77,7 +78,7 @@ TUNING_PARAMS = [*MODEL_PARAMS, "tuning"]
 # The diagnostic studies: the stand-in LFW variants (rendered, imported, evaluated) and each study's outputs.
 STUDY_RULES = ["study_test_set_folder", "study_test_set", "study_evaluate", "study"]
 STUDY_PARAMS = ["studies", "test_sets", "seeds", "world"]  # the variants' protocol is the test sets'
-REPORT_RULES = ["table_view"]
+REPORT_RULES = ["table_view", "report_headline"]
 REPORT_PARAMS = ["world", "seeds"]  # the report's description names both
 CAPTIONS = "workflow/report"
 # What a paper target's rule reads besides code, where it is not the metrics ("models": the runs' folders).
@@ -290,7 +291,7 @@ def _report_stage(configfile: str, reported: list[str]) -> dict[str, Any]:
         sorted({*stage_code(REPORT_RULES), *captions}),
         reported,
         REPORT_PARAMS,
-        _committed([*views, REPORT]),
+        _committed([*views, headline_path(), REPORT]),
     )
     stage["cmd"] += f" && snakemake --report {REPORT} report_contents --configfile {configfile}"
     return stage

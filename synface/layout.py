@@ -144,6 +144,11 @@ def study_path(study: str, suffix: str, world: str = DEFAULT_WORLD) -> str:
     return in_world(f"{STUDY_RESULTS}/{study}{suffix}", world)
 
 
+def headline_path(world: str = DEFAULT_WORLD) -> str:
+    """The report's start page: the claims' verdicts and the headline figure."""
+    return results_file("report", "headline", ".html", world)
+
+
 def table_view_path(table_csv: str, world: str = DEFAULT_WORLD) -> str:
     """The report's HTML view of a results table: results/tables/x.csv -> results/report/tables/x.html."""
     folder, name = Path(table_csv).parent.name, Path(table_csv).stem

@@ -19,6 +19,7 @@ from synface.layout import (
     REPORT,
     TUNING_RESULTS,
     evaluation_set_path,
+    headline_path,
     table_view_path,
 )
 from synface.naming import paper_count
@@ -100,7 +101,8 @@ def test_dvc_yaml_owns_each_path_once_and_no_paper_target_reads_another(name):
     views |= {table_view_path(t) for t in studies if t.endswith(".csv")}
     per_run |= {"results/studies/metrics"} if studies and config["world"] == "embedded" else set()
     assert {path for path, flags in committed.items() if flags.get("cache") is False} == manifest | tuning | views | {
-        REPORT
+        REPORT,
+        headline_path(),
     } | per_run | studies
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from drawn import assert_titles_in_words, catch, words
 from scipy.stats import ttest_ind
 
 from synface.analysis.studies import study_frame, study_summaries, study_verdict, write_study
@@ -17,6 +18,7 @@ from synface.config import load_config
 from synface.data.pairs import parse_pairs
 from synface.errors import SynfaceError
 from synface.experiments import Experiments
+from synface.figures import studies as study_figures
 from synface.figures.studies import study_figure
 from synface.layout import study_metrics_path
 from synface.naming import pose_test_set
@@ -175,7 +177,7 @@ def _per_seed(train: str, mean: float, seeds: list[int]) -> list[float]:
     return [mean + SEED_OFFSETS[seed] * (1 + len(train) % 3) for seed in seeds]
 
 
-def test_a_study_that_turns(tmp_path):
+def test_a_study_that_turns(tmp_path, monkeypatch):
     ex = _experiments()
     design = ex.studies["dm_real_identities"]
     means = _dm_means([74.0, 77.0, 81.5, 86.0])
@@ -196,8 +198,11 @@ def test_a_study_that_turns(tmp_path):
     assert verdict["turn"] == "turns at N = 5K" and verdict["prediction_held"] == "yes"
     assert verdict["hypothesis"] == design["hypothesis"] and verdict["claim"] == 8
     assert verdict["at_end"].startswith("N = 10K: Mix_10K_10 vs Syn_10K_50_IM Δ +5.00")
+    drawn = catch(monkeypatch, study_figures)
     study_figure(design, results, out / "dm.png", "embedded")
     assert (out / "dm.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "mean ± 95 % CI over 3 seeds" in words(drawn[0])
+    assert_titles_in_words(drawn[0])
 
 
 def test_a_study_that_does_not_turn(tmp_path):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import re
 
-from synface.figures.table_view import write_table_view
+import pandas as pd
+
+from synface.figures.table_view import headline_html, write_table_view
 from synface.layout import table_view_path
 
 
@@ -43,3 +45,19 @@ def test_long_text_wraps_after_the_short_columns(tmp_path):
 def test_table_view_path_mirrors_the_results_folder():
     assert table_view_path("results/tables/claims.csv") == "results/report/tables/claims.html"
     assert table_view_path("results/tuning/embedded.csv") == "results/report/tuning/embedded.html"
+
+
+def test_headline_puts_each_verdict_beside_its_claim_and_embeds_the_figure():
+    claims = pd.DataFrame(
+        {
+            "claim": ["1", "2"],
+            "statement": ["a gap <large>", "IM helps"],
+            "evidence": ["x" * 500] * 2,
+            "verdict": ["supported", "contradicted"],
+        }
+    )
+    page = headline_html(claims, b"\x89PNG fake")
+    assert "<tr><td>1</td><td><b>supported</b></td><td>a gap &lt;large&gt;</td></tr>" in page
+    assert "<td>2</td><td><b>contradicted</b></td>" in page
+    assert "x" * 500 not in page  # the evidence stays in the claims table, not on the start page
+    assert 'src="data:image/png;base64,iVBORyBmYWtl"' in page  # embedded: the report is one file

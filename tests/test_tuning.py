@@ -7,6 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from drawn import assert_titles_in_words, catch, words
+from matplotlib.container import ErrorbarContainer
 
 from synface.analysis.tuning import (
     CONVERGENCE_POINTS,
@@ -16,6 +18,7 @@ from synface.analysis.tuning import (
     write_tuning,
 )
 from synface.errors import SynfaceError
+from synface.figures import tuning as tuning_figures
 from synface.figures.tuning import tuning_figure
 from synface.layout import dev_metrics_path, run_folder
 from synface.naming import CHOSEN, DOUBLED, TEST_SETS
@@ -81,8 +84,18 @@ def test_tuning_and_convergence_tables_from_planted_runs(tmp_path, monkeypatch):
     metrics = [dev_metrics_path(c, t, s, test) for c, t, s in RUNS for test in TEST_SETS]
     steps = [f"{run_folder(t, s, c)}/steps.csv" for c, t, s in RUNS]
     returned = write_tuning(RUNS, candidates, ends, metrics, steps, "t.csv", "c.csv")
+    drawn = catch(monkeypatch, tuning_figures)
     tuning_figure(returned, "t.png")
     assert (tmp_path / "t.png").stat().st_size > 10_000
+    (fig,) = drawn
+    assert fig.get_suptitle().startswith("Tuning study: dev-split accuracy")
+    assert_titles_in_words(fig)
+    assert "one seed, no interval" in words(fig)  # one tuning seed: points without bars
+    assert "chosen_x2: cosface s=30 m=0.35, 4 epochs" in words(fig)  # each candidate's settings in words
+    for ax in fig.axes:
+        assert all(isinstance(c, ErrorbarContainer) for c in ax.containers)
+        bars = [seg for c in ax.containers for seg in c.lines[2][0].get_segments()]
+        assert bars and all(seg[0][1] == seg[1][1] for seg in bars)  # of zero length
     tuning = pd.read_csv("t.csv")
     row = tuning[(tuning["candidate"] == DOUBLED) & (tuning["train"] == "Real") & (tuning["test"] == "lfw")].iloc[0]
     assert (row["accuracy"], row["seeds"], row["steps"], row["epochs"]) == (92.0, 1, 40, 4)

@@ -15,6 +15,9 @@ from synface.generator import lam
 from synface.generator.render import render_faces
 from synface.generator.sampling import FACTOR_MODES, GenerationSettings, identity_coefficients, identity_lambdas
 
+# factor modes (synface.generator.sampling.FACTOR_MODES) as a row label in words
+MODE_LABELS = {"all": "every factor", "none": "none"}
+
 
 def _image_grid(axes: np.ndarray, images: np.ndarray) -> None:
     for ax, image in zip(axes.ravel(), images.reshape(-1, *images.shape[-3:]), strict=True):
@@ -59,10 +62,10 @@ def factor_variation_figure(out: str | os.PathLike[str], *, images: int = 8, see
     fig, axes = plt.subplots(len(modes), images, figsize=(images * 0.95, len(modes) * 1.25), squeeze=False)
     _image_grid(axes, np.stack(grid))
     for r, mode in enumerate(modes):
-        axes[r, 0].set_ylabel(mode, fontsize=9)
+        axes[r, 0].set_ylabel(MODE_LABELS.get(mode, mode), fontsize=9)
     fig.suptitle(
-        "Factor modes of one identity: `none` fixes expression, illumination, pose and noise;\n"
-        "`expression`, `illumination`, `pose` draw only that factor per image; `all` draws every factor",
+        "One synthetic identity under each factor mode of the attribute analysis: each row varies only\n"
+        "the named factor from image to image (none: every image alike; every factor: all of them vary)",
         fontsize=9,
     )
     save_figure(fig, out)

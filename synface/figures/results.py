@@ -20,7 +20,7 @@ import numpy as np
 from synface.analysis.metrics import Summary, summaries
 from synface.errors import SynfaceError
 from synface.experiments import TableRow
-from synface.figures.style import save_figure
+from synface.figures.style import over_seeds, save_figure, table_title, title
 
 IM_COLOURS = {False: "tab:blue", True: "tab:orange"}
 PAPER_MARKER = {
@@ -32,35 +32,29 @@ PAPER_MARKER = {
 }
 
 
-def title(fig: plt.Figure, text: str, profile: str) -> None:
-    """Figure title; runs of the embedded world say that their data are simulated."""
-    note = " — embedded world: simulated data" if profile == "embedded" else f" — profile: {profile}"
-    fig.suptitle(text + note, fontsize=10)
-
-
 def _paper(row: TableRow) -> float:
     return row["paper"].get("lfw", math.nan)
 
 
-def _lower_limit(values: Iterable[float]) -> float:
-    """A y floor 5 points under the lowest value, on a multiple of 5."""
-    low = min(v for v in values if not math.isnan(v))
+def _lower_limit(values: Iterable[float], ours: Iterable[Summary]) -> float:
+    """A y floor 5 points under the lowest value or interval shown, on a multiple of 5."""
+    lows = [s.ci95[0] for s in ours if s.n > 1]
+    low = min(v for v in [*values, *lows] if not math.isnan(v))
     return max(0.0, 5 * math.floor((low - 5) / 5))
 
 
-def _interval(ours: Sequence[Summary]) -> np.ndarray:
+def ci_bars(ours: Sequence[Summary]) -> np.ndarray:
     """Error bars (below, above the mean) of the 95 % CI over seeds; none with a single seed."""
     bars = []
     for s in ours:
         low, high = s.ci95
-        bars.append((0.0, 0.0) if math.isnan(low) else (s.mean - low, high - s.mean))
+        bars.append((0.0, 0.0) if s.n < 2 or math.isnan(low) else (s.mean - low, high - s.mean))
     return np.array(bars).T.reshape(2, len(bars))
 
 
 def _over_seeds(ours: Iterable[Summary]) -> str:
     """What our error bars are, for a legend title."""
-    n = max(s.n for s in ours)
-    return f"ours: mean ± 95 % CI over {n} seeds" if n > 1 else "ours: one seed, no interval"
+    return "ours: " + over_seeds(max(s.n for s in ours))
 
 
 def _points(
@@ -73,7 +67,7 @@ def _points(
 ) -> None:
     """Our means with their 95 % CI and values, the paper's numbers as hollow diamonds beside them."""
     means = [s.mean for s in ours]
-    bars = _interval(ours)
+    bars = ci_bars(ours)
     ax.errorbar(x, means, yerr=bars, fmt="o", color=colour, label=label, capsize=3, elinewidth=1)
     for xi, m, above in zip(x, means, bars[1], strict=True):
         ax.text(xi, m + above + 0.3, f"{m:.1f}", ha="center", va="bottom", fontsize=7)
@@ -108,7 +102,7 @@ def _finish_points(
 ) -> None:
     """The common frame of a grouped-points figure: y range from all values shown, one tick per group,
     legend, title; saved."""
-    ax.set_ylim(_lower_limit(values), 100)
+    ax.set_ylim(_lower_limit(values, ours), 100)
     ax.set_xlim(-0.6, len(ticks) - 0.4)
     ax.set_xticks(range(len(ticks)), ticks)
     ax.set_xlabel(xlabel)
@@ -147,7 +141,7 @@ def width_depth_figure(
             ax.errorbar(
                 x,
                 [p[3].mean for p in chosen],
-                yerr=_interval([p[3] for p in chosen]),
+                yerr=ci_bars([p[3] for p in chosen]),
                 color=colour,
                 marker="o",
                 capsize=3,
@@ -170,7 +164,7 @@ def width_depth_figure(
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("LFW accuracy (%)")
     axes[0].legend(fontsize=8, title=_over_seeds(p[3] for p in points), title_fontsize=8)
-    title(fig, "Width and depth of the synthetic set, without / with identity mixup (Table 2)", profile)
+    title(fig, table_title("width_depth"), profile)
     save_figure(fig, out)
 
 
@@ -181,7 +175,7 @@ def domain_mixup_figure(
     out: str | os.PathLike[str],
     profile: str,
 ) -> None:
-    """Table 3 as grouped bars: the synthetic set alone, then Real_N_S and Mix_N_S per real subset."""
+    """Table 3 as grouped points: the synthetic set alone, then Real_N_S and Mix_N_S per real subset."""
     results = summaries(rows, seeds, metrics_files)
     groups: dict[str, dict[str, tuple[Summary, float]]] = {}
     for row in rows:
@@ -216,7 +210,7 @@ def domain_mixup_figure(
         shown,
         [g if g == "synthetic only" else f"real {g}" for g in groups],
         "real identities × images per identity (N_S)",
-        "Synthetic, real and mixed training data (Table 3)",
+        table_title("domain_mixup"),
         profile,
         out,
     )
@@ -245,5 +239,5 @@ def attributes_figure(
         _points(ax, list(x), ours, paper, IM_COLOURS[im], f"ours {'w/ IM' if im else 'w/o IM'}")
         values += [s.mean for s in ours] + paper
         shown += ours
-    heading = "Attribute analysis (Fig. 5)"
+    heading = table_title("attributes")
     _finish_points(fig, ax, values, shown, labels, "attribute varied within an identity", heading, profile, out)

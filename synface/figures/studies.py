@@ -13,25 +13,14 @@ from collections.abc import Mapping
 from synface.analysis.metrics import Summary
 from synface.analysis.studies import study_comparisons
 from synface.experiments import StudyDesign
-from synface.figures.results import title
-from synface.figures.style import plt, save_figure
+from synface.figures.results import ci_bars
+from synface.figures.style import over_seeds, plt, save_figure, title
 
 SERIES_COLOURS = ("tab:purple", "tab:green", "tab:orange", "tab:blue")
 TITLES = {
     "dm_real_identities": "Does domain mixup catch up with the synthetic set alone as the real subset grows? (claim 8)",
     "light_vs_pose": "Does varied illumination overtake varied pose as the test faces turn frontal? (claim 7)",
 }
-
-
-def _ci_bars(summaries: list[Summary]) -> list[list[float]]:
-    """Error bars (below, above the mean) of each summary's 95 % CI; none with a single seed."""
-    bars: list[list[float]] = [[], []]
-    for s in summaries:
-        low, high = s.ci95
-        single = s.n < 2
-        bars[0].append(0.0 if single else s.mean - low)
-        bars[1].append(0.0 if single else high - s.mean)
-    return bars
 
 
 def study_figure(
@@ -52,7 +41,7 @@ def study_figure(
         xs = [levels.index(level) + (k - (len(series) - 1) / 2) * width for level in points]
         ours = list(points.values())
         colour = SERIES_COLOURS[k % len(SERIES_COLOURS)]
-        ax.errorbar(xs, [s.mean for s in ours], yerr=_ci_bars(ours), fmt="o", color=colour, capsize=3, label=name)
+        ax.errorbar(xs, [s.mean for s in ours], yerr=ci_bars(ours), fmt="o", color=colour, capsize=3, label=name)
         shown += ours
     if reference is not None:
         ref = results[(reference["train"], reference["test"])]
@@ -88,7 +77,6 @@ def study_figure(
     dax.set_ylabel("Δ LFW accuracy (points)")
     dax.grid(axis="y", alpha=0.3)
     dax.legend(fontsize=7, loc="best", title="Δ: Welch 95 % CI", title_fontsize=7)
-    n = max(s.n for s in shown)
-    over = f"mean ± 95 % CI over {n} seeds" if n > 1 else "one seed, no interval"
+    over = over_seeds(max(s.n for s in shown))
     title(fig, f"{TITLES.get(design['study'], design['study'])}\n{over}", profile)
     save_figure(fig, out)

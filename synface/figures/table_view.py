@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import os
 from pathlib import Path
@@ -58,3 +59,24 @@ def write_table_view(csv: str | os.PathLike[str], out: str | os.PathLike[str]) -
     """Write `csv` (a results table) as an HTML page at `out`, atomically."""
     frame = pd.read_csv(csv, dtype=str, keep_default_na=False)
     write_text(out, table_html(frame, Path(csv).name))
+
+
+def headline_html(claims: pd.DataFrame, figure: bytes) -> str:
+    """An HTML fragment for the report's start page: each claim's verdict beside its statement, then
+    the headline figure, embedded (the report is one self-contained file)."""
+    rows = "".join(
+        f"<tr><td>{html.escape(c)}</td><td><b>{html.escape(v)}</b></td><td>{html.escape(s)}</td></tr>\n"
+        for c, v, s in zip(claims["claim"], claims["verdict"], claims["statement"], strict=True)
+    )
+    image = base64.b64encode(figure).decode()
+    return (
+        "<table><thead><tr><th>claim</th><th>verdict</th><th>statement (paper)</th></tr></thead>\n"
+        f"<tbody>\n{rows}</tbody></table>\n"
+        f'<img alt="the headline figure" src="data:image/png;base64,{image}" style="width: 100%">\n'
+    )
+
+
+def write_headline(claims: str | os.PathLike[str], figure: str | os.PathLike[str], out: str | os.PathLike[str]) -> None:
+    """Write the start page's fragment (`headline_html`) of the claims table and the figure at `out`."""
+    frame = pd.read_csv(claims, dtype=str, keep_default_na=False)
+    write_text(out, headline_html(frame, Path(figure).read_bytes()))
