@@ -1,9 +1,15 @@
 # The paper world's real data: CASIA-WebFace and LFW imported from the paths in config.imports.
+# A source is an input only where it exists (`filter(os.path.exists, ...)`): on a clone without
+# the data a dry run still plans the imports, and a real run stops at the import job, whose log
+# names the missing path. The jobs read the paths from params.
+import os
+
+IMPORTS = config["imports"]
 
 
 rule import_casia_webface:
     input:
-        config["imports"]["casia_webface"],
+        list(filter(os.path.exists, [IMPORTS["casia_webface"]])),
         code=code("import_imagefolder"),
     output:
         directory(real_train_path(WORLD)),
@@ -17,15 +23,15 @@ rule import_casia_webface:
     resources:
         **job_resources("import_casia_webface"),
     params:
-        align=config["imports"]["align"],
+        folder=IMPORTS["casia_webface"],
+        align=IMPORTS["align"],
     script:
         "../workflow/scripts/import_imagefolder.py"
 
 
 rule import_lfw:
     input:
-        images=config["imports"]["lfw_images"],
-        pairs=config["imports"]["lfw_pairs"],
+        list(filter(os.path.exists, [IMPORTS["lfw_images"], IMPORTS["lfw_pairs"]])),
         code=code("import_real_lfw"),
     output:
         directory(evaluation_set_path("lfw", world=WORLD)),
@@ -39,7 +45,9 @@ rule import_lfw:
     resources:
         **job_resources("import_lfw"),
     params:
-        align=config["imports"]["align"],
+        images=IMPORTS["lfw_images"],
+        pairs=IMPORTS["lfw_pairs"],
+        align=IMPORTS["align"],
     script:
         "../workflow/scripts/import_real_lfw.py"
 
@@ -47,7 +55,9 @@ rule import_lfw:
 # The insightface verification packs of imports.benchmarks (CFP-FP, AgeDB-30, CALFW, CPLFW).
 rule import_benchmark:
     input:
-        pack=lambda wildcards: config["imports"]["benchmarks"][wildcards.benchmark],
+        lambda wildcards: list(
+            filter(os.path.exists, [IMPORTS["benchmarks"][wildcards.benchmark]])
+        ),
         code=code("import_bin"),
     output:
         directory(evaluation_set_path("{benchmark}", world=WORLD)),
@@ -63,5 +73,7 @@ rule import_benchmark:
     resources:
         mem_mb=4000,
         runtime=30,
+    params:
+        pack=lambda wildcards: IMPORTS["benchmarks"][wildcards.benchmark],
     script:
         "../workflow/scripts/import_bin.py"

@@ -10,6 +10,8 @@ tests named there run their code on the CPU.
 
 What differs from the document, and nothing else:
 
+* the copy's `config/paper.yaml` has the official releases' list uncommented, as § The official
+  released checkpoints says;
 * every `/data/...` path becomes `<tmp>/data/...`, in the commands and in the copy's
   `config/paper.yaml` (its imports and released checkpoints), where the test has written tiny data in
   the official formats: a CASIA-WebFace folder of identity folders, an aligned LFW folder and a raw one
@@ -48,6 +50,7 @@ from face_files import (
 )
 from repo_copy import BIN, ROOT, fresh_repo, job_field, planned_jobs, run
 from test_recordio import IDENTITY_RECORDS, training_set, write_rec
+from test_released import with_official_releases
 
 from synface.config import load_config
 from synface.data.pairs import write_pairs
@@ -232,7 +235,7 @@ def test_the_paper_scale_walkthrough_runs_as_written(tmp_path):
     fresh_repo(repo, dvc_config="config/config.yaml")  # as a clone has it
     (repo / ".venv").symlink_to(BIN.parent)
     paper = repo / "config/paper.yaml"
-    paper.write_text(on_tiny_data(paper.read_text(), data))
+    paper.write_text(on_tiny_data(with_official_releases(paper.read_text()), data))
     write_tiny_data(data, yaml.safe_load(paper.read_text()))
     env = {**os.environ, "PYTHONPATH": str(repo)}  # the copy's code, not an editable install's
     used, left = [], []

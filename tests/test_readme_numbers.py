@@ -173,6 +173,32 @@ def test_the_two_worlds_protocols_are_the_configs(world):
     assert f"{seeds} seed{'s' if seeds > 1 else ''}" in cell
 
 
+def _number(pattern: str, text: str) -> float:
+    return float(re.search(pattern, text)[1].replace(",", ""))
+
+
+def test_the_paper_worlds_gpu_hours_follow_from_its_config():
+    """docs/paper_scale.md § What a run costs, from config/paper.yaml's grid, epochs and seeds at the
+    rate it assumes; the README's compute row quotes its two figures."""
+    from synface.experiments import Experiments, load_config
+
+    doc = _flat(_section((ROOT / "docs/paper_scale.md").read_text(encoding="utf-8"), "## What a run costs"))
+    ex = Experiments(load_config(ROOT / "config/paper.yaml", ROOT))
+    casia = _number(r"all of CASIA-WebFace \(([\d,]+) images\)", doc)
+    subsets = [ts.syn_subset or ts.real_subset for ts in ex.training_sets.values()]  # a Mix: its synthetic set
+    per_epoch = sum(casia if subset is None else subset[0] * subset[1] for subset in subsets)
+    assert f"{per_epoch:,.0f} images in all" in doc and f"{len(ex.training_sets)} training sets" in doc
+    epochs, seeds = PAPER["training"]["epochs"], len(PAPER["seeds"])
+    assert seeds >= 3 and f"× {epochs} epochs × {seeds} seeds" in doc and f"({len(ex.runs())} runs)" in doc
+    hours = per_epoch * epochs * seeds / _number(r"([\d,]+) images/s on one V100-class GPU", doc) / 3600
+    # an H100 at the same share of its peak as the V100-class GPU
+    h100 = hours * _number(r"(\d+) TFLOP/s fp16 peak", doc) / _number(r"share of its (\d+) TFLOP/s", doc)
+    v100_hours, h100_hours = f"{round(hours, -1):.0f}", f"{round(h100, -1):.0f}"
+    assert f"**≈ {v100_hours} GPU-hours**" in doc and f"≈ {h100_hours} GPU-hours" in doc
+    _, compute = _world_cells("compute")
+    assert f"≈ {v100_hours} GPU-hours on V100-class GPUs, ≈ {h100_hours} on H100s" in compute
+
+
 def test_every_epoch_count_in_the_readme_is_a_configs():
     quoted = {int(n) for n in re.findall(r"(\d+) epochs", README)}
     assert quoted and quoted <= {CONFIG["training"]["epochs"], PAPER["training"]["epochs"]}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -27,7 +28,29 @@ from synface.naming import BENCHMARKS, TEST_SETS, claimed_lfw
 from synface.runtime import modelfile
 
 ROOT = Path(__file__).resolve().parents[1]
-PAPER = yaml.safe_load((ROOT / "config/paper.yaml").read_text())
+PAPER_YAML = (ROOT / "config/paper.yaml").read_text()
+PAPER = yaml.safe_load(PAPER_YAML)
+
+
+def with_official_releases(paper_yaml: str) -> str:
+    """config/paper.yaml's text with the official releases' list uncommented in place of `[]`, the
+    edit docs/paper_scale.md § The official released checkpoints asks for."""
+    text, replaced = re.subn(
+        r"^released_checkpoints: \[\]\n# (released_checkpoints:)$", r"\1", paper_yaml, flags=re.MULTILINE
+    )
+    text, entries = re.subn(r"^# (  - \{name: )", r"\1", text, flags=re.MULTILINE)
+    assert (replaced, entries) == (1, 4), "config/paper.yaml: the commented list of the 4 releases is gone"
+    return text
+
+
+RELEASES = yaml.safe_load(with_official_releases(PAPER_YAML))["released_checkpoints"]  # the four official ones
+
+
+def paper_with_releases(tmp_path: Path) -> dict:
+    """The paper world's config with the official releases uncommented."""
+    overlay = tmp_path / "paper.yaml"
+    overlay.write_text(with_official_releases(PAPER_YAML))
+    return load_config(overlay, ROOT)
 
 
 def _config(world: str = "embedded", **overrides) -> dict:
@@ -55,14 +78,21 @@ def test_official_release_names_state_their_lfw_accuracy(name, claimed):
     assert claimed_lfw(name) == claimed
 
 
-def test_the_papers_releases_claim_the_papers_lfw_numbers():
+def test_the_papers_releases_claim_the_papers_lfw_numbers(tmp_path):
     """config/paper.yaml's released list: each file's claimed LFW accuracy is the paper's for its row."""
-    ex = Experiments(load_config(ROOT / "config/paper.yaml", ROOT))
+    ex = Experiments(paper_with_releases(tmp_path))
     paper = {row["train"]: row["paper"]["lfw"] for rows in ex.grid().values() for row in rows}
     released = ex.released_checkpoints()
     assert [c["name"] for c in released] == ["Syn_10K_50", "Syn_10K_50_IM", "Mix_2K_10", "Mix_2K_20"]
     assert all(c["claimed"] == {"lfw": paper[c["name"]]} for c in released)
     assert {(c["arch"], tuple(c["input_hw"]), c["embedding"]) for c in released} == {("lresnet50e_ir", (112, 96), 512)}
+
+
+def test_the_paper_overlay_lists_the_releases_in_a_comment_only():
+    """None by default, so that a dry run needs no checkpoint file (the list is commented out)."""
+    config = load_config(ROOT / "config/paper.yaml", ROOT)
+    assert PAPER["released_checkpoints"] == [] and Experiments(config).released_checkpoints() == []
+    assert "table_released_checkpoints" not in dvc_stages(config, "config/paper.yaml")["stages"]
 
 
 def test_the_embedded_default_has_no_released_checkpoints_and_no_benchmarks():
@@ -136,8 +166,8 @@ def test_released_table_evaluates_each_checkpoint_on_each_test_set_beside_its_cl
     assert np.isnan(table.loc[1, "claimed"]) and np.isnan(table.loc[2, "claimed"])  # syn_lfw; bare.pt claims none
 
 
-def test_paper_world_dvc_yaml_takes_benchmarks_and_checkpoints_as_dependencies():
-    stages = dvc_stages(load_config(ROOT / "config/paper.yaml", ROOT), "config/paper.yaml")["stages"]
+def test_paper_world_dvc_yaml_takes_benchmarks_and_checkpoints_as_dependencies(tmp_path):
+    stages = dvc_stages(paper_with_releases(tmp_path), "config/paper.yaml")["stages"]
     outs = {path for s in stages.values() for out in s["outs"] for path in out}
     benchmarks = {evaluation_set_path(b) for b in BENCHMARKS}
     assert benchmarks.isdisjoint(outs) and benchmarks <= set(stages["datasets"]["deps"]) & set(
@@ -145,7 +175,7 @@ def test_paper_world_dvc_yaml_takes_benchmarks_and_checkpoints_as_dependencies()
     )
     released = stages["table_released_checkpoints"]
     assert released["outs"] == [{RELEASED_TABLE: {"cache": False, "persist": True}}]
-    files = [Path(c["path"]).name for c in PAPER["released_checkpoints"]]
+    files = [Path(c["path"]).name for c in RELEASES]
     assert [Path(d).name for d in released["deps"] if d.startswith("/data/")] == files
     assert "synface/evaluate/released.py" in released["deps"] and benchmarks <= set(released["deps"])
     assert released["params"] == [{"config/paper.yaml": ["released_checkpoints", "world"]}]
@@ -153,6 +183,31 @@ def test_paper_world_dvc_yaml_takes_benchmarks_and_checkpoints_as_dependencies()
         "table_released_checkpoints"
         not in dvc_stages(load_config(ROOT / "config/config.yaml", ROOT), "config/config.yaml")["stages"]
     )
+
+
+def planned_paper(*configfiles: str) -> list[str]:
+    """The jobs of a dry run of every target of the paper world (`--forceall`: whatever lies in data/)."""
+    snakemake = str(Path(sys.executable).with_name("snakemake"))
+    command = [snakemake, "--dry-run", "--forceall", "--configfile", *configfiles]
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr
+    return planned_jobs(run.stdout)
+
+
+def test_the_paper_overlay_as_committed_plans_a_dry_run_without_any_data():
+    """`snakemake -n paper --configfile config/paper.yaml` on a machine without the imports' sources
+    (no /data here) and with no released checkpoint listed: the imports are planned, each source an
+    input only where it exists (the job itself names a missing one), and no released checkpoints' table."""
+    jobs = planned_paper("config/paper.yaml")
+    imports = [job for job in jobs if job.startswith("import_")]
+    assert sorted(job.split(":")[0] for job in imports) == sorted(
+        ["import_casia_webface", "import_lfw", *["import_benchmark"] * len(BENCHMARKS)]
+    )
+    sources = [path for job in imports for path in job_field(job, "input").split(", ") if path.startswith("/")]
+    assert all(Path(path).exists() for path in sources), sources
+    assert not [job for job in jobs if job.startswith("released_checkpoints:")]
+    ex = Experiments(load_config(ROOT / "config/paper.yaml", ROOT))
+    assert len([job for job in jobs if job.startswith("train:")]) == len(ex.runs())
 
 
 def test_the_paper_overlay_plans_every_benchmark_and_the_released_checkpoints(tmp_path):
@@ -164,7 +219,7 @@ def test_the_paper_overlay_plans_every_benchmark_and_the_released_checkpoints(tm
     imports["lfw_images"].mkdir()
     imports["lfw_pairs"].touch()
     packs = {b: tmp_path / f"{b}.bin" for b in BENCHMARKS}
-    released = [{**c, "path": str(tmp_path / Path(c["path"]).name)} for c in PAPER["released_checkpoints"]]
+    released = [{**c, "path": str(tmp_path / Path(c["path"]).name)} for c in RELEASES]
     for path in [*packs.values(), *(c["path"] for c in released)]:
         Path(path).touch()
     overlay = tmp_path / "imports.yaml"
@@ -172,23 +227,7 @@ def test_the_paper_overlay_plans_every_benchmark_and_the_released_checkpoints(tm
         "imports": {**{k: str(v) for k, v in imports.items()}, "benchmarks": {b: str(p) for b, p in packs.items()}}
     }
     overlay.write_text(yaml.safe_dump({**given, "released_checkpoints": released}))
-    run = subprocess.run(
-        [
-            str(Path(sys.executable).with_name("snakemake")),
-            "--dry-run",
-            "--forceall",
-            "--configfile",
-            "config/paper.yaml",
-            str(overlay),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr
-    jobs = planned_jobs(run.stdout)
+    jobs = planned_paper("config/paper.yaml", str(overlay))
     imported = {
         job_field(b, "output"): job_field(b, "input").split(", ")[0] for b in jobs if b.startswith("import_benchmark:")
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import importlib.metadata
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -144,10 +145,13 @@ def test_final_loss_prints_as_written_and_only_when_asked(tmp_path, capsys):
 
 
 def test_version_names_the_installed_package(capsys):
+    """The installed package's metadata, which is pyproject.toml's version (a stale install differs)."""
     with pytest.raises(SystemExit) as exit_:
         main(["--version"])
     assert exit_.value.code == 0
-    assert capsys.readouterr().out.strip() == f"synface {importlib.metadata.version('synface')}"
+    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]
+    assert importlib.metadata.version("synface") == project["version"]
+    assert capsys.readouterr().out.strip() == f"synface {project['version']}"
 
 
 def test_seeds_prints_every_runs_accuracy_seed_by_seed(tmp_path, capsys):

@@ -5,5 +5,6 @@ from synface.data.importers import import_imagefolder
 from synface.workflow import log_to
 
 with log_to(snakemake.log[0]):
-    counts = import_imagefolder(snakemake.input[0], snakemake.output[0], Alignment(snakemake.params.align))
+    p = snakemake.params
+    counts = import_imagefolder(p.folder, snakemake.output[0], Alignment(p.align))
     print(json.dumps(counts))
