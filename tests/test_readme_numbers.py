@@ -19,6 +19,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from synface.config import load_config
+from synface.experiments import Experiments
+
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 TRAINING = (ROOT / "docs/training.md").read_text(encoding="utf-8")
@@ -180,8 +183,6 @@ def _number(pattern: str, text: str) -> float:
 def test_the_paper_worlds_gpu_hours_follow_from_its_config():
     """docs/paper_scale.md § What a run costs, from config/paper.yaml's grid, epochs and seeds at the
     rate it assumes; the README's compute row quotes its two figures."""
-    from synface.experiments import Experiments, load_config
-
     doc = _flat(_section((ROOT / "docs/paper_scale.md").read_text(encoding="utf-8"), "## What a run costs"))
     ex = Experiments(load_config(ROOT / "config/paper.yaml", ROOT))
     casia = _number(r"all of CASIA-WebFace \(([\d,]+) images\)", doc)
