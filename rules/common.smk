@@ -1,6 +1,7 @@
 # Helpers only: the software environment, the experiment grid and input functions.
 import re
 
+from synface.analysis.summary import summary_files
 from synface.codedeps import code_files
 from synface.experiment_checks import check_experiments
 from synface.experiments import (

@@ -64,7 +64,7 @@ rule metrics_summary:
         metrics=EXPERIMENTS.metrics_files(),
         code=code("metrics_summary"),
     output:
-        "results/metrics.json",
+        summary_files(GRID),
     log:
         "logs/metrics_summary.log",
     benchmark:

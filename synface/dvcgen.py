@@ -7,8 +7,9 @@ edit of synface/figures/ reruns only figure stages) and on the config keys it re
 
 The two agree on what is stale because DVC never deletes an output before running a stage
 (`persist`): Snakemake decides what to recompute, so after a Snakemake run `dvc repro` only
-records hashes. Datasets, models and metrics are cached (shared through a DVC remote); the paper
-targets and results/metrics.json are small and committed to git (`cache: false`). In the paper
+records hashes. Datasets and models are cached (shared through a DVC remote); the runs' training
+logs, their metrics, the summary `dvc metrics show` reads and the paper targets are small and
+committed to git (`cache: false`). In the paper
 world the imported real data (CASIA-WebFace, LFW, the benchmark packs) is `dvc add`ed by the user
 and is a dependency of the stages, not an output of one; so are the released checkpoints.
 """
@@ -24,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from synface.analysis.summary import summary_files
 from synface.codedeps import ROOT, code_files
 from synface.experiments import (
     CONFIG,
@@ -40,7 +42,9 @@ from synface.experiments import (
     evaluation_set_path,
     load_config,
     model_folder,
+    model_path,
     pose_variant_path,
+    run_folder,
     steps_path,
     synthetic_set_path,
     table_view_path,
@@ -56,7 +60,6 @@ DAG = [
     *code_files("synface/experiments.py"),
     *code_files("synface/codedeps.py"),
 ]
-SUMMARY = "results/metrics.json"
 FEATURES = "results/features/feature_distribution.json"
 # `studies`: the diagnostic studies' training sets join the grid's
 DATASET_PARAMS = ["world", "scale", "generator", "real_domain", "test_sets", "experiments", "domain_mixup", "studies"]
@@ -72,6 +75,7 @@ TARGET_PARAMS = {
     **{f"figure_{name}": [f"figures.{name}"] for name in ("samples", "identity_mixup", "factor_variation")},
 }
 MODEL_RULES = ["train"]
+TRAINING_LOGS = ("log.csv", "steps.csv")  # each run's per-epoch and per-step records (synface.train.loop)
 METRICS_RULES = ["evaluate", "feature_distribution"]
 # The dev split's evaluation sets, the candidates' runs and their scores on it, and the tables.
 TUNING_RULES = ["test_set_folder", "test_set", "train", "tuning_train", "tuning_evaluate", "tuning_table"]
@@ -188,6 +192,8 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
     datasets = [*(synthetic_set_path(name) for name in ex.base_sets), REAL_TRAIN, *test_sets]
     generated = [d for d in datasets if d not in imported(ex)]
     models = [model_folder(name) for name in ex.training_sets]
+    runs = [(name, seed) for name in ex.training_sets for seed in ex.seeds]
+    summary = summary_files(ex.grid())
     reads = {"models": models, "metrics": ["results/metrics", "results/features"]}
     stages: dict[str, Any] = {
         "datasets": _stage(
@@ -198,7 +204,17 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
             DATASET_PARAMS,
             _cached(generated),
         ),
-        "models": _stage(["models"], configfile, stage_code(MODEL_RULES), datasets, MODEL_PARAMS, _cached(models)),
+        "models": _stage(
+            ["models"],
+            configfile,
+            stage_code(MODEL_RULES),
+            datasets,
+            MODEL_PARAMS,
+            [  # the models in the cache; the training logs small, so that every run's curve is in a clone
+                *_cached([model_path(name, seed) for name, seed in runs]),
+                *_committed([f"{run_folder(name, seed)}/{log}" for name, seed in runs for log in TRAINING_LOGS]),
+            ],
+        ),
         "metrics": _stage(
             ["metrics", FEATURES],
             configfile,
@@ -208,13 +224,13 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
             _committed(reads["metrics"]),  # small: every seed's numbers readable in a clone
         ),
         "metrics_summary": _stage(
-            [SUMMARY],
+            ["metrics_summary"],
             configfile,
             stage_code(["metrics_summary"]),
             ["results/metrics"],
             GRID_PARAMS,
             [],
-            metrics=[{SUMMARY: {"cache": False, "persist": True}}],
+            metrics=_committed(summary),
         ),
     }
     for target in config["manifest"]:
@@ -228,7 +244,7 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
             _target_params(rule, Path(target).stem, ex),
             _committed([target]),
         )
-    reported = [*config["manifest"], SUMMARY]
+    reported = [*config["manifest"], *summary]
     if checkpoints := ex.released_checkpoints():  # the released checkpoints are deps where they lie
         stages[f"table_{Path(RELEASED_TABLE).stem}"] = _stage(
             [RELEASED_TABLE],

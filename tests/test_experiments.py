@@ -9,7 +9,8 @@ import pytest
 import yaml
 from snakemake.utils import update_config
 
-from synface.dvcgen import SUMMARY, dvc_stages
+from synface.analysis.summary import summary_files
+from synface.dvcgen import TRAINING_LOGS, dvc_stages
 from synface.errors import SynfaceError
 from synface.experiments import (
     REAL_TRAIN,
@@ -20,6 +21,7 @@ from synface.experiments import (
     load_config,
     overlay_grid,
     paper_count,
+    run_folder,
     table_view_path,
 )
 from synface.generator.sampling import GenerationSettings
@@ -89,7 +91,9 @@ def test_dvc_yaml_owns_each_path_once_and_no_paper_target_reads_another(name):
     assert manifest <= set(outs)
     for stage_name, stage in stages.items():  # only the report reads them all
         assert stage_name == "report" or not manifest & set(stage["deps"]), stage["cmd"]
-    assert manifest | {SUMMARY} <= set(stages["report"]["deps"])
+    summary = set(summary_files(Experiments(config).grid()))
+    assert manifest | summary <= set(stages["report"]["deps"])
+    assert {path for out in stages["metrics_summary"]["metrics"] for path in out} == summary
     assert list(stages)[:3] == ["datasets", "models", "metrics"]
     # DVC never deletes what Snakemake made; results live in git, data and models in the cache
     committed = {path: flags for s in stages.values() for out in s["outs"] for path, flags in out.items()}
@@ -97,6 +101,8 @@ def test_dvc_yaml_owns_each_path_once_and_no_paper_target_reads_another(name):
     tuning = set(TUNING_RESULTS.values()) if config["world"] == "embedded" else set()
     views = {table_view_path(t) for t in manifest | tuning if t.endswith(".csv")}
     per_run = {"results/metrics", "results/features"}  # every seed's numbers, readable in a clone
+    ex = Experiments(config)
+    per_run |= {f"{run_folder(t, seed)}/{log}" for t in ex.training_sets for seed in ex.seeds for log in TRAINING_LOGS}
     studies = set(Experiments(config).study_targets())
     views |= {table_view_path(t) for t in studies if t.endswith(".csv")}
     per_run |= {"results/studies/metrics"} if studies and config["world"] == "embedded" else set()

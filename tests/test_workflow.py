@@ -44,7 +44,7 @@ def test_evaluation_is_one_job_per_model_that_a_table_reads():
 
 
 def test_jobs_print_no_empty_shell_command():
-    run = _snakemake("--dry-run", "--forceall", "results/metrics.json", "--configfile", "config/smoke.yaml")
+    run = _snakemake("--dry-run", "--forceall", "metrics_summary", "--configfile", "config/smoke.yaml")
     assert run.returncode == 0, run.stderr
     assert "rule evaluate:" in run.stdout and "Shell command" not in run.stdout  # no rule has a `shell:`
 
@@ -63,7 +63,7 @@ def test_a_config_edit_reruns_only_the_jobs_that_read_it(tmp_path):
     default, edited = _job_params(tmp_path / "default.json"), _job_params(tmp_path / "edited.json", overlay)
     assert edited.keys() == default.keys()
     readers = [job for job in default if job.split()[0] in ("table", "claims", "figure_results", "metrics_summary")]
-    assert len(readers) == 4 + 1 + 3 + 1  # the tables, the claims, the result figures, metrics.json
+    assert len(readers) == 4 + 1 + 3 + 1  # the tables, the claims, the result figures, the summary
     assert [job for job in default if edited[job] != default[job]] == ["figure_samples {}"]
 
 
