@@ -22,6 +22,7 @@ from synface.experiments import (
     overlay_grid,
     paper_count,
     run_folder,
+    steps_path,
     table_view_path,
 )
 from synface.generator.sampling import GenerationSettings
@@ -122,11 +123,32 @@ def test_each_stage_depends_on_the_code_it_runs_and_no_other():
     assert not any("synface/generator/" in d for d in stages["models"]["deps"])
 
 
+def test_a_stage_reads_what_snakemake_plans_for_its_rules():
+    """The data a stage depends on are the upstream outputs its jobs' inputs lie in, as Snakemake
+    plans them: no more (a table reads no feature file, training no test set), no less."""
+    stages = dvc_stages(_config(), "config/config.yaml")["stages"]
+    data = {
+        name: [d for d in s["deps"] if not d.endswith((".py", ".smk", ".yaml", "Snakefile"))]
+        for name, s in stages.items()
+    }
+    assert data["table_width_depth"] == ["results/metrics"] and data["figure_samples"] == []
+    assert set(data["table_claims"]) == {"results/metrics", "results/features"}
+    assert data["figure_feature_distribution"] == ["results/features"]
+    assert not any(d.startswith("data/test/") for d in data["models"])
+    assert "data/synthetic/none_noim" in data["metrics"]  # Fig. 4 embeds a synthetic set
+    steps = {d for d in data["table_final_loss"]}
+    ex = Experiments(_config())
+    assert steps == {steps_path(row["train"], seed) for rows in ex.tables.values() for row in rows for seed in ex.seeds}
+    assert not any(d.startswith("data/test/") for d in data["tuning"])  # the dev split only
+
+
 def test_paper_world_dvc_yaml_takes_imported_data_as_dependencies():
     stages = dvc_stages(load_config(ROOT / "config/paper.yaml", ROOT), "config/paper.yaml")["stages"]
     outs = {path for s in stages.values() for out in s["outs"] for path in out}
     assert {REAL_TRAIN, evaluation_set_path("lfw")}.isdisjoint(outs)
-    assert {REAL_TRAIN, evaluation_set_path("lfw")} <= set(stages["datasets"]["deps"]) & set(stages["models"]["deps"])
+    # as Snakemake plans it: training reads the real set, evaluation LFW, and no generated set either
+    assert REAL_TRAIN in stages["models"]["deps"] and evaluation_set_path("lfw") in stages["metrics"]["deps"]
+    assert {REAL_TRAIN, evaluation_set_path("lfw")}.isdisjoint(stages["datasets"]["deps"])
     params = {file for s in stages.values() for p in s["params"] for file in p}
     assert params == {"config/config.yaml", "config/paper.yaml"}
 
