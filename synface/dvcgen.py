@@ -6,7 +6,8 @@ paper target -> tuning -> studies -> report, each running Snakemake for exactly 
 What a stage depends on comes from the jobs Snakemake would run for those outputs: the rule files
 and the code each rule takes as input (`code=`, synface.codedeps of its script, so an edit of
 synface/figures/ reruns only figure stages), and the upstream stages' outputs and the imported
-data their inputs lie in. The config keys a stage reads are the rules' params: see STAGE_PARAMS.
+data their inputs lie in. The config keys a stage reads, the keys its rules' params are made of,
+are the tables below (tests/test_workflow.py checks them against Snakemake's rerun trigger).
 
 The two agree on what is stale because DVC never deletes an output before running a stage
 (`persist`): Snakemake decides what to recompute, so after a Snakemake run `dvc repro` only
@@ -193,12 +194,22 @@ def _stages(ex: Experiments) -> dict[str, Stage]:
     return stages
 
 
+def _plan(config: dict[str, Any], ex: Experiments, stages: dict[str, Stage]) -> dict[str, dict[str, list[str]]]:
+    boundaries = [*(path for stage in stages.values() for path in stage.paths()), *imported(ex)]
+    return plan(config, {name: (s.targets, s.paths()) for name, s in stages.items()}, boundaries)
+
+
+def stage_rules(config: dict[str, Any]) -> dict[str, list[str]]:
+    """The rules each stage runs, as Snakemake plans them."""
+    ex = Experiments(config)
+    return {name: planned["rules"] for name, planned in _plan(config, ex, _stages(ex)).items()}
+
+
 def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
     """The dvc.yaml document for `config` (the merged config of `configfile`)."""
     ex = Experiments(config)
     stages = _stages(ex)
-    boundaries = [*(path for stage in stages.values() for path in stage.paths()), *imported(ex)]
-    planned = plan(config, {name: (s.targets, s.paths()) for name, s in stages.items()}, boundaries)
+    planned = _plan(config, ex, stages)
     captions = sorted(str(p.relative_to(ROOT)) for p in (ROOT / CAPTIONS).glob("*.rst"))
     document = {}
     for name, stage in stages.items():
