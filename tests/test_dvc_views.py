@@ -100,3 +100,9 @@ def test_exp_run_dry_as_documented_on_the_default_config(tmp_path):
     assert sorted(re.findall(r"Running stage .(\w+).", out)) == sorted(stages)
     status = subprocess.run(["git", "status", "--porcelain"], cwd=tmp_path, capture_output=True, text=True, check=True)
     assert status.stdout == ""  # the config is as it was
+    show = re.search(r"^(dvc exp show .*)$", (ROOT / "docs/pipeline.md").read_text(), re.MULTILINE)
+    assert show, "docs/pipeline.md shows a readable dvc exp show"
+    table = run([DVC, *shlex.split(show[1])[1:]], tmp_path).splitlines()
+    kept = {"Experiment", "training.epochs", "results/summary/width_depth/Syn_10K_50_IM.json:lfw_accuracy"}
+    columns = [c.strip() for c in table[0].split("|")[1:-1]]
+    assert {"Experiment", "training.epochs"} <= set(columns) <= kept and max(map(len, table)) <= 120
