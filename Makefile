@@ -7,7 +7,7 @@ GPU ?= 0
 TORCH_CUDA_INDEX ?= https://download.pytorch.org/whl/cu126
 STAMP := $(VENV)/.synface-setup-$(if $(filter 1,$(GPU)),cuda,cpu)
 
-.PHONY: setup reproduce test lint clean-results
+.PHONY: setup reproduce test lint plots clean-results
 
 setup: $(STAMP)
 
@@ -32,6 +32,10 @@ reproduce: setup
 
 test: setup
 	$(BIN)/python -m pytest -q -n 2 --dist loadgroup
+
+# `dvc plots show` offline: vega, vega-lite and vega-embed inline in the page (workflow/plots/)
+plots: setup
+	$(BIN)/dvc plots show --html-template workflow/plots/offline.html -o dvc_plots
 
 lint: setup
 	$(BIN)/snakemake --lint

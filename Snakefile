@@ -32,13 +32,13 @@ if config["world"] == "embedded":
     include: "rules/tuning.smk"
 
 
-# Every paper target, the JSON of every accuracy that `dvc metrics show` reads, the released
+# Every paper target, each table row's accuracies that `dvc metrics show` reads, the released
 # checkpoints' table where the config lists any, and the diagnostic studies (rules/studies.smk).
 rule paper:
     default_target: True
     input:
         EXPERIMENTS.manifest,
-        in_world(SUMMARY, WORLD),
+        rules.metrics_summary.output,
         [in_world(RELEASED_TABLE, WORLD)] if RELEASED else [],
         rules.studies.input,
 

@@ -7,7 +7,6 @@ from synface.experiments import Experiments, unique
 from synface.layout import (
     FEATURES,
     RELEASED_TABLE,
-    SUMMARY,
     TUNING_RESULTS,
     dev_metrics_path,
     evaluation_set_path,
@@ -26,6 +25,7 @@ from synface.layout import (
     steps_path,
     study_metrics_path,
     study_path,
+    summary_files,
     synthetic_set_path,
     synthetic_shard_path,
     table_path,

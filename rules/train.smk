@@ -62,7 +62,7 @@ rule metrics_summary:
         metrics=EXPERIMENTS.metrics_files(),
         code=code("metrics_summary"),
     output:
-        in_world(SUMMARY, WORLD),
+        summary_files(GRID, WORLD),
     log:
         "logs/metrics_summary.log",
     benchmark:

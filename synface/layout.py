@@ -9,6 +9,7 @@ path unless a `world` is named; `in_world` places any default-world path in a wo
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from synface.naming import BENCHMARKS, CHOSEN, TEST_SETS
@@ -16,7 +17,6 @@ from synface.naming import BENCHMARKS, CHOSEN, TEST_SETS
 DEFAULT_WORLD = "embedded"  # config/config.yaml's
 REAL_TRAIN = "data/real/real_train"  # stand-in or imported CASIA-WebFace
 RELEASED_TABLE = "results/tables/released_checkpoints.csv"  # the official checkpoints, evaluated
-SUMMARY = "results/metrics.json"  # the paper tables' accuracies, for `dvc metrics show`
 FEATURES = "results/features/feature_distribution.json"  # Fig. 4's embeddings and claim 6's spreads
 REPORT = "results/report.html"  # `snakemake --report` of the paper targets (and the tuning study)
 STUDY_RESULTS = "results/studies"  # {study}.csv, {study}.json, {study}.png and the variants' metrics/
@@ -109,9 +109,14 @@ def pose_variant_path(test_set: str, world: str = DEFAULT_WORLD) -> str:
     return in_world(f"data/studies/{test_set}", world)
 
 
+def metrics_folder(world: str = DEFAULT_WORLD) -> str:
+    """Every run's LFW-protocol metrics, one file per run and test set (metrics_path)."""
+    return in_world("results/metrics", world)
+
+
 def metrics_path(training_set: str, seed: int | str, test_set: str, world: str = DEFAULT_WORLD) -> str:
     """Where the LFW-protocol metrics of one run on one test set live (a seed of "{seed}": the rule's pattern)."""
-    return in_world(f"results/metrics/{training_set}/seed{seed}/{test_set}.json", world)
+    return f"{metrics_folder(world)}/{training_set}/seed{seed}/{test_set}.json"
 
 
 def study_metrics_path(training_set: str, seed: int | str, test_set: str, world: str = DEFAULT_WORLD) -> str:
@@ -129,6 +134,18 @@ def dev_metrics_path(candidate: str, training_set: str, seed: int | str, test_se
 def results_file(folder: str, name: str, suffix: str, world: str = DEFAULT_WORLD) -> str:
     """A paper target or study result: results/tables/width_depth.csv, results/figures/samples.png, ..."""
     return in_world(f"results/{folder}/{name}{suffix}", world)
+
+
+def summary_path(table: str, train: str, world: str = DEFAULT_WORLD) -> str:
+    """A table row's accuracies for `dvc metrics show`: results/summary/{table}/{train}.json."""
+    return results_file(f"summary/{table}", train, ".json", world)
+
+
+def summary_files(tables: Mapping[str, Iterable[Mapping[str, str]]], world: str = DEFAULT_WORLD) -> list[str]:
+    """Every summary file of a grid ({table: rows}), in table and row order."""
+    return list(
+        dict.fromkeys(summary_path(table, row["train"], world) for table, rows in tables.items() for row in rows)
+    )
 
 
 def table_path(table: str, world: str = DEFAULT_WORLD) -> str:

@@ -40,10 +40,11 @@ from synface.analysis.metrics import (
     sampling_se,
     summaries,
 )
-from synface.analysis.summary import metrics_summary
+from synface.analysis.summary import metrics_summary, write_metrics_summary
 from synface.analysis.tables import table_frame, write_table
 from synface.errors import SynfaceError
 from synface.experiments import Experiments, grid_rows
+from synface.layout import summary_files, summary_path
 from synface.naming import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -568,14 +569,20 @@ def test_feature_distribution_projects_all_sets_jointly(tmp_path):
         load_feature_distribution(path)
 
 
-def test_metrics_summary_nests_the_tables_numbers_rounded_once(files, tmp_path):
+def test_metrics_summary_is_one_flat_file_per_table_row_rounded_once(files, tmp_path):
     summary = metrics_summary(GRID, SEEDS, files)
-    assert set(summary) == set(CONFIG["experiments"])
-    real = summary["cross_domain"]["Real"]["lfw"]
-    assert real["accuracy"] == pytest.approx(89.18) and real["std"] == pytest.approx(1.0)
+    assert list(summary) == summary_files(GRID)
+    assert {path.split("/")[2] for path in summary} == set(CONFIG["experiments"])
+    real = summary["results/summary/cross_domain/Real.json"]
+    assert set(real) == {f"{test}_{key}" for test in ("lfw", "syn_lfw") for key in ("accuracy", "ci_low", "ci_high")}
+    assert real["lfw_accuracy"] == pytest.approx(89.18)
     frame = table_frame("width_depth", GRID["width_depth"], summaries(ROWS, SEEDS, files), "embedded")
     for row in frame.itertuples():  # the very numbers of the CSV
-        assert summary["width_depth"][row.train][row.test]["accuracy"] == row.accuracy
+        values = summary[summary_path("width_depth", row.train)]
+        assert (values[f"{row.test}_accuracy"], values[f"{row.test}_ci_high"]) == (row.accuracy, row.ci_high)
+    out = [tmp_path / path for path in summary]
+    write_metrics_summary(GRID, SEEDS, files, out)
+    assert json.loads(out[0].read_text()) == summary[summary_files(GRID)[0]]
     with pytest.raises(SynfaceError, match="same run twice"):
         metrics_summary(GRID, SEEDS, [files[0], files[0]])
     (tmp_path / "list.json").write_text("[1, 2]")

@@ -10,7 +10,7 @@ import yaml
 from snakemake.utils import update_config
 
 from synface.config import load_config, overlay_grid
-from synface.dvcgen import SUMMARY, dvc_stages
+from synface.dvcgen import TRAINING_LOGS, dvc_stages
 from synface.errors import SynfaceError
 from synface.experiments import Experiments
 from synface.generator.sampling import GenerationSettings
@@ -20,6 +20,9 @@ from synface.layout import (
     TUNING_RESULTS,
     evaluation_set_path,
     headline_path,
+    run_folder,
+    steps_path,
+    summary_files,
     table_view_path,
 )
 from synface.naming import paper_count
@@ -89,7 +92,9 @@ def test_dvc_yaml_owns_each_path_once_and_no_paper_target_reads_another(name):
     assert manifest <= set(outs)
     for stage_name, stage in stages.items():  # only the report reads them all
         assert stage_name == "report" or not manifest & set(stage["deps"]), stage["cmd"]
-    assert manifest | {SUMMARY} <= set(stages["report"]["deps"])
+    summary = set(summary_files(Experiments(config).grid()))
+    assert manifest | summary <= set(stages["report"]["deps"])
+    assert {path for out in stages["metrics_summary"]["metrics"] for path in out} == summary
     assert list(stages)[:3] == ["datasets", "models", "metrics"]
     # DVC never deletes what Snakemake made; results live in git, data and models in the cache
     committed = {path: flags for s in stages.values() for out in s["outs"] for path, flags in out.items()}
@@ -97,6 +102,8 @@ def test_dvc_yaml_owns_each_path_once_and_no_paper_target_reads_another(name):
     tuning = set(TUNING_RESULTS.values()) if config["world"] == "embedded" else set()
     views = {table_view_path(t) for t in manifest | tuning if t.endswith(".csv")}
     per_run = {"results/metrics", "results/features"}  # every seed's numbers, readable in a clone
+    ex = Experiments(config)
+    per_run |= {f"{run_folder(t, seed)}/{log}" for t in ex.training_sets for seed in ex.seeds for log in TRAINING_LOGS}
     studies = set(Experiments(config).study_targets())
     views |= {table_view_path(t) for t in studies if t.endswith(".csv")}
     per_run |= {"results/studies/metrics"} if studies and config["world"] == "embedded" else set()
@@ -117,11 +124,32 @@ def test_each_stage_depends_on_the_code_it_runs_and_no_other():
     assert not any("synface/generator/" in d for d in stages["models"]["deps"])
 
 
+def test_a_stage_reads_what_snakemake_plans_for_its_rules():
+    """The data a stage depends on are the upstream outputs its jobs' inputs lie in, as Snakemake
+    plans them: no more (a table reads no feature file, training no test set), no less."""
+    stages = dvc_stages(_config(), "config/config.yaml")["stages"]
+    data = {
+        name: [d for d in s["deps"] if not d.endswith((".py", ".smk", ".yaml", "Snakefile"))]
+        for name, s in stages.items()
+    }
+    assert data["table_width_depth"] == ["results/metrics"] and data["figure_samples"] == []
+    assert set(data["table_claims"]) == {"results/metrics", "results/features"}
+    assert data["figure_feature_distribution"] == ["results/features"]
+    assert not any(d.startswith("data/test/") for d in data["models"])
+    assert "data/synthetic/none_noim" in data["metrics"]  # Fig. 4 embeds a synthetic set
+    steps = {d for d in data["table_final_loss"]}
+    ex = Experiments(_config())
+    assert steps == {steps_path(row["train"], seed) for rows in ex.tables.values() for row in rows for seed in ex.seeds}
+    assert not any(d.startswith("data/test/") for d in data["tuning"])  # the dev split only
+
+
 def test_paper_world_dvc_yaml_takes_imported_data_as_dependencies():
     stages = dvc_stages(load_config(ROOT / "config/paper.yaml", ROOT), "config/paper.yaml")["stages"]
     outs = {path for s in stages.values() for out in s["outs"] for path in out}
     assert {REAL_TRAIN, evaluation_set_path("lfw")}.isdisjoint(outs)
-    assert {REAL_TRAIN, evaluation_set_path("lfw")} <= set(stages["datasets"]["deps"]) & set(stages["models"]["deps"])
+    # as Snakemake plans it: training reads the real set, evaluation LFW, and no generated set either
+    assert REAL_TRAIN in stages["models"]["deps"] and evaluation_set_path("lfw") in stages["metrics"]["deps"]
+    assert {REAL_TRAIN, evaluation_set_path("lfw")}.isdisjoint(stages["datasets"]["deps"])
     params = {file for s in stages.values() for p in s["params"] for file in p}
     assert params == {"config/config.yaml", "config/paper.yaml"}
 

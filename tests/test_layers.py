@@ -19,8 +19,8 @@ PACKAGE = Path(__file__).resolve().parents[1] / "synface"
 
 LAYERS: list[list[str]] = [  # lowest first
     ["__init__", "errors"],
-    # codedeps, dvclock, workflow: pipeline tooling that needs nothing of the library but errors
-    ["io", "codedeps", "dvclock", "workflow"],
+    # codedeps, dvclock, workflow, snakemake_plan: pipeline tooling that needs nothing of the library but errors
+    ["io", "codedeps", "dvclock", "workflow", "snakemake_plan"],
     # naming: the paper's names (tables, test sets, the training-set grammar); config: config/ read
     # and overlaid as Snakemake does; layout: where every file lives; experiments: the grid they make,
     # which analysis, evaluate and figures read

@@ -8,7 +8,6 @@ from synface.config import load_config
 from synface.experiments import Experiments
 from synface.layout import (
     REAL_TRAIN,
-    SUMMARY,
     evaluation_set_path,
     in_world,
     metrics_path,
@@ -17,6 +16,8 @@ from synface.layout import (
     run_files,
     steps_path,
     study_metrics_path,
+    summary_files,
+    summary_path,
     synthetic_set_path,
     table_path,
     table_view_path,
@@ -36,7 +37,7 @@ def test_the_default_world_keeps_the_paths_a_clone_has():
     assert real_train_path() == REAL_TRAIN == "data/real/real_train"
     assert table_path("width_depth") == "results/tables/width_depth.csv"
     assert table_view_path(table_path("claims")) == "results/report/tables/claims.html"
-    assert in_world(SUMMARY) == "results/metrics.json"
+    assert summary_path("width_depth", "Syn_1K_50") == "results/summary/width_depth/Syn_1K_50.json"
 
 
 def test_another_world_lives_one_folder_down():
@@ -46,7 +47,9 @@ def test_another_world_lives_one_folder_down():
     assert real_train_path("paper") == "data/paper/real/real_train"
     assert table_path("claims", "paper") == "results/paper/tables/claims.csv"
     assert table_view_path(table_path("claims", "paper"), "paper") == "results/paper/report/tables/claims.html"
-    assert in_world(SUMMARY, "paper") == "results/paper/metrics.json"
+    assert summary_files({"domain_mixup": [{"train": "Real"}, {"train": "Real"}]}, "paper") == [
+        "results/paper/summary/domain_mixup/Real.json"
+    ]
     assert in_world("results", "paper") == "results/paper"
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -91,9 +92,12 @@ def test_smoke_dag_through_dvc_and_remote_round_trip(tmp_path):
     assert "up to date" in run([dvc, "status"], clone)
 
     # docs/pipeline.md's DVC commands, as written there, on the smoke config
-    plots = run([dvc, "plots", "show"], clone)
+    plots = run([dvc, "plots", "show", "--html-template", "workflow/plots/offline.html", "-o", "dvc_plots"], clone)
     page = (clone / "dvc_plots/index.html").read_text()
-    assert "training_loss" in page and "width_depth" in page, plots
+    assert "training_loss" in page and "width_depth" in page and "failed" not in plots, plots
+    assert not re.search(r"src=[\"']?(https?:)?//", page) and "dvc_plots" not in run(
+        ["git", "status", "--porcelain"], clone
+    )
     samples = (clone / "results/figures/samples.png").read_bytes()
     run([dvc, "exp", "run", "-S", f"{SMOKE}:figures.samples.seed=8"], clone)
     assert (clone / "results/figures/samples.png").read_bytes() != samples

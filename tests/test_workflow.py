@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from synface.config import load_config
+from synface.dvcgen import dvc_stages, stage_rules
 from synface.experiments import Experiments
 from synface.layout import model_path
 
@@ -46,7 +47,7 @@ def test_evaluation_is_one_job_per_model_that_a_table_reads():
 
 
 def test_jobs_print_no_empty_shell_command():
-    run = _snakemake("--dry-run", "--forceall", "results/metrics.json", "--configfile", "config/smoke.yaml")
+    run = _snakemake("--dry-run", "--forceall", "metrics_summary", "--configfile", "config/smoke.yaml")
     assert run.returncode == 0, run.stderr
     assert "rule evaluate:" in run.stdout and "Shell command" not in run.stdout  # no rule has a `shell:`
 
@@ -65,8 +66,39 @@ def test_a_config_edit_reruns_only_the_jobs_that_read_it(tmp_path):
     default, edited = _job_params(tmp_path / "default.json"), _job_params(tmp_path / "edited.json", overlay)
     assert edited.keys() == default.keys()
     readers = [job for job in default if job.split()[0] in ("table", "claims", "figure_results", "metrics_summary")]
-    assert len(readers) == 4 + 1 + 3 + 1  # the tables, the claims, the result figures, metrics.json
+    assert len(readers) == 4 + 1 + 3 + 1  # the tables, the claims, the result figures, the summary
     assert [job for job in default if edited[job] != default[job]] == ["figure_samples {}"]
+
+
+@pytest.fixture(scope="module")
+def default_params(tmp_path_factory) -> dict[str, list[str]]:
+    return _job_params(tmp_path_factory.mktemp("params") / "default.json")
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [{"training": {"epochs": 25}}, {"test_sets": {"seed": 2030}}, {"real_domain": {"seed": 2030}}],
+    ids=["training.epochs", "test_sets.seed", "real_domain.seed"],
+)
+def test_a_dvc_stage_lists_every_config_key_its_jobs_params_read(tmp_path, default_params, edit):
+    """dvc.yaml's params of a stage against Snakemake's rerun trigger: every job whose params an
+    edit changes runs in a stage that lists the edited key (or its section)."""
+    overlay = tmp_path / "edit.yaml"
+    overlay.write_text(yaml.safe_dump(edit))
+    default, edited = (
+        _job_params(tmp_path / "default.json", ROOT / "config/config.yaml"),
+        _job_params(tmp_path / "edited.json", overlay),
+    )
+    changed = {job.split()[0] for job in default if edited.get(job) != default[job]}
+    assert changed, "the edit changes some job's params"
+    (section,) = edit
+    (key,) = edit[section]
+    config = load_config(ROOT / "config/config.yaml", ROOT)
+    stages = dvc_stages(config, "config/config.yaml")["stages"]
+    for stage, rules in stage_rules(config).items():
+        listed = stages[stage]["params"][0]["config/config.yaml"]
+        for rule in changed & set(rules):
+            assert section in listed or f"{section}.{key}" in listed, (stage, rule, listed)
 
 
 def test_schema_rejects_a_misspelt_key(tmp_path):

@@ -1,7 +1,9 @@
-"""results/metrics.json: the paper tables' accuracies in one file, for `dvc metrics show`.
+"""results/summary/{table}/{train}.json: each table row's accuracies, for `dvc metrics show`.
 
-Nested by table, training set and test set: {table: {train: {test: {accuracy, std, ci_low,
-ci_high}}}}, in %, the very numbers of results/tables/{table}.csv (rounded once, there).
+One small file per table and training set with flat keys `{test}_{statistic}` (accuracy, ci_low,
+ci_high, in %), the very numbers of results/tables/{table}.csv (rounded once, there): DVC prints a
+metrics file as one row, so `dvc metrics show` and `dvc metrics diff` read as one line per training
+set, a few columns wide.
 """
 
 from __future__ import annotations
@@ -16,20 +18,21 @@ from synface.analysis.metrics import summaries
 from synface.analysis.tables import table_frame
 from synface.experiments import Grid, grid_rows
 from synface.io.atomic import write_text
+from synface.layout import summary_path
 
-VALUES = ("accuracy", "std", "ci_low", "ci_high")
+STATISTICS = ("accuracy", "ci_low", "ci_high")
 
 
 def metrics_summary(tables: Grid, seeds: Sequence[int], files: Iterable[str | os.PathLike[str]]) -> dict[str, Any]:
-    """Every table's accuracies (module doc); a statistic undefined for one seed is null."""
+    """{summary file: {test_statistic: value}} (module doc); a statistic undefined for one seed is null."""
     results = summaries(grid_rows(tables), seeds, files)
     summary: dict[str, Any] = {}
     for table, rows in tables.items():
         for row in table_frame(table, rows, results, profile="").itertuples():  # the profile is not a metric
-            values = {key: getattr(row, key) for key in VALUES}
-            summary.setdefault(table, {}).setdefault(row.train, {})[row.test] = {
-                key: None if math.isnan(value) else value for key, value in values.items()
-            }
+            values = {f"{row.test}_{key}": getattr(row, key) for key in STATISTICS}
+            summary.setdefault(summary_path(table, row.train), {}).update(
+                {key: None if math.isnan(value) else value for key, value in values.items()}
+            )
     return summary
 
 
@@ -37,6 +40,9 @@ def write_metrics_summary(
     tables: Grid,
     seeds: Sequence[int],
     files: Iterable[str | os.PathLike[str]],
-    out: str | os.PathLike[str],
+    out: Iterable[str | os.PathLike[str]],
 ) -> None:
-    write_text(out, json.dumps(metrics_summary(tables, seeds, files), indent=1) + "\n")
+    """Write the summary files to `out`, the rule's outputs: summary_files(tables), in that order."""
+    summary = metrics_summary(tables, seeds, files)
+    for path, values in zip(out, summary.values(), strict=True):
+        write_text(path, json.dumps(values, indent=1) + "\n")

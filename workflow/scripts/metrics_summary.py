@@ -3,4 +3,4 @@ from synface.workflow import log_to
 
 with log_to(snakemake.log[0]):
     p = snakemake.params
-    write_metrics_summary(p.tables, p.seeds, snakemake.input.metrics, snakemake.output[0])
+    write_metrics_summary(p.tables, p.seeds, snakemake.input.metrics, snakemake.output)
