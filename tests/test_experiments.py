@@ -15,11 +15,11 @@ from synface.errors import SynfaceError
 from synface.experiments import Experiments
 from synface.generator.sampling import GenerationSettings
 from synface.layout import (
-    REAL_TRAIN,
     REPORT,
     TUNING_RESULTS,
     evaluation_set_path,
     headline_path,
+    real_train_path,
     run_folder,
     steps_path,
     summary_files,
@@ -146,10 +146,13 @@ def test_a_stage_reads_what_snakemake_plans_for_its_rules():
 def test_paper_world_dvc_yaml_takes_imported_data_as_dependencies():
     stages = dvc_stages(load_config(ROOT / "config/paper.yaml", ROOT), "config/paper.yaml")["stages"]
     outs = {path for s in stages.values() for out in s["outs"] for path in out}
-    assert {REAL_TRAIN, evaluation_set_path("lfw")}.isdisjoint(outs)
+    real, lfw = real_train_path("paper"), evaluation_set_path("lfw", world="paper")
+    assert {real, lfw}.isdisjoint(outs)
     # as Snakemake plans it: training reads the real set, evaluation LFW, and no generated set either
-    assert REAL_TRAIN in stages["models"]["deps"] and evaluation_set_path("lfw") in stages["metrics"]["deps"]
-    assert {REAL_TRAIN, evaluation_set_path("lfw")}.isdisjoint(stages["datasets"]["deps"])
+    assert real in stages["models"]["deps"] and lfw in stages["metrics"]["deps"]
+    assert {real, lfw}.isdisjoint(stages["datasets"]["deps"])
+    # the paper world's outputs lie in its own folders, never where the committed embedded results are
+    assert all(path.split("/")[1] == "paper" for path in outs)
     params = {file for s in stages.values() for p in s["params"] for file in p}
     assert params == {"config/config.yaml", "config/paper.yaml"}
 

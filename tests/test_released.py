@@ -169,10 +169,10 @@ def test_released_table_evaluates_each_checkpoint_on_each_test_set_beside_its_cl
 def test_paper_world_dvc_yaml_takes_benchmarks_and_checkpoints_as_dependencies(tmp_path):
     stages = dvc_stages(paper_with_releases(tmp_path), "config/paper.yaml")["stages"]
     outs = {path for s in stages.values() for out in s["outs"] for path in out}
-    benchmarks = {evaluation_set_path(b) for b in BENCHMARKS}
+    benchmarks = {evaluation_set_path(b, world="paper") for b in BENCHMARKS}
     assert benchmarks.isdisjoint(outs) and benchmarks <= set(stages["metrics"]["deps"])
     released = stages["table_released_checkpoints"]
-    assert released["outs"] == [{RELEASED_TABLE: {"cache": False, "persist": True}}]
+    assert released["outs"] == [{in_world(RELEASED_TABLE, "paper"): {"cache": False, "persist": True}}]
     files = [Path(c["path"]).name for c in RELEASES]
     assert [Path(d).name for d in released["deps"] if d.startswith("/data/")] == files
     assert "synface/evaluate/released.py" in released["deps"] and benchmarks <= set(released["deps"])
