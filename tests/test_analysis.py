@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from repo_copy import ROOT
 
 from synface.analysis import claims
 from synface.analysis.claims import (
@@ -37,7 +38,6 @@ from synface.analysis.tables import table_frame, write_table
 from synface.errors import SynfaceError
 from synface.experiments import TABLES, Experiments, grid_rows
 
-ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "config/config.yaml").read_text())
 EXPERIMENTS = Experiments(CONFIG)
 GRID, SEEDS, MIX = EXPERIMENTS.grid(), EXPERIMENTS.seeds, EXPERIMENTS.mix_synthetic  # what the jobs get

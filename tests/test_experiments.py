@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from repo_copy import ROOT
 from snakemake.utils import update_config
 
 from synface.dvcgen import SUMMARY, dvc_stages
@@ -24,7 +25,6 @@ from synface.experiments import (
 )
 from synface.generator.sampling import GenerationSettings
 
-ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ["config/config.yaml", "config/smoke.yaml"]
 
 

@@ -14,8 +14,9 @@ import ast
 from pathlib import Path
 
 import pytest
+from repo_copy import ROOT
 
-PACKAGE = Path(__file__).resolve().parents[1] / "synface"
+PACKAGE = ROOT / "synface"
 
 LAYERS: list[list[str]] = [  # lowest first
     ["__init__", "errors"],

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 from face_files import released_checkpoint
-from repo_copy import job_field, planned_jobs
+from repo_copy import ROOT, job_field, planned_jobs
 from test_analysis import plant
 from test_evaluate_cli import model_file, write_pair_dataset
 
@@ -31,7 +31,6 @@ from synface.experiments import (
 )
 from synface.runtime import modelfile
 
-ROOT = Path(__file__).resolve().parents[1]
 PAPER = yaml.safe_load((ROOT / "config/paper.yaml").read_text())
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from repo_copy import ROOT
 from scipy.stats import ttest_ind
 
 from synface.analysis.studies import study_frame, study_summaries, study_verdict, write_study
@@ -21,8 +22,6 @@ from synface.realdomain import identities as ids
 from synface.realdomain.lfw import lfw_protocol, write_standin_lfw
 from synface.realdomain.photos import render_photos
 from synface.realdomain.priors import RealPriors
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _experiments(**studies: object) -> Experiments:

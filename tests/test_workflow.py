@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from repo_copy import ROOT
 
 from synface.experiments import Experiments, load_config
 
-ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
 
