@@ -9,7 +9,7 @@ from xdist.scheduler import LoadGroupScheduling
 from xdist.workermanage import WorkerController
 
 # The suite trains eager: compiling each of its many toy models would cost more than it trains
-# (tests/test_train.py checks the compiled path). Subprocesses inherit it.
+# (tests/unit/test_train.py checks the compiled path). Subprocesses inherit it.
 os.environ.setdefault("SYNFACE_COMPILE", "0")
 
 
