@@ -7,7 +7,7 @@ GPU ?= 0
 TORCH_CUDA_INDEX ?= https://download.pytorch.org/whl/cu126
 STAMP := $(VENV)/.synface-setup-$(if $(filter 1,$(GPU)),cuda,cpu)
 
-.PHONY: setup reproduce test lint plots clean-results
+.PHONY: setup reproduce test test-fast lint plots clean-results
 
 setup: $(STAMP)
 
@@ -36,6 +36,11 @@ test: setup
 # `dvc plots show` offline: vega, vega-lite and vega-embed inline in the page (workflow/plots/)
 plots: setup
 	$(BIN)/dvc plots show --html-template workflow/plots/offline.html -o dvc_plots
+
+# The inner loop: every test but the end-to-end ones (marked slow: the smoke DAG, the paper-scale
+# walk-through, SLURM), which make test still runs.
+test-fast: setup
+	$(BIN)/python -m pytest -q -n 2 --dist loadgroup -m "not slow"
 
 lint: setup
 	$(BIN)/snakemake --lint

@@ -7,7 +7,7 @@ What a stage depends on comes from the jobs Snakemake would run for those output
 and the code each rule takes as input (`code=`, synface.codedeps of its script, so an edit of
 synface/figures/ reruns only figure stages), and the upstream stages' outputs and the imported
 data their inputs lie in. The config keys a stage reads, the keys its rules' params are made of,
-are the tables below (tests/test_workflow.py checks them against Snakemake's rerun trigger).
+are the tables below (tests/workflow/test_workflow.py checks them against Snakemake's rerun trigger).
 
 The two agree on what is stale because DVC never deletes an output before running a stage
 (`persist`): Snakemake decides what to recompute, so after a Snakemake run `dvc repro` only

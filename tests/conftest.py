@@ -9,8 +9,18 @@ from xdist.scheduler import LoadGroupScheduling
 from xdist.workermanage import WorkerController
 
 # The suite trains eager: compiling each of its many toy models would cost more than it trains
-# (tests/test_train.py checks the compiled path). Subprocesses inherit it.
+# (tests/unit/test_train.py checks the compiled path). Subprocesses inherit it.
 os.environ.setdefault("SYNFACE_COMPILE", "0")
+
+
+@pytest.fixture(autouse=True)
+def _no_wait_for_a_slurm_controller(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every `snakemake` start runs `scontrol show config` (snakemake-executor-plugin-slurm, for a help
+    text). Where slurm-wlm is installed (.ci/run) and no controller answers, that waits ≈ 9-10 s, on
+    every one of the suite's Snakemake calls; an empty config makes it fail at once, which the plugin
+    takes as the same "no controller". The SLURM tests (their `cluster` fixture) keep the real config."""
+    if "cluster" not in request.fixturenames:
+        monkeypatch.setenv("SLURM_CONF", os.devnull)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -44,7 +44,7 @@ class BlockIR(nn.Module):
         # same function and weights, but never oneDNN's strided 1x1 weight gradient, which in channels_last
         # writes past its workspace when the input has fewer channels than its SIMD block (8 on AVX2, 16
         # on AVX-512: the tiny model's 8) and returns wrong gradients, hangs or crashes
-        # (uxlfoundation/oneDNN#6035; tests/test_models.py checks the gradients at 4 channels, below every block).
+        # (uxlfoundation/oneDNN#6035; tests/unit/test_models.py checks the gradients at 4 channels, below every block).
         self.stride = stride
         self.downsample = (
             nn.Sequential(nn.Conv2d(inplanes, planes, 1, bias=False), nn.BatchNorm2d(planes))

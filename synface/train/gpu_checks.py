@@ -44,7 +44,7 @@ PEAK_BF16_DENSE = {"H200": 989e12, "H100 80GB HBM3": 989e12, "H100 SXM": 989e12,
 PAPER_SET = (400, 50)
 # The arguments of `synface bench train --paper` (--paper sets arch, input and batch; the rest are the
 # CLI's defaults) and, --smoke, of the smallest backbone at the smallest input a 112x96 render
-# downscales to exactly; tests/test_gpu_checks.py checks both against the CLI's parse
+# downscales to exactly; tests/unit/test_gpu_checks.py checks both against the CLI's parse
 PAPER_BENCH = {"paper": True, "steps": 10, "warmup": 3, "rounds": 5, "ceiling": False}
 SMOKE_BENCH = {
     "paper": False,

@@ -27,6 +27,7 @@ import torch
 import yaml
 from face_files import pack_images
 from PIL import Image
+from repo_copy import ROOT
 from test_evaluate_cli import model_file, write_pair_dataset
 from test_importers import LFW_COUNTS, _lfw_protocol, _synface_name
 from test_results_cli import paper_row, write_csv
@@ -45,7 +46,6 @@ from synface.io.textfile import MAX_TEXT_BYTES
 from synface.runtime import modelfile
 from synface.train import checkpoint as ckpt
 
-ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = yaml.safe_load((ROOT / "config/config.yaml").read_text())
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from face_files import pack_images, random_image, save_image
 from PIL import Image
+from repo_copy import ROOT
 
 import synface.cli
 from synface.cli import main
@@ -27,7 +28,7 @@ REAL_PAIRS = next(
         p
         for p in (
             Path("/work/shared/data/lfw_pairs.txt"),
-            Path(__file__).resolve().parents[2] / "shared/data/lfw_pairs.txt",
+            ROOT.parent / "shared/data/lfw_pairs.txt",
         )
         if p.is_file()
     ),

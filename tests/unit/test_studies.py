@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 from drawn import assert_titles_in_words, catch, words
+from repo_copy import ROOT
 from scipy.stats import ttest_ind
 
 from synface.analysis.studies import study_frame, study_summaries, study_verdict, write_study
@@ -26,8 +27,6 @@ from synface.realdomain import identities as ids
 from synface.realdomain.lfw import lfw_protocol, write_standin_lfw
 from synface.realdomain.photos import render_photos
 from synface.realdomain.priors import RealPriors
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def _experiments(**studies: object) -> Experiments:

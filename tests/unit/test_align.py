@@ -4,7 +4,6 @@ that scikit-image ships, and `synface align` / `--align mtcnn` end to end."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +11,7 @@ import torch
 import yaml
 from face_files import astronaut_lfw, photo, skimage_file, write_images
 from PIL import Image
+from repo_copy import ROOT
 
 import synface.cli
 from synface.align.mtcnn import MTCNN, Faces, nms, pyramid_scales
@@ -210,7 +210,7 @@ def test_import_lfw_align_mtcnn_keeps_every_pair_or_names_the_faceless_image(tmp
 
 
 def test_config_schema_offers_the_importers_alignment_modes():
-    schema = yaml.safe_load((Path(__file__).resolve().parents[1] / "workflow/schemas/config.schema.yaml").read_text())
+    schema = yaml.safe_load((ROOT / "workflow/schemas/config.schema.yaml").read_text())
     assert schema["properties"]["imports"]["properties"]["align"]["enum"] == list(ALIGN_MODES)
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 from face_files import released_checkpoint
-from repo_copy import job_field, planned_jobs
+from repo_copy import ROOT, job_field, planned_jobs
 from test_analysis import plant
 from test_evaluate_cli import model_file, write_pair_dataset
 
@@ -27,7 +27,6 @@ from synface.layout import RELEASED_TABLE, evaluation_set_path, in_world
 from synface.naming import BENCHMARKS, TEST_SETS, claimed_lfw
 from synface.runtime import modelfile
 
-ROOT = Path(__file__).resolve().parents[1]
 PAPER_YAML = (ROOT / "config/paper.yaml").read_text()
 PAPER = yaml.safe_load(PAPER_YAML)
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from repo_copy import ROOT
 
 from synface.config import load_config
 from synface.dvcgen import dvc_stages, stage_rules
 from synface.experiments import Experiments
 from synface.layout import model_path
 
-ROOT = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).with_name("snakemake"))
 
 

@@ -14,13 +14,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from repo_copy import ROOT
 
 from synface.cli import main
 from synface.data.storage import Dataset
 from synface.errors import SynfaceError
 from synface.io.atomic import new_folder, output_lock
 
-ROOT = Path(__file__).resolve().parents[1]
 HOLDER = """import sys
 from synface.io.atomic import new_folder, output_lock
 with (output_lock if sys.argv[2] == "lock" else new_folder)(sys.argv[1]):

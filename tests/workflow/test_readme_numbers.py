@@ -14,15 +14,14 @@ import json
 import re
 from collections import Counter
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import pytest
 import yaml
+from repo_copy import ROOT
 
 from synface.config import load_config
 from synface.experiments import Experiments
 
-ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 TRAINING = (ROOT / "docs/training.md").read_text(encoding="utf-8")
 CONFIG = yaml.safe_load((ROOT / "config/config.yaml").read_text(encoding="utf-8"))
@@ -225,7 +224,7 @@ DEV_SETS = ("Real", "Syn_10K_50", "Real_1K_10")
 
 
 def test_the_dev_split_table_is_the_committed_study():
-    table = _table_after(TRAINING, "dev-split table: tests/test_readme_numbers.py")
+    table = _table_after(TRAINING, "checks it against results/tuning/embedded.csv")
     accuracy = {(r["candidate"], r["train"], r["test"]): r["accuracy"] for r in TUNING}
     settings = {r["candidate"]: r["settings"] for r in TUNING}
     assert {cells[0].strip("`") for cells in table} == set(settings) - {"chosen_x2"}  # the doubled runs: below it

@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from test_train import make_data, quick
 
 from synface.cli import main
 from synface.errors import SynfaceError
 from synface.train import launch, loop
 from synface.train.distributed import World, check_devices, world_from_env
 from synface.train.loader import TrainData
-from tests.test_train import make_data, quick
 
 TORCHRUN_ENV = {"WORLD_SIZE": "2", "RANK": "1", "LOCAL_RANK": "1", "LOCAL_WORLD_SIZE": "2"}
 # Per-epoch mean loss of the 2-process run against the single-process one: measured within 10.3 % (seeds 1-3,

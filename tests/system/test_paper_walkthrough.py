@@ -223,8 +223,8 @@ CHECKS: dict[str, Callable[[Path, str, str], None]] = {  # a command's words (re
     r"synface align ": aligned,
 }
 ELSEWHERE = {  # commands that need GPUs: in the document, not run here (a command's words -> its test)
-    r"torchrun .*-m synface train ": "tests/test_distributed.py",  # 2 CPU processes (gloo)
-    r"-m synface\.train\.gpu_checks": "tests/test_gpu_checks.py",  # --smoke, on any device
+    r"torchrun .*-m synface train ": "tests/unit/test_distributed.py",  # 2 CPU processes (gloo)
+    r"-m synface\.train\.gpu_checks": "tests/unit/test_gpu_checks.py",  # --smoke, on any device
 }
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from repo_copy import ROOT
 from snakemake.utils import update_config
 
 from synface.config import load_config, overlay_grid
@@ -27,7 +28,6 @@ from synface.layout import (
 )
 from synface.naming import paper_count
 
-ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ["config/config.yaml", "config/smoke.yaml"]
 
 

@@ -13,14 +13,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from repo_copy import BIN, fresh_repo, run
+from repo_copy import BIN, ROOT, fresh_repo, run
 
 from synface.config import load_config
 from synface.dvcgen import dvc_stages
 from synface.experiments import Experiments
 from synface.layout import summary_files
 
-ROOT = Path(__file__).resolve().parents[1]
 DVC = str(BIN / "dvc")
 TEMPLATE = ROOT / "workflow/plots/offline.html"
 

@@ -14,8 +14,9 @@ import ast
 from pathlib import Path
 
 import pytest
+from repo_copy import ROOT
 
-PACKAGE = Path(__file__).resolve().parents[1] / "synface"
+PACKAGE = ROOT / "synface"
 
 LAYERS: list[list[str]] = [  # lowest first
     ["__init__", "errors"],
@@ -56,7 +57,7 @@ def unit_of(module: str) -> str:
     for end in range(len(parts), 0, -1):
         if ".".join(parts[:end]) in LEVEL:
             return ".".join(parts[:end])
-    raise AssertionError(f"synface.{module} is in no layer of tests/test_layers.py: add it to LAYERS")
+    raise AssertionError(f"synface.{module} is in no layer of tests/workflow/test_layers.py: add it to LAYERS")
 
 
 def module_name(path: Path) -> str:

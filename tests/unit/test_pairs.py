@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from repo_copy import ROOT
 
 from synface.data.pairs import Pair, PairsFile, format_pairs, image_relpath, parse_pairs, write_pairs
 from synface.errors import SynfaceError
@@ -14,7 +15,7 @@ REAL_PAIRS = next(
         p
         for p in (
             Path("/work/shared/data/lfw_pairs.txt"),
-            Path(__file__).resolve().parents[2] / "shared/data/lfw_pairs.txt",
+            ROOT.parent / "shared/data/lfw_pairs.txt",
         )
         if p.is_file()
     ),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from repo_copy import ROOT
 
 from synface.config import load_config
 from synface.experiments import Experiments
@@ -22,8 +22,6 @@ from synface.layout import (
     table_path,
     table_view_path,
 )
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_default_world_keeps_the_paths_a_clone_has():

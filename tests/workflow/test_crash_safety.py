@@ -8,15 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
-
-HERE = Path(__file__).resolve().parent
+from repo_copy import ROOT
 
 
 def test_a_crash_and_a_hang_fail_by_name_and_the_rest_still_runs(tmp_path: Path) -> None:
     """The suite's conftest (its xdist scheduler) and pyproject's timeout method, on a crash (os.abort),
     a hang past the timeout and tests beside them: pytest-xdist 3.8.0's own loadgroup scheduler reruns
     the crash on the next worker and then stops with an INTERNALERROR or waits forever."""
-    shutil.copy(HERE / "conftest.py", tmp_path / "conftest.py")
+    shutil.copy(ROOT / "tests/conftest.py", tmp_path / "conftest.py")
     (tmp_path / "test_bad.py").write_text(
         "import os, time\n\ndef test_aborts():\n    os.abort()\n\ndef test_hangs():\n    time.sleep(600)\n"
     )

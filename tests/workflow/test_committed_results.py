@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 
 import pytest
 import yaml
+from repo_copy import ROOT
 
 from synface.dvclock import LOCK, lock_mismatches
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_committed_results_match_the_tree():

@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 
 import pytest
+from repo_copy import ROOT
 from scipy.stats import ttest_ind_from_stats
 from statsmodels.stats.multitest import multipletests
 
@@ -99,7 +100,7 @@ def test_the_kernel_sets_force_atens_capability_and_onednns_isa():
     ],
 )
 def test_bad_arguments_are_one_line_and_exit_2(argv, message, capsys, monkeypatch):
-    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    monkeypatch.chdir(ROOT)
     assert main(["crosscheck", *argv]) == 2
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from repo_copy import ROOT
 
 from synface.analysis import claims
 from synface.analysis.claims import (
@@ -47,7 +48,6 @@ from synface.experiments import Experiments, grid_rows
 from synface.layout import summary_files, summary_path
 from synface.naming import TABLES
 
-ROOT = Path(__file__).resolve().parents[1]
 CONFIG = yaml.safe_load((ROOT / "config/config.yaml").read_text())
 EXPERIMENTS = Experiments(CONFIG)
 GRID, SEEDS, MIX = EXPERIMENTS.grid(), EXPERIMENTS.seeds, EXPERIMENTS.mix_synthetic  # what the jobs get
