@@ -8,6 +8,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from repo_copy import ROOT
 from test_analysis import GRID, MIX, SEEDS, paper_minus, plant
 
 from synface.analysis import claims, convergence, tables
@@ -149,7 +150,7 @@ def test_version_names_the_installed_package(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["--version"])
     assert exit_.value.code == 0
-    project = tomllib.loads((Path(__file__).resolve().parents[1] / "pyproject.toml").read_text())["project"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert importlib.metadata.version("synface") == project["version"]
     assert capsys.readouterr().out.strip() == f"synface {project['version']}"
 
