@@ -40,6 +40,17 @@ def _load(path: Path) -> Any:
         raise SynfaceError(f"{path}: cannot read ({err})") from None
 
 
+def _cached(stages: Mapping[str, Any]) -> set[str]:
+    """The outputs dvc.yaml keeps in the DVC cache (not `cache: false`): data and models."""
+    return {
+        path
+        for stage in stages.values()
+        for out in stage.get("outs", [])
+        for path, options in (out.items() if isinstance(out, Mapping) else [(out, None)])
+        if (options or {}).get("cache", True)
+    }
+
+
 def lock_mismatches(root: Path, lock: str = LOCK) -> list[str]:
     """One line per way the tree differs from `lock`: a stage's command, a hashed file, a param."""
     root = Path(root)
@@ -48,12 +59,13 @@ def lock_mismatches(root: Path, lock: str = LOCK) -> list[str]:
     problems = [f"{name}: in dvc.yaml, not in {lock}" for name in stages if name not in locked]
     problems += [f"{name}: in {lock}, not in dvc.yaml" for name in locked if name not in stages]
     documents: dict[str, Any] = {}
+    cached = _cached(stages)
     for name, entry in locked.items():
         if name in stages and stages[name]["cmd"] != entry.get("cmd"):
             problems.append(f"{name}: command changed")
         for item in [*entry.get("deps", []), *entry.get("outs", [])]:
-            if str(item.get("md5", "")).endswith(".dir"):
-                continue  # a folder in the DVC cache (data, models): `dvc status` checks those
+            if str(item.get("md5", "")).endswith(".dir") or item["path"] in cached:
+                continue  # in the DVC cache (data, models), not in git: `dvc status` checks those
             path = root / item["path"]
             if not path.is_file():
                 problems.append(f"{name}: {item['path']} is missing")
