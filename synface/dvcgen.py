@@ -224,7 +224,7 @@ def dvc_stages(config: dict[str, Any], configfile: str) -> dict[str, Any]:
     document = {}
     for name, stage in stages.items():
         rules, code, reads = planned[name]["rules"], planned[name]["code"], planned[name]["reads"]
-        params = stage.params or _target_params(rules[0], Path(stage.targets[0]).stem, ex)
+        params = _by_table(stage.params or _target_params(rules[0], Path(stage.targets[0]).stem, ex), ex)
         cmd = f"snakemake --cores all {' '.join(stage.targets)} --configfile {configfile}"
         document[name] = {
             "cmd": cmd + (f" && {stage.then} --configfile {configfile}" if stage.then else ""),
@@ -241,6 +241,12 @@ def _target_params(rule: str, name: str, ex: Experiments) -> list[str]:
     if rule in TABLE_RULES and name in ex.tables:
         return [f"experiments.{name}", "seeds", "world"]
     return RULE_PARAMS[rule]
+
+
+def _by_table(keys: list[str], ex: Experiments) -> list[str]:
+    """`experiments` as its tables' keys: where one stage lists a key and another its sub-key, DVC
+    merges the two values by appending lists, and `dvc params diff` would show every row twice."""
+    return [k for key in keys for k in ([f"experiments.{t}" for t in ex.tables] if key == "experiments" else [key])]
 
 
 def _plots(ex: Experiments, manifest: list[str]) -> list[Any]:

@@ -1,7 +1,8 @@
 """The browsable form of a synthetic set: JPEGs named by the official SynFace convention.
 
 `DIR/{i:05}/{j:03}_{i:05}x{φ:.3f}_({k:05})x{1−φ:.3f}.jpg` (1-based i, j, k) plus
-`DIR/metadata.csv`; this is what people look at and what other tools read. Stand-in
+`DIR/metadata.csv`, whose identity, image and partner columns are the same 1-based i, j, k (a stored
+dataset's metadata.csv holds 0-based class indices); this is what people look at and what other tools read. Stand-in
 real photos use the same layout (`synface.realdomain.browse`), so both domains look alike.
 """
 
@@ -50,6 +51,7 @@ def write_browsable_batches(batches: Iterable[tuple[np.ndarray, pd.DataFrame]], 
                 (tmp / name).parent.mkdir(exist_ok=True)
                 with naming_write_errors(out / name):
                     Image.fromarray(image).save(tmp / name, quality=JPEG_QUALITY)
-            metas.append(meta)
+            # the listing numbers as the names do (from 1, partner k = i without IM), not as class indices
+            metas.append(meta.assign(identity=meta["identity"] + 1, image=meta["image"] + 1, partner=partners + 1))
         pd.concat(metas, ignore_index=True).to_csv(tmp / "metadata.csv", index=False, float_format="%.6g")
     return out

@@ -6,6 +6,7 @@ import json
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 
@@ -171,7 +172,9 @@ def test_render_real_writes_the_browsable_layout_and_reads_back(tmp_path, capsys
     assert main(["render", "--domain", "real", "--ids", "2", "--per-id", "3", "--seed", "4", "--out", str(out)]) == 0
     names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.jpg"))
     assert names[0] == "00001/001_00001x1.000_(00001)x0.000.jpg" and len(names) == 6
-    assert len((out / "metadata.csv").read_text().splitlines()) == 7
+    listing = pd.read_csv(out / "metadata.csv")
+    assert list(listing["identity"]) == [1, 1, 1, 2, 2, 2] and list(listing["image"]) == [1, 2, 3] * 2
+    assert (listing["partner"] == listing["identity"]).all()  # as the names write it: each its own partner
     assert main(["import", "synface", str(out), "--out", str(tmp_path / "ds")]) == 0
     ds = Dataset.open(tmp_path / "ds")
     assert list(ds.meta["identity"]) == [0, 0, 0, 1, 1, 1] and (ds.meta["phi"] == 1).all()

@@ -271,4 +271,19 @@ def test_a_table_stage_reads_its_own_rows_only():
     (params,) = stages["table_width_depth"]["params"]
     assert params == {"config/config.yaml": ["experiments.width_depth", "seeds", "world"]}
     (params,) = stages["table_claims"]["params"]
-    assert "experiments" in params["config/config.yaml"]  # the claims read every table
+    tables = [f"experiments.{table}" for table in Experiments(_config()).tables]
+    assert set(tables) <= set(params["config/config.yaml"])  # the claims read every table
+
+
+@pytest.mark.parametrize("configfile", ["config/config.yaml", "config/smoke.yaml", "config/paper.yaml"])
+def test_no_stage_lists_a_config_key_another_lists_a_part_of(configfile):
+    """DVC merges a key's value with its sub-key's by appending lists: `dvc params diff --all` showed
+    every experiments row twice while one stage listed `experiments` and another `experiments.<table>`."""
+    keys = {
+        key
+        for stage in dvc_stages(load_config(ROOT / configfile, ROOT), configfile)["stages"].values()
+        for entry in stage["params"]
+        for listed in entry.values()
+        for key in listed
+    }
+    assert not [(a, b) for a in keys for b in keys if b.startswith(f"{a}.")]
