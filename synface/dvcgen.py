@@ -72,7 +72,10 @@ CAPTIONS = "workflow/report"
 # The config keys a stage's jobs read (`dvc params diff` and staleness follow them): the rules'
 # params, by section (a dotted key: part of one). The coarse stages read every key that shapes
 # their jobs; a table's stage (and its figure's) reads its own rows, `experiments.<table>`.
-DATASET_PARAMS = ["world", "scale", "generator", "real_domain", "test_sets", "experiments", "domain_mixup", "studies"]
+DATASET_PARAMS = [
+    *("world", "scale", "generator", "real_domain", "test_sets"),
+    *("experiments", "domain_mixup", "studies", "feature_distribution"),  # the sets and runs of the grid
+]
 MODEL_PARAMS = [*DATASET_PARAMS, "seeds", "model", "training"]
 GRID_PARAMS = ["experiments", "seeds"]  # the tables' rows and the seeds
 RULE_PARAMS = {  # a paper target's rule
@@ -84,7 +87,7 @@ RULE_PARAMS = {  # a paper target's rule
     **{f"figure_{name}": [f"figures.{name}"] for name in ("samples", "identity_mixup", "factor_variation")},
 }
 TABLE_RULES = ("table", "figure_results")  # one rule for every table, one for every table's figure
-TUNING_PARAMS = [*MODEL_PARAMS, "tuning"]
+TUNING_PARAMS = [*MODEL_PARAMS, "tuning", "dev_sets"]
 STUDY_PARAMS = ["studies", "test_sets", "seeds", "world"]  # the variants' protocol is the test sets'
 REPORT_PARAMS = ["world", "seeds"]  # the report's description names both
 # Paper-world data the user imports and `dvc add`s (and the imported benchmarks, `imported`);

@@ -1,4 +1,4 @@
-"""Write the params of every job of the default target as Snakemake records them in its metadata
+"""Write the params of every job of the paper targets and the tuning study as Snakemake records them in its metadata
 (and compares on the next run: the params rerun trigger), as JSON {"rule {wildcards}": params}.
 
 Usage: job_params.py OUT.json [CONFIGFILE ...]. A script, run in its own process: Snakemake's API
@@ -26,7 +26,7 @@ def job_params(configfiles: list[Path]) -> dict[str, list[str]]:
             snakefile=ROOT / "Snakefile",
             workdir=ROOT,
         )
-        workflow_api.dag(DAGSettings(forceall=True))  # every job, whatever exists on disk
+        workflow_api.dag(DAGSettings(targets={"paper", "tuning"}, forceall=True))  # every job, whatever is on disk
         workflow = workflow_api._workflow
         workflow._prepare_dag(forceall=True, ignore_incomplete=True, lock_warn_only=True, nolock=True)
         workflow._build_dag()

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SMOKE = "config/smoke.yaml"
+# numba compiles the renderer on first use (cache=True: about a minute a domain, on 2 cores) into the
+# __pycache__ beside each source file, keyed by the source's content. A copy gets the checkout's compiled
+# renderer, so each copy's first shard does not compile it again (two shards at once compiled it twice).
+RENDER_ONCE = (
+    "from synface.generator.sampling import GenerationSettings\n"
+    "from synface.generator.synthesize import iter_rendered\n"
+    "from synface.realdomain.browse import iter_photos\n"
+    "from synface.realdomain.casia import real_train_settings\n"
+    "list(iter_rendered(GenerationSettings(n_ids=2, per_id=1), range(2), progress=False))\n"
+    "list(iter_photos(real_train_settings(0), 1, 1, progress=False))\n"
+)
 
 
 def run(cmd: list[str], cwd: Path, timeout: int = 900) -> str:
@@ -30,12 +43,25 @@ def fresh_repo(path: Path, dvc_config: str = SMOKE) -> None:
             continue
         (path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, path / name)
+    share_compiled_renderer(path)
     run(["git", "init", "-q"], path)
     run(["git", "config", "user.email", "ci@synface.invalid"], path)
     run(["git", "config", "user.name", "synface ci"], path)
     run([str(BIN / "synface"), "dvc-yaml", "--config", dvc_config], path)
     run(["git", "add", "-A"], path)
     run(["git", "commit", "-qm", "fixture"], path)
+
+
+def share_compiled_renderer(path: Path) -> None:
+    """Compile the renderer in the checkout if it is not (one test at a time: the others wait), then
+    copy numba's cache files into the same folders under `path`."""
+    with open(Path(tempfile.gettempdir()) / "synface-tests-renderer.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        run([sys.executable, "-c", RENDER_ONCE], ROOT)
+    for cached in [*ROOT.glob("synface/**/__pycache__/*.nbi"), *ROOT.glob("synface/**/__pycache__/*.nbc")]:
+        target = path / cached.relative_to(ROOT)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(cached, target)
 
 
 def planned_jobs(dry_run: str) -> list[str]:
