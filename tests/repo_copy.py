@@ -13,6 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 SMOKE = "config/smoke.yaml"
+CONFIG = "config/config.yaml"
 # numba compiles the renderer on first use (cache=True: about a minute a domain, on 2 cores) into the
 # __pycache__ beside each source file, keyed by the source's content. A copy gets the checkout's compiled
 # renderer, so each copy's first shard does not compile it again (two shards at once compiled it twice).
@@ -34,20 +35,24 @@ def run(cmd: list[str], cwd: Path, timeout: int = 900) -> str:
     return done.stdout + done.stderr
 
 
-def fresh_repo(path: Path, dvc_config: str = SMOKE) -> None:
+def fresh_repo(path: Path, dvc_config: str = SMOKE, *, renders: bool = False) -> None:
     """A git repository holding the project's tracked files (no data, no results), its dvc.yaml
-    generated from `dvc_config` (config/config.yaml: the committed one) and no dvc.lock."""
+    generated from `dvc_config` (config/config.yaml: the committed one, which
+    tests/workflow/test_experiments.py checks is what the generator writes) and no dvc.lock; with
+    `renders`, also the checkout's compiled renderer (`share_compiled_renderer`)."""
     files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     for name in files:
-        if name in ("dvc.yaml", "dvc.lock") or not (ROOT / name).exists():
+        if name == "dvc.lock" or (name == "dvc.yaml" and dvc_config != CONFIG) or not (ROOT / name).exists():
             continue
         (path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, path / name)
-    share_compiled_renderer(path)
+    if renders:
+        share_compiled_renderer(path)
     run(["git", "init", "-q"], path)
     run(["git", "config", "user.email", "ci@synface.invalid"], path)
     run(["git", "config", "user.name", "synface ci"], path)
-    run([str(BIN / "synface"), "dvc-yaml", "--config", dvc_config], path)
+    if dvc_config != CONFIG:
+        run([str(BIN / "synface"), "dvc-yaml", "--config", dvc_config], path)
     run(["git", "add", "-A"], path)
     run(["git", "commit", "-qm", "fixture"], path)
 

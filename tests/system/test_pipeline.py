@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from repo_copy import BIN, SMOKE, fresh_repo, run
+from repo_copy import BIN, SMOKE, fresh_repo, run, share_compiled_renderer
 
 from synface.dvclock import lock_mismatches
 from synface.layout import REPORT, TUNING_RESULTS, table_view_path
@@ -33,7 +33,7 @@ def _jobs(dry_run: str) -> list[str]:
 def test_smoke_dag_through_dvc_and_remote_round_trip(tmp_path):
     repo, clone, remote = tmp_path / "repo", tmp_path / "clone", tmp_path / "remote"
     repo.mkdir()
-    fresh_repo(repo)
+    fresh_repo(repo, renders=True)
     dvc = str(BIN / "dvc")
     run([dvc, "repro", "--quiet"], repo)
     manifest = yaml.safe_load((repo / SMOKE).read_text())["manifest"]
@@ -98,13 +98,12 @@ def test_smoke_dag_through_dvc_and_remote_round_trip(tmp_path):
     assert not re.search(r"src=[\"']?(https?:)?//", page) and "dvc_plots" not in run(
         ["git", "status", "--porcelain"], clone
     )
-    # an experiment on Fig. 4's sample (a key only the metrics stage's feature_distribution job reads)
-    figure = clone / "results/figures/feature_distribution.png"
-    drawn = figure.read_bytes()
-    run([dvc, "exp", "run", "-S", f"{SMOKE}:feature_distribution.identities=3"], clone)
-    assert figure.read_bytes() != drawn
+    samples = (clone / "results/figures/samples.png").read_bytes()
+    share_compiled_renderer(clone)  # the figure renders faces
+    run([dvc, "exp", "run", "-S", f"{SMOKE}:figures.samples.seed=8"], clone)
+    assert (clone / "results/figures/samples.png").read_bytes() != samples
     diff = run([dvc, "params", "diff"], clone)
-    assert "feature_distribution.identities" in diff and "experiments" not in diff, diff
+    assert "figures.samples.seed" in diff and "experiments" not in diff, diff
 
 
 def _check_tuning_study(repo: Path) -> None:

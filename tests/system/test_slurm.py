@@ -205,7 +205,7 @@ def test_a_model_through_slurm_equals_a_local_run(cluster, tmp_path):
     on_slurm, local = tmp_path / "slurm", tmp_path / "local"
     for repo in (on_slurm, local):
         repo.mkdir()
-        fresh_repo(repo)
+        fresh_repo(repo, renders=True)
     run(_snakemake(*SLURM_ARGS), on_slurm, timeout=1800)  # each job ≈ 30 s here (≈ 4 min on a loaded machine)
     # the training job got the node's GPU (SLURM keeps a finished job listed for MinJobAge)
     jobs = subprocess.run(["scontrol", "-o", "show", "job"], capture_output=True, text=True, check=True).stdout

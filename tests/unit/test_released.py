@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from dvc_plans import planned_dvc_yaml
 from face_files import released_checkpoint
 from repo_copy import ROOT, job_field, planned_jobs
 from test_analysis import plant
@@ -91,7 +92,7 @@ def test_the_paper_overlay_lists_the_releases_in_a_comment_only():
     """None by default, so that a dry run needs no checkpoint file (the list is commented out)."""
     config = load_config(ROOT / "config/paper.yaml", ROOT)
     assert PAPER["released_checkpoints"] == [] and Experiments(config).released_checkpoints() == []
-    assert "table_released_checkpoints" not in dvc_stages(config, "config/paper.yaml")["stages"]
+    assert "table_released_checkpoints" not in planned_dvc_yaml("config/paper.yaml")["stages"]
 
 
 def test_the_embedded_default_has_no_released_checkpoints_and_no_benchmarks():
@@ -176,10 +177,7 @@ def test_paper_world_dvc_yaml_takes_benchmarks_and_checkpoints_as_dependencies(t
     assert [Path(d).name for d in released["deps"] if d.startswith("/data/")] == files
     assert "synface/evaluate/released.py" in released["deps"] and benchmarks <= set(released["deps"])
     assert released["params"] == [{"config/paper.yaml": ["released_checkpoints", "world"]}]
-    assert (
-        "table_released_checkpoints"
-        not in dvc_stages(load_config(ROOT / "config/config.yaml", ROOT), "config/config.yaml")["stages"]
-    )
+    assert "table_released_checkpoints" not in planned_dvc_yaml()["stages"]
 
 
 def planned_paper(*configfiles: str) -> list[str]:

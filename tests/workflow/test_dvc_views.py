@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from dvc_plans import planned_dvc_yaml
 from repo_copy import BIN, ROOT, fresh_repo, run
 
 from synface.config import load_config
-from synface.dvcgen import dvc_stages
 from synface.experiments import Experiments
 from synface.layout import summary_files
 
@@ -35,7 +35,7 @@ def dvc_repo(path: Path, document: dict) -> dict:
 @pytest.fixture(scope="module")
 def default():
     config = load_config(ROOT / "config/config.yaml", ROOT)
-    return config, dvc_stages(config, "config/config.yaml")
+    return config, planned_dvc_yaml()
 
 
 def test_metrics_show_prints_one_short_line_per_table_row(tmp_path, default):

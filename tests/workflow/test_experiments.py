@@ -7,11 +7,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from dvc_plans import planned_dvc_yaml
 from repo_copy import ROOT
 from snakemake.utils import update_config
 
 from synface.config import load_config, overlay_grid
-from synface.dvcgen import TRAINING_LOGS, dvc_stages
+from synface.dvcgen import TRAINING_LOGS
 from synface.errors import SynfaceError
 from synface.experiments import Experiments
 from synface.generator.sampling import GenerationSettings
@@ -85,7 +86,7 @@ def test_shared_sets_are_generated_once():
 @pytest.mark.parametrize("name", CONFIGS)
 def test_dvc_yaml_owns_each_path_once_and_no_paper_target_reads_another(name):
     config = _config(name)
-    stages = dvc_stages(config, name)["stages"]
+    stages = planned_dvc_yaml(name)["stages"]
     outs = [path for s in stages.values() for out in [*s["outs"], *s.get("metrics", [])] for path in out]
     assert len(outs) == len(set(outs))
     manifest = set(config["manifest"])
@@ -114,7 +115,7 @@ def test_dvc_yaml_owns_each_path_once_and_no_paper_target_reads_another(name):
 
 
 def test_each_stage_depends_on_the_code_it_runs_and_no_other():
-    stages = dvc_stages(_config(), "config/config.yaml")["stages"]
+    stages = planned_dvc_yaml()["stages"]
     figures = {name for name, s in stages.items() if "synface/figures/style.py" in s["deps"]}
     # the tuning study and the diagnostic studies draw figures too (their Snakemake calls then redraw only those)
     assert figures == {name for name in stages if name.startswith("figure_")} | {"tuning", "studies"}
@@ -127,7 +128,7 @@ def test_each_stage_depends_on_the_code_it_runs_and_no_other():
 def test_a_stage_reads_what_snakemake_plans_for_its_rules():
     """The data a stage depends on are the upstream outputs its jobs' inputs lie in, as Snakemake
     plans them: no more (a table reads no feature file, training no test set), no less."""
-    stages = dvc_stages(_config(), "config/config.yaml")["stages"]
+    stages = planned_dvc_yaml()["stages"]
     data = {
         name: [d for d in s["deps"] if not d.endswith((".py", ".smk", ".yaml", "Snakefile"))]
         for name, s in stages.items()
@@ -144,7 +145,7 @@ def test_a_stage_reads_what_snakemake_plans_for_its_rules():
 
 
 def test_paper_world_dvc_yaml_takes_imported_data_as_dependencies():
-    stages = dvc_stages(load_config(ROOT / "config/paper.yaml", ROOT), "config/paper.yaml")["stages"]
+    stages = planned_dvc_yaml("config/paper.yaml")["stages"]
     outs = {path for s in stages.values() for out in s["outs"] for path in out}
     real, lfw = real_train_path("paper"), evaluation_set_path("lfw", world="paper")
     assert {real, lfw}.isdisjoint(outs)
@@ -166,9 +167,7 @@ def test_dvc_yaml_of_a_bad_overlay_is_a_one_line_error(tmp_path):
 
 def test_committed_dvc_yaml_is_generated_from_the_default_config():
     committed = yaml.safe_load((ROOT / "dvc.yaml").read_text())
-    assert committed == dvc_stages(load_config(ROOT / "config/config.yaml", ROOT), "config/config.yaml"), (
-        "run `synface dvc-yaml` after changing the config or the code imports"
-    )
+    assert committed == planned_dvc_yaml(), "run `synface dvc-yaml` after changing the config or the code imports"
 
 
 def test_a_dev_split_with_the_test_sets_seed_is_refused_naming_both():
@@ -267,7 +266,7 @@ def test_the_shipped_overlays_give_the_grids_they_gave_by_deep_merge(overlay):
 
 
 def test_a_table_stage_reads_its_own_rows_only():
-    stages = dvc_stages(_config(), "config/config.yaml")["stages"]
+    stages = planned_dvc_yaml()["stages"]
     (params,) = stages["table_width_depth"]["params"]
     assert params == {"config/config.yaml": ["experiments.width_depth", "seeds", "world"]}
     (params,) = stages["table_claims"]["params"]
@@ -281,7 +280,7 @@ def test_no_stage_lists_a_config_key_another_lists_a_part_of(configfile):
     every experiments row twice while one stage listed `experiments` and another `experiments.<table>`."""
     keys = {
         key
-        for stage in dvc_stages(load_config(ROOT / configfile, ROOT), configfile)["stages"].values()
+        for stage in planned_dvc_yaml(configfile)["stages"].values()
         for entry in stage["params"]
         for listed in entry.values()
         for key in listed

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from dvc_plans import planned_dvc_yaml
 from repo_copy import ROOT
 
 from synface.config import load_config
-from synface.dvcgen import dvc_stages, stage_rules
+from synface.dvcgen import stage_rules
 from synface.experiments import Experiments
 from synface.layout import model_path
 
@@ -98,7 +99,7 @@ def test_a_dvc_stage_lists_every_config_key_its_jobs_params_read(tmp_path, defau
     (section,) = edit
     (key,) = edit[section]
     config = load_config(ROOT / "config/config.yaml", ROOT)
-    stages = dvc_stages(config, "config/config.yaml")["stages"]
+    stages = planned_dvc_yaml()["stages"]
     listing = {
         stage
         for stage in stages
