@@ -27,7 +27,8 @@ def _module_file(name: str) -> Path | None:
     return None
 
 
-def _imported_modules(path: Path) -> set[str]:
+@functools.cache  # each module parsed once per process, not once per script whose closure holds it
+def _imported_modules(path: Path) -> frozenset[str]:
     """Dotted names of the synface modules (and their parent packages) that `path` imports."""
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
@@ -42,7 +43,7 @@ def _imported_modules(path: Path) -> set[str]:
         if parts[0] != PACKAGE:
             continue
         found.update(".".join(parts[:k]) for k in range(1, len(parts) + 1) if _module_file(".".join(parts[:k])))
-    return found
+    return frozenset(found)
 
 
 @functools.cache

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,9 @@ def _plan(request_json: str) -> str:
         done = subprocess.run(
             [sys.executable, "-m", "synface.snakemake_plan", str(request)],
             cwd=ROOT,
+            # importing Snakemake's SLURM plugin asks a controller for a help text (≈ 9 s where
+            # slurm-wlm is installed and none answers); a plan submits nothing, so it asks none
+            env={**os.environ, "SLURM_CONF": os.devnull},
             capture_output=True,
             text=True,
             check=False,
@@ -55,10 +59,18 @@ def _plan(request_json: str) -> str:
     return done.stdout.splitlines()[-1]
 
 
-def _inside(path: str, boundaries: list[str]) -> str | None:
-    """The boundary that holds `path` (the path itself, or a folder above it)."""
+def boundary_index(boundaries: list[str]) -> dict[tuple[str, ...], tuple[int, str]]:
+    """Each boundary's path parts -> (its place in the list, the path), the first place where one repeats:
+    split once, not once per path the walk meets (a paper-world plan meets about 14,000)."""
+    return {Path(b).parts: (k, b) for k, b in reversed(list(enumerate(boundaries)))}
+
+
+def inside(path: str, boundaries: Mapping[tuple[str, ...], tuple[int, str]]) -> str | None:
+    """The boundary that holds `path` (the path itself, or a folder above it); of several, the first
+    listed. `boundaries`: `boundary_index`'s."""
     parts = Path(path).parts
-    return next((b for b in boundaries if parts[: len(Path(b).parts)] == Path(b).parts), None)
+    held = [boundaries[parts[:k]] for k in range(1, len(parts) + 1) if parts[:k] in boundaries]
+    return min(held)[1] if held else None
 
 
 def _walk(workflow: Any, targets: list[str], boundaries: list[str]) -> dict[str, list[str]]:
@@ -67,6 +79,7 @@ def _walk(workflow: Any, targets: list[str], boundaries: list[str]) -> dict[str,
     from snakemake.iocontainers import Wildcards
 
     rules = list(workflow.rules)
+    bounds = boundary_index(boundaries)
     names: list[str] = []
     code: list[str] = []
     reads: list[str] = []
@@ -85,7 +98,7 @@ def _walk(workflow: Any, targets: list[str], boundaries: list[str]) -> dict[str,
         own_code = [str(f) for f in getattr(expanded, CODE)] if CODE in expanded._names else []
         code += [str(Path(rule.snakefile).resolve().relative_to(ROOT)), *own_code]
         for path in (str(f) for f in expanded if str(f) not in own_code):
-            boundary = _inside(path, boundaries)
+            boundary = inside(path, bounds)
             if boundary is not None or not any(r.is_producer(path) for r in rules):
                 reads.append(boundary or path)
             elif path not in seen:
